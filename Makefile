@@ -1,0 +1,45 @@
+# Hard-E — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+
+.PHONY: run test chat db-upgrade lock bench clean
+
+run: $(VENV)/.runtime        ## start the bot (applies migrations first)
+	$(BIN)/hard-e run
+
+chat: $(VENV)/.runtime       ## talk to Hard-E in the terminal
+	$(BIN)/hard-e chat
+
+db-upgrade: $(VENV)/.runtime
+	$(BIN)/hard-e db upgrade
+
+test: $(VENV)/.dev           ## install the dev dependencies and run the whole suite
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.dev          ## streaming latency benchmark
+	$(BIN)/python benchmarks/stream_latency.py
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Runtime only: the locked dependencies, then the project itself (no dependency resolution).
+$(VENV)/.runtime: $(VENV)/bin/python requirements.lock pyproject.toml
+	$(PIP) install --quiet --require-hashes -r requirements.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/bin/python requirements-dev.lock pyproject.toml
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	@touch $@ $(VENV)/.runtime
+
+# Re-resolve the lock files after changing dependencies in pyproject.toml.
+lock: $(VENV)/bin/python
+	$(PIP) install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) .pytest_cache *.egg-info

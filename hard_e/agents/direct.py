@@ -1,0 +1,32 @@
+"""The direct flow: one streamed LLM call with the persona and the thread's history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import AsyncIterator, Protocol
+
+from hard_e.agents import prompts
+from hard_e.agents.turn import Turn
+
+PLACES = {
+    "im": "a private DM with one rep",
+    "mpim": "a small group DM",
+    "channel": "a thread in a team channel",
+    "group": "a thread in a private channel",
+    "console": "a terminal session with a developer or admin",
+}
+
+
+class TextModel(Protocol):
+    def stream(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]: ...
+
+
+def instructions_for(turn: Turn, today: date | None = None) -> str:
+    place = PLACES.get(turn.channel_type, "Slack")
+    today = today or date.today()
+    return f"{prompts.load('persona')}\n\n## Context\n- Today is {today:%A, %B %d, %Y}.\n- You are talking in {place}.\n"
+
+
+def answer_directly(model: TextModel, turn: Turn, history: list[dict[str, str]]) -> AsyncIterator[str]:
+    """Stream the answer to `turn`, given the earlier messages of its conversation."""
+    return model.stream(instructions_for(turn), [*history, {"role": "user", "content": turn.text}])

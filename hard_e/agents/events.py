@@ -1,0 +1,60 @@
+"""What the brain tells its face (Slack or the console) while it works.
+
+The brain never talks to Slack: it sends these events to a `Sink`, and each face renders them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Union
+
+from hard_e.errors import UserFacingError  # noqa: F401  (re-exported for the brain)
+
+
+
+
+@dataclass(frozen=True)
+class Thinking:
+    """Work on a turn has begun: show a placeholder now."""
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolStarted:
+    name: str
+    description: str  # user-facing, e.g. "Searching the knowledge base…"
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    name: str
+
+
+@dataclass(frozen=True)
+class AgentChanged:
+    agent: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """The complete answer, in Markdown. Always the last event of a successful turn."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The turn could not finish; `message` is short, friendly and safe to show."""
+
+    message: str
+
+
+Event = Union[Thinking, TextDelta, ToolStarted, ToolFinished, AgentChanged, Final, Failed]
+
+
+class Sink(Protocol):
+    async def send(self, event: Event) -> None: ...

@@ -1,0 +1,33 @@
+"""One user message to answer, with where it came from. Slack-free."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Top-level DMs form one running conversation per DM channel (no thread to key on).
+DM_THREAD = "dm"
+
+
+@dataclass(frozen=True)
+class Turn:
+    team_id: str
+    channel_id: str
+    thread_ts: str  # the thread the answer belongs in; DM_THREAD for top-level DMs
+    message_ts: str  # the user's message itself
+    user_id: str | None
+    text: str
+    channel_type: str  # channel, group, im, mpim, console
+
+    @property
+    def conversation_key(self) -> str:
+        return f"{self.team_id}:{self.channel_id}:{self.thread_ts}"
+
+    @property
+    def event_key(self) -> str:
+        """Identifies the user's message; every delivery of it (retries, mention + message) shares it."""
+        return f"{self.team_id}:{self.channel_id}:{self.message_ts}"
+
+    @property
+    def reply_thread_ts(self) -> str | None:
+        """Where Slack should put the answer (None: top level of a DM)."""
+        return None if self.thread_ts == DM_THREAD else self.thread_ts

@@ -1,0 +1,230 @@
+"""Settings: one validated object built from the environment (and a `.env` file).
+
+Every variable is optional; a malformed value stops start-up with a message that names it.
+Secrets are wrapped in `Secret`, whose repr and str never show the value.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(ValueError):
+    """A setting is malformed; the message names the variable and is safe to print."""
+
+
+class Secret:
+    """A string that does not leak into logs, tracebacks or reprs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _secret(env: Mapping[str, str], name: str) -> Secret | None:
+    value = env.get(name, "").strip()
+    return Secret(value) if value else None
+
+
+def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    value = env.get(name, "").strip()
+    return value or default
+
+
+def _url(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    value = _text(env, name)
+    if value is None:
+        return default
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL such as https://example.com/api/ (got a malformed value)")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (_text(env, name) or default).lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)} (got {value!r})")
+    return value
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, low: float, high: float, integer: bool = False):
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise ConfigError(f"{name} must be {kind} (got {raw!r})") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g} (got {raw})")
+    return value
+
+
+def _s3_uris(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = _text(env, name)
+    if raw is None:
+        return ()
+    uris = tuple(part.strip() for part in raw.replace(",", " ").split() if part.strip())
+    for uri in uris:
+        parsed = urlparse(uri)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise ConfigError(f"{name} must list s3://bucket/prefix URIs (got a malformed entry)")
+    return uris
+
+
+def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
+    raw = _text(env, "DATABASE_URL")
+    if raw is None:
+        return f"sqlite+aiosqlite:///{data_dir / 'hard_e.db'}"
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    mapped = {
+        "sqlite": "sqlite+aiosqlite",
+        "sqlite+aiosqlite": "sqlite+aiosqlite",
+        "postgres": "postgresql+asyncpg",
+        "postgresql": "postgresql+asyncpg",
+        "postgresql+asyncpg": "postgresql+asyncpg",
+    }.get(scheme)
+    if mapped is None:
+        raise ConfigError("DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+    return mapped + raw[len(scheme):]
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: Secret | None = None
+    slack_signing_secret: Secret | None = None
+    slack_app_token: Secret | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    host: str = "0.0.0.0"
+    port: int = 3000
+
+    openai_api_key: Secret | None = None
+    openai_base_url: str | None = None
+    openai_api: str = "responses"
+    model: str = "gpt-4.1"
+    fast_model: str = "gpt-4.1-mini"
+    transcribe_model: str = "gpt-transcribe"
+    turn_timeout: float = 120.0
+    first_token_timeout: float = 45.0
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+
+    leap_api_token: Secret | None = None
+    leap_api_url: str | None = None
+    perplexity_api_key: Secret | None = None
+    perplexity_base_url: str | None = None
+    xai_api_key: Secret | None = None
+    xai_base_url: str | None = None
+    elevenlabs_api_key: Secret | None = None
+    elevenlabs_base_url: str | None = None
+    elevenlabs_voice_id: str | None = None
+    shotstack_api_key: Secret | None = None
+    shotstack_base_url: str | None = None
+
+    kb_dir: Path | None = None
+    kb_s3_uris: tuple[str, ...] = ()
+    transcripts_uri: str | None = None
+    tracing: bool = False
+    streaming: str = "edit"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> "Settings":
+        """Build settings from `env` (default: the process environment) over an optional `.env` file."""
+        merged: dict[str, str] = {}
+        if dotenv is not None and dotenv.is_file():
+            merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        merged.update(os.environ if env is None else env)
+        e = merged
+        data_dir = Path(_text(e, "HARDE_DATA_DIR", "data"))
+        kb_dir = _text(e, "HARDE_KB_DIR")
+        return cls(
+            slack_bot_token=_secret(e, "SLACK_BOT_TOKEN"),
+            slack_signing_secret=_secret(e, "SLACK_SIGNING_SECRET"),
+            slack_app_token=_secret(e, "SLACK_APP_TOKEN"),
+            slack_api_url=_url(e, "SLACK_API_URL", DEFAULT_SLACK_API_URL),
+            host=_text(e, "HOST", "0.0.0.0"),
+            port=_number(e, "PORT", 3000, low=1, high=65535, integer=True),
+            openai_api_key=_secret(e, "OPENAI_API_KEY"),
+            openai_base_url=_url(e, "OPENAI_BASE_URL"),
+            openai_api=_choice(e, "HARDE_OPENAI_API", ("responses", "chat_completions"), "responses"),
+            model=_text(e, "HARDE_MODEL", "gpt-4.1"),
+            fast_model=_text(e, "HARDE_FAST_MODEL", "gpt-4.1-mini"),
+            transcribe_model=_text(e, "HARDE_TRANSCRIBE_MODEL", "gpt-transcribe"),
+            turn_timeout=_number(e, "HARDE_TURN_TIMEOUT", 120.0, low=1, high=3600),
+            first_token_timeout=_number(e, "HARDE_FIRST_TOKEN_TIMEOUT", 45.0, low=1, high=3600),
+            data_dir=data_dir,
+            database_url=_database_url(e, data_dir),
+            leap_api_token=_secret(e, "LEAP_API_TOKEN"),
+            leap_api_url=_url(e, "LEAP_API_URL"),
+            perplexity_api_key=_secret(e, "PERPLEXITY_API_KEY"),
+            perplexity_base_url=_url(e, "PERPLEXITY_BASE_URL"),
+            xai_api_key=_secret(e, "XAI_API_KEY"),
+            xai_base_url=_url(e, "XAI_BASE_URL"),
+            elevenlabs_api_key=_secret(e, "ELEVENLABS_API_KEY"),
+            elevenlabs_base_url=_url(e, "ELEVENLABS_BASE_URL"),
+            elevenlabs_voice_id=_text(e, "ELEVENLABS_VOICE_ID"),
+            shotstack_api_key=_secret(e, "SHOTSTACK_API_KEY"),
+            shotstack_base_url=_url(e, "SHOTSTACK_BASE_URL"),
+            kb_dir=Path(kb_dir) if kb_dir else None,
+            kb_s3_uris=_s3_uris(e, "HARDE_KB_S3_URIS"),
+            transcripts_uri=_text(e, "HARDE_TRANSCRIPTS_URI"),
+            tracing=_choice(e, "HARDE_TRACING", ("on", "off"), "off") == "on",
+            streaming=_choice(e, "HARDE_STREAMING", ("edit", "native"), "edit"),
+            log_level=_choice(e, "HARDE_LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper(),
+        )
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def llm_configured(self) -> bool:
+        """A key, or a compatible server (local model servers often need no key)."""
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    def missing_slack_settings(self, *, http: bool) -> list[str]:
+        """Names of the Slack variables this mode still needs."""
+        missing = [] if self.slack_bot_token else ["SLACK_BOT_TOKEN"]
+        if http and not self.slack_signing_secret:
+            missing.append("SLACK_SIGNING_SECRET")
+        return missing
+
+    def describe(self) -> dict[str, str]:
+        """A log-safe summary: secrets show only whether they are set."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Secret) or f.type in ("Secret | None",):
+                out[f.name] = "set" if value else "unset"
+            elif f.name == "database_url":
+                out[f.name] = value.split("://", 1)[0]
+            else:
+                out[f.name] = str(value)
+        return out

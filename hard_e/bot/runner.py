@@ -1,0 +1,61 @@
+"""`hard-e run`: migrate, then serve Slack in Socket Mode or over HTTP until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from hard_e.bot.app import build_app
+from hard_e.bot.config import Settings
+from hard_e.bot.http_server import build_web_app, serve
+from hard_e.bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def missing_credentials_message(missing: list[str], *, http: bool) -> str:
+    mode = "HTTP mode" if http else "Socket Mode"
+    return (
+        f"Hard-E can't connect to Slack yet: set {', '.join(missing)} ({mode}).\n"
+        "  - Create the Slack app from manifest.yml, install it, and copy the Bot User OAuth Token\n"
+        "    (SLACK_BOT_TOKEN) and, for Socket Mode, an app-level token with connections:write\n"
+        "    (SLACK_APP_TOKEN); for HTTP mode the Signing Secret (SLACK_SIGNING_SECRET).\n"
+        "  - Put them in the environment or in a .env file (see .env.example).\n"
+        "To talk to Hard-E without Slack, run `hard-e chat` (or `.venv/bin/hard-e chat`)."
+    )
+
+
+async def run(settings: Settings, *, force_http: bool = False, port: int | None = None) -> None:
+    http = force_http or not settings.socket_mode
+    services = Services.build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await services.prepare()
+        if not settings.llm_configured:
+            log.warning("no language model configured: set OPENAI_API_KEY or OPENAI_BASE_URL")
+        if http:
+            bolt = build_app(services)
+            runner = await serve(build_web_app(bolt, services), settings.host, port or settings.port)
+            log.info("Hard-E listening for Slack over HTTP on %s:%s", settings.host, port or settings.port)
+            try:
+                await stop.wait()
+            finally:
+                await runner.cleanup()
+        else:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            bolt = build_app(services, socket_mode=True)
+            handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get())
+            await handler.connect_async()
+            log.info("Hard-E connected to Slack in Socket Mode")
+            try:
+                await stop.wait()
+            finally:
+                await handler.close_async()
+    finally:
+        log.info("shutting down")
+        await services.aclose()

@@ -1,0 +1,100 @@
+"""Services: everything a running Hard-E needs, built once at start-up and handed down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from openai import AsyncOpenAI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hard_e.agents.conversation import Conversations
+from hard_e.agents.history import History
+from hard_e.bot.config import Settings
+from hard_e.bot.metrics import Metrics
+from hard_e.integrations.openai_llm import ChatModel, build_client
+from hard_e.store import migrate
+from hard_e.store.db import create_engine
+from hard_e.store.repositories import ConversationStore, EventLedger
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    events: EventLedger
+    store: ConversationStore
+    conversations: Conversations
+    metrics: Metrics
+    llm_client: AsyncOpenAI | None = None
+    _inflight: set[asyncio.Task] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, settings: Settings) -> "Services":
+        """Wire everything up. No I/O happens here: connections open on first use."""
+        _configure_agents_sdk(settings)
+        engine = create_engine(settings.database_url)
+        store = ConversationStore(engine)
+        client = model = None
+        if settings.llm_configured:
+            client = build_client(
+                api_key=settings.openai_api_key.get() if settings.openai_api_key else None,
+                base_url=settings.openai_base_url,
+                timeout=settings.first_token_timeout,
+            )
+            model = ChatModel(client, api=settings.openai_api, model=settings.model)
+        conversations = Conversations(
+            store=store, history=History(engine), model=model,
+            turn_timeout=settings.turn_timeout, first_token_timeout=settings.first_token_timeout,
+        )
+        return cls(
+            settings=settings, engine=engine, events=EventLedger(engine), store=store,
+            conversations=conversations, metrics=Metrics(), llm_client=client,
+        )
+
+    async def prepare(self) -> None:
+        """Apply migrations; run before serving."""
+        await migrate.upgrade(self.engine)
+
+    async def store_answers(self) -> bool:
+        try:
+            async with asyncio.timeout(2):
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+        except Exception:
+            log.warning("store health check failed")
+            return False
+        return True
+
+    def track(self, task: asyncio.Task) -> None:
+        """Remember a turn in flight so shutdown can let it finish."""
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def drain(self, timeout: float = 25.0) -> None:
+        """Wait for turns in flight; past `timeout`, cancel them (each then tells its user)."""
+        pending = {t for t in self._inflight if not t.done()}
+        if pending:
+            log.info("waiting for %d turn(s) to finish", len(pending))
+            _, pending = await asyncio.wait(pending, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+
+    async def aclose(self) -> None:
+        await self.drain()
+        if self.llm_client is not None:
+            await self.llm_client.close()
+        await self.engine.dispose()
+
+
+def _configure_agents_sdk(settings: Settings) -> None:
+    # Conversations hold customer data; traces leave the building only when asked for.
+    from agents import set_tracing_disabled
+
+    set_tracing_disabled(not settings.tracing)

@@ -1,0 +1,16 @@
+"""Bolt listeners. Each feature module exposes `register(app, services)`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hard_e.handlers import messages
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+    from hard_e.bot.services import Services
+
+
+def register(app: "AsyncApp", services: "Services") -> None:
+    messages.register(app, services)

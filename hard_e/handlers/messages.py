@@ -1,0 +1,94 @@
+"""Mentions, DMs and replies in threads Hard-E is part of."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import TYPE_CHECKING
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+from hard_e.agents.turn import DM_THREAD, Turn
+from hard_e.bot.streaming import SlackStream, Where
+
+if TYPE_CHECKING:
+    from hard_e.bot.services import Services
+
+log = logging.getLogger(__name__)
+
+ANSWERED_SUBTYPES = {None, "file_share"}
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+JUST_A_MENTION = "(They mentioned you without a question. Greet them briefly and say what you can help with.)"
+
+
+def register(app: AsyncApp, services: "Services") -> None:
+    async def handle_mention(event: dict, context: AsyncBoltContext) -> None:
+        await take_turn(event, context, services, kind="app_mention")
+
+    async def handle_message(event: dict, context: AsyncBoltContext) -> None:
+        if await _is_for_us(event, context, services):
+            await take_turn(event, context, services, kind="message")
+        else:
+            services.metrics.events.labels(kind="message", outcome="ignored").inc()
+
+    app.event("app_mention")(handle_mention)
+    app.event("message")(handle_message)
+
+
+async def _is_for_us(event: dict, context: AsyncBoltContext, services: "Services") -> bool:
+    if event.get("subtype") not in ANSWERED_SUBTYPES or _from_a_bot(event, context):
+        return False
+    if event.get("channel_type") == "im":
+        return True
+    mentioned = set(USER_MENTION.findall(event.get("text") or ""))
+    if context.bot_user_id in mentioned:
+        return True  # the app_mention twin of this message; the ledger keeps one
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or mentioned:
+        # A thread reply addressed to someone else is not for Hard-E.
+        return False
+    return await services.store.exists(f"{context.team_id}:{event['channel']}:{thread_ts}")
+
+
+def _from_a_bot(event: dict, context: AsyncBoltContext) -> bool:
+    return bool(event.get("bot_id") or event.get("subtype") == "bot_message" or event.get("user") == context.bot_user_id)
+
+
+def turn_from_event(event: dict, *, team_id: str, bot_user_id: str | None) -> Turn:
+    channel = event["channel"]
+    channel_type = event.get("channel_type") or ("im" if channel.startswith("D") else "channel")
+    thread_ts = event.get("thread_ts") or (DM_THREAD if channel_type == "im" else event["ts"])
+    text = event.get("text") or ""
+    if bot_user_id:
+        text = re.sub(rf"<@{bot_user_id}(?:\|[^>]*)?>", "", text)
+    text = text.strip() or JUST_A_MENTION
+    return Turn(
+        team_id=team_id, channel_id=channel, thread_ts=thread_ts, message_ts=event["ts"],
+        user_id=event.get("user"), text=text, channel_type=channel_type,
+    )
+
+
+async def take_turn(event: dict, context: AsyncBoltContext, services: "Services", *, kind: str) -> None:
+    started = time.monotonic()
+    if event.get("subtype") not in ANSWERED_SUBTYPES or _from_a_bot(event, context):
+        services.metrics.events.labels(kind=kind, outcome="ignored").inc()
+        return
+    turn = turn_from_event(event, team_id=context.team_id or event.get("team", ""), bot_user_id=context.bot_user_id)
+    if not await services.events.first_time(turn.event_key):
+        services.metrics.events.labels(kind=kind, outcome="duplicate").inc()
+        return
+    services.metrics.events.labels(kind=kind, outcome="answered").inc()
+    current = asyncio.current_task()
+    if current is not None:
+        services.track(current)
+    sink = SlackStream(
+        context.client,
+        Where(channel=turn.channel_id, thread_ts=turn.reply_thread_ts, conversation_key=turn.conversation_key),
+        store=services.store,
+        metrics=services.metrics,
+    )
+    answer = await services.conversations.answer(turn, sink)
+    services.metrics.turns.labels(outcome="answered" if answer is not None else "failed").inc()
+    services.metrics.turn_seconds.observe(time.monotonic() - started)

@@ -1,0 +1,93 @@
+"""Streaming chat completions from OpenAI or any compatible server.
+
+`HARDE_OPENAI_API` picks the wire protocol: the Responses API (OpenAI's own) or Chat
+Completions (what most local model servers speak). Callers see only text deltas.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import AsyncIterator
+
+import openai
+from openai import AsyncOpenAI
+
+from hard_e.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+RESPONSES = "responses"
+CHAT_COMPLETIONS = "chat_completions"
+
+
+def build_client(*, api_key: str | None, base_url: str | None, timeout: float = 60.0, max_retries: int = 2) -> AsyncOpenAI:
+    # Local servers usually need no key, but the client insists on one.
+    return AsyncOpenAI(api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=max_retries)
+
+
+class ChatModel:
+    """One model behind one wire protocol, streaming text."""
+
+    def __init__(self, client: AsyncOpenAI, *, api: str, model: str) -> None:
+        self._client = client
+        self._api = api
+        self.model = model
+
+    async def stream(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
+        """Yield the answer's text as it arrives. Failures become `UserFacingError`."""
+        try:
+            if self._api == CHAT_COMPLETIONS:
+                async for delta in self._stream_chat(instructions, messages):
+                    yield delta
+            else:
+                async for delta in self._stream_responses(instructions, messages):
+                    yield delta
+        except openai.APIError as exc:
+            raise _user_facing(exc) from exc
+
+    async def _stream_responses(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
+        stream = await self._client.responses.create(
+            model=self.model, instructions=instructions, input=messages, stream=True, store=False
+        )
+        async with stream:
+            async for event in stream:
+                kind = getattr(event, "type", "")
+                if kind == "response.output_text.delta":
+                    if event.delta:
+                        yield event.delta
+                elif kind in ("response.failed", "error"):
+                    log.warning("model stream reported %s", kind)
+                    raise UserFacingError(MODEL_TROUBLE)
+                elif kind == "response.incomplete":
+                    log.info("model response incomplete")
+                    return
+
+    async def _stream_chat(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
+        stream = await self._client.chat.completions.create(
+            model=self.model, messages=[{"role": "system", "content": instructions}, *messages], stream=True
+        )
+        async with stream:
+            async for chunk in stream:
+                for choice in chunk.choices or ():
+                    if choice.delta and choice.delta.content:
+                        yield choice.delta.content
+
+
+MODEL_TROUBLE = "I hit a snag talking to my language model. Give it a moment and ask me again."
+
+
+def _user_facing(exc: openai.APIError) -> UserFacingError:
+    # Log the class and status only: error bodies can echo the prompt.
+    status = getattr(exc, "status_code", None)
+    log.warning("model call failed: %s status=%s", type(exc).__name__, status)
+    if isinstance(exc, openai.APITimeoutError):
+        return UserFacingError("My language model took too long to answer. Please try again in a moment.")
+    if isinstance(exc, openai.APIConnectionError):
+        return UserFacingError("I couldn't reach my language model just now. Please try again in a minute.")
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return UserFacingError("My language model turned down my credentials, so I can't answer right now. An admin needs to check OPENAI_API_KEY.")
+    if isinstance(exc, openai.RateLimitError):
+        return UserFacingError("My language model is swamped right now. Try me again in a minute.")
+    if isinstance(exc, openai.NotFoundError):
+        return UserFacingError("The language model I'm configured to use isn't available. An admin needs to check HARDE_MODEL.")
+    return UserFacingError(MODEL_TROUBLE)

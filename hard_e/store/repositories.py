@@ -1,0 +1,91 @@
+"""Repositories: the only code that writes SQL for our own tables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from hard_e.store.models import BotMessage, Conversation, ProcessedEvent, utcnow
+
+
+def _insert(engine: AsyncEngine, table):
+    return (pg_insert if engine.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+class EventLedger:
+    """Remembers which Slack messages were taken on, so retries and duplicates get one reply."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def first_time(self, key: str) -> bool:
+        """True exactly once per key, across every process sharing the database."""
+        stmt = _insert(self._engine, ProcessedEvent).values(key=key, received_at=utcnow())
+        stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
+        async with self._engine.begin() as conn:
+            result = await conn.execute(stmt)
+        return result.rowcount == 1
+
+    async def prune(self, older_than: timedelta = timedelta(days=7)) -> int:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < utcnow() - older_than))
+        return result.rowcount or 0
+
+
+class ConversationStore:
+    """Conversations and the messages Hard-E posted in them."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def get(self, key: str) -> Conversation | None:
+        async with self._sessions() as session:
+            return await session.get(Conversation, key)
+
+    async def exists(self, key: str) -> bool:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(select(Conversation.key).where(Conversation.key == key))
+            return found.first() is not None
+
+    async def ensure(
+        self, *, key: str, team_id: str, channel_id: str, thread_ts: str, channel_type: str, user_id: str | None
+    ) -> None:
+        """Create the conversation if new; otherwise mark it active now."""
+        now = utcnow()
+        stmt = _insert(self._engine, Conversation).values(
+            key=key, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts,
+            channel_type=channel_type, user_id=user_id, created_at=now, updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"updated_at": now})
+        async with self._engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def save_workflow(
+        self, key: str, *, active_workflow: str | None, last_agent: str | None, state: dict | None
+    ) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(Conversation)
+                .where(Conversation.key == key)
+                .values(active_workflow=active_workflow, last_agent=last_agent, workflow_state=state, updated_at=utcnow())
+            )
+
+    async def record_message(self, *, conversation_key: str, channel_id: str, ts: str, kind: str) -> None:
+        stmt = _insert(self._engine, BotMessage).values(
+            conversation_key=conversation_key, channel_id=channel_id, ts=ts, kind=kind, created_at=utcnow()
+        )
+        stmt = stmt.on_conflict_do_update(index_elements=["channel_id", "ts"], set_={"kind": kind})
+        async with self._engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def messages(self, conversation_key: str) -> list[BotMessage]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(BotMessage).where(BotMessage.conversation_key == conversation_key).order_by(BotMessage.id)
+            )
+            return list(rows)
