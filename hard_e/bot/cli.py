@@ -9,7 +9,11 @@ import sys
 
 from hard_e.bot.config import ConfigError, Settings
 
-QUIET_LOGGERS = ("alembic.runtime.plugins", "slack_bolt", "slack_sdk", "openai", "httpx2", "httpx", "aiohttp.access", "agents", "openai.agents")
+# These libraries log request/response bodies or SQL parameters at DEBUG: message text, tokens.
+QUIET_LOGGERS = (
+    "slack_bolt", "slack_sdk", "openai", "httpx2", "httpx", "agents", "openai.agents",
+    "aiosqlite", "asyncpg", "sqlalchemy", "aiohttp.access", "alembic.runtime.plugins", "botocore", "boto3",
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -27,7 +31,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # These libraries log request and response bodies at DEBUG: message text, tokens.
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 

@@ -1,0 +1,161 @@
+"""Shared fixtures: real fake servers, real databases, and Hard-E served over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+
+from hard_e.bot.app import build_app
+from hard_e.bot.config import Settings
+from hard_e.bot.http_server import build_web_app, port_of, serve
+from hard_e.bot.services import Services
+from tests import slack_events
+from tests.fakes import FakeOpenAI, FakeSlack
+
+BOT_TOKEN = "xoxb-test-token"
+POSTGRES_URL = os.environ.get("HARDE_TEST_POSTGRES_URL")
+
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request, tmp_path):
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hard_e.db'}"
+        return
+    async with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url():
+    if not POSTGRES_URL:
+        pytest.skip("HARDE_TEST_POSTGRES_URL is not set")
+    async with fresh_postgres_database() as url:
+        yield url
+
+
+@asynccontextmanager
+async def fresh_postgres_database():
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(POSTGRES_URL)
+    name = f"harde_test_{uuid.uuid4().hex[:12]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+def fake_slack():
+    with FakeSlack(token=BOT_TOKEN, team_id=slack_events.TEAM, bot_user_id=slack_events.BOT_USER) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_openai():
+    with FakeOpenAI(api_key="sk-test") as server:
+        yield server
+
+
+def bot_env(fake_slack: FakeSlack, fake_openai: FakeOpenAI | None, database_url: str, tmp_path, **extra: str) -> dict[str, str]:
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": slack_events.SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url,
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "HARDE_DATA_DIR": str(tmp_path / "data"),
+    }
+    if fake_openai is not None:
+        env.update(OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=fake_openai.url)
+    env.update(extra)
+    return env
+
+
+@dataclass
+class RunningBot:
+    """Hard-E in HTTP mode on 127.0.0.1, as `hard-e run --http` would serve it."""
+
+    services: Services
+    url: str
+    _runner: object
+    _http: aiohttp.ClientSession
+
+    async def post(self, payload: dict, *, headers: dict[str, str] | None = None, retry_num: int | None = None) -> aiohttp.ClientResponse:
+        body = slack_events.body_of(payload)
+        sent = slack_events.sign(body) if headers is None else headers
+        if retry_num is not None:
+            sent = {**sent, "X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        async with self._http.post(f"{self.url}/slack/events", data=body, headers=sent) as response:
+            await response.read()
+            return response
+
+    async def send_event(self, event: dict, **kwargs) -> aiohttp.ClientResponse:
+        return await self.post(slack_events.envelope(event), **kwargs)
+
+    async def get(self, path: str) -> tuple[int, str]:
+        async with self._http.get(f"{self.url}{path}") as response:
+            return response.status, await response.text()
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until no turn is in flight (give listeners a moment to start first)."""
+        await asyncio.sleep(0.05)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while any(not t.done() for t in self.services._inflight):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("turns still in flight")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
+        await self._http.close()
+        await self.services.aclose()
+
+
+async def start_bot(env: dict[str, str]) -> RunningBot:
+    settings = Settings.from_env(env, dotenv=None)
+    services = Services.build(settings)
+    await services.prepare()
+    runner = await serve(build_web_app(build_app(services), services), "127.0.0.1", 0)
+    return RunningBot(services, f"http://127.0.0.1:{port_of(runner)}", runner, aiohttp.ClientSession())
+
+
+@pytest.fixture
+async def bot_factory(fake_slack, fake_openai, database_url, tmp_path):
+    """Start Hard-E (optionally several, or again after a 'restart') against the fakes."""
+    bots: list[RunningBot] = []
+
+    async def make(**extra: str) -> RunningBot:
+        bot = await start_bot(bot_env(fake_slack, fake_openai, database_url, tmp_path, **extra))
+        bots.append(bot)
+        return bot
+
+    yield make
+    for bot in bots:
+        if not bot._http.closed:
+            await bot.stop()
+
+
+@pytest.fixture
+async def bot(bot_factory):
+    return await bot_factory()
