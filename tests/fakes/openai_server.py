@@ -1,0 +1,497 @@
+"""A scripted fake of the OpenAI Responses and Chat Completions APIs (JSON and SSE).
+
+Wire formats follow the pydantic models in the installed `openai` package
+(openai/types/responses/*.py, openai/types/chat/*.py); the tests validate them with
+`_strict_response_validation=True`.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import itertools
+import json
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Iterator, Literal
+
+from aiohttp import web
+
+from ._server import FakeServer
+
+# Stalls never outlive this, whatever the script says (keeps a broken test bounded).
+MAX_STALL_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Req:
+    """One recorded request. `headers` keys are lower-cased."""
+
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float  # time.monotonic() when the request arrived
+
+
+@dataclass
+class StreamRecord:
+    """Timing of one streamed reply (accessors return copies)."""
+
+    path: str
+    text: str = ""  # text deltas actually written (tool-call arguments excluded)
+    first_delta_at: float | None = None  # monotonic time the first delta was written
+    finished_at: float | None = None  # monotonic time the stream ended (or was aborted)
+    aborted: bool = False  # fail_midstream, or the client went away
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: str  # JSON text, as the APIs send it
+    call_id: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    kind: Literal["reply", "fail", "stall", "midstream"]
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    chunk_size: int = 4
+    delay: float = 0.0
+    first_token_delay: float = 0.0
+    status: int = 500
+    message: str = "boom"
+    code: str | None = None
+    seconds: float = 0.0
+    after_chunks: int = 0
+
+
+@dataclass(frozen=True)
+class _Ev:
+    """One SSE event; `delta` marks text/argument deltas for timing and abort logic."""
+
+    name: str | None
+    data: Any
+    delta: Literal["text", "args"] | None = None
+    piece: str = ""
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    size = max(1, size)
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def _tokens(value: Any) -> int:
+    """Rough token estimate (~4 chars per token) so usage numbers are plausible."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return max(1, len(text) // 4) if text else 0
+
+
+def _error_body(status: int, message: str, code: str | None) -> dict[str, Any]:
+    if status == 429:
+        err_type = "requests"
+    elif status >= 500:
+        err_type = "server_error"
+    else:
+        err_type = "invalid_request_error"
+    return {"error": {"message": message, "type": err_type, "param": None, "code": code}}
+
+
+class FakeOpenAI(FakeServer):
+    """Fake OpenAI API. `url` is the `base_url` for AsyncOpenAI.
+
+    Each request consumes one planned reply from a FIFO queue; with the queue
+    empty it streams `default_reply`. Note the openai client retries 429/5xx by
+    default, and a retry consumes the next plan.
+    """
+
+    def __init__(self, api_key: str = "sk-test") -> None:
+        super().__init__()
+        self.api_key = api_key
+        self.default_reply: str = "Hello from the fake model."
+        self.default_chunk_size: int = 4
+        self.default_delay: float = 0.0
+        self._plans: collections.deque[_Plan] = collections.deque()
+        self._requests: list[Req] = []
+        self._streams: list[StreamRecord] = []
+        self._ids = itertools.count(1)
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:PORT/v1`."""
+        return f"{self.base_url}/v1"
+
+    # -- scripting --------------------------------------------------------------
+
+    def reply(self, text: str, chunk_size: int = 4, delay: float = 0.0, first_token_delay: float = 0.0) -> None:
+        """Answer with `text`, streamed in `chunk_size`-char deltas."""
+        self._push(_Plan("reply", text=text, chunk_size=chunk_size, delay=delay, first_token_delay=first_token_delay))
+
+    def reply_tool_call(
+        self, name: str, arguments: dict[str, Any], call_id: str | None = None, chunk_size: int = 8
+    ) -> str:
+        """Answer with one function call; returns its call_id."""
+        return self.reply_tool_calls([(name, arguments, call_id)], chunk_size=chunk_size)[0]
+
+    def reply_tool_calls(
+        self, calls: list[tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], str | None]], chunk_size: int = 8
+    ) -> list[str]:
+        """Answer with several (parallel) function calls; returns their call_ids."""
+        tool_calls = []
+        for entry in calls:
+            name, arguments = entry[0], entry[1]
+            call_id = (entry[2] if len(entry) > 2 else None) or f"call_fake{next(self._ids):04d}"
+            tool_calls.append(ToolCall(name, json.dumps(arguments), call_id))
+        self._push(_Plan("reply", tool_calls=tuple(tool_calls), chunk_size=chunk_size))
+        return [tc.call_id for tc in tool_calls]
+
+    def fail(self, status: int = 500, message: str = "boom", code: str | None = None, times: int = 1) -> None:
+        """Answer the next `times` requests with an OpenAI-style error JSON."""
+        for _ in range(times):
+            self._push(_Plan("fail", status=status, message=message, code=code))
+
+    def stall(self, seconds: float) -> None:
+        """Send headers only, hold the connection `seconds` (bounded), then drop it."""
+        self._push(_Plan("stall", seconds=min(seconds, MAX_STALL_SECONDS)))
+
+    def fail_midstream(self, text: str, after_chunks: int = 2, chunk_size: int = 4) -> None:
+        """Stream `after_chunks` deltas of `text`, then abort the connection."""
+        self._push(_Plan("midstream", text=text, chunk_size=chunk_size, after_chunks=after_chunks))
+
+    @property
+    def pending(self) -> int:
+        """Planned replies not yet consumed."""
+        with self._lock:
+            return len(self._plans)
+
+    def reset(self) -> None:
+        """Drop recorded requests/streams and unconsumed plans (defaults are kept)."""
+        with self._lock:
+            self._plans.clear()
+            self._requests.clear()
+            self._streams.clear()
+
+    def _push(self, plan: _Plan) -> None:
+        with self._lock:
+            self._plans.append(plan)
+
+    def _next_plan(self) -> _Plan:
+        with self._lock:
+            if self._plans:
+                return self._plans.popleft()
+            return _Plan("reply", text=self.default_reply, chunk_size=self.default_chunk_size, delay=self.default_delay)
+
+    # -- inspection ---------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[Req]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def last_request(self) -> Req | None:
+        with self._lock:
+            return self._requests[-1] if self._requests else None
+
+    @property
+    def streams(self) -> list[StreamRecord]:
+        with self._lock:
+            return [replace(s) for s in self._streams]
+
+    # -- HTTP plumbing ----------------------------------------------------------------
+
+    def _build_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v1/responses", self._handle)
+        app.router.add_post("/v1/chat/completions", self._handle)
+        return app
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        at = time.monotonic()
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        with self._lock:
+            self._requests.append(Req(request.path, copy.deepcopy(body) if isinstance(body, dict) else {}, headers, at))
+        if not isinstance(body, dict):
+            return web.json_response(_error_body(400, "Request body must be a JSON object.", None), status=400)
+        if headers.get("authorization") != f"Bearer {self.api_key}":
+            msg = "Incorrect API key provided."
+            return web.json_response(_error_body(401, msg, "invalid_api_key"), status=401)
+
+        plan = self._next_plan()
+        stream = bool(body.get("stream"))
+        if plan.kind == "fail":
+            return web.json_response(_error_body(plan.status, plan.message, plan.code), status=plan.status)
+        if plan.kind == "stall":
+            return await self._stall(request, plan, stream)
+
+        is_responses = request.path.endswith("/responses")
+        if not stream:
+            return await self._respond_json(request, plan, body, is_responses)
+        events = self._responses_events(plan, body) if is_responses else self._chat_events(plan, body)
+        return await self._stream(request, plan, events)
+
+    async def _stall(self, request: web.Request, plan: _Plan, stream: bool) -> web.StreamResponse:
+        content_type = "text/event-stream" if stream else "application/json"
+        resp = web.StreamResponse(headers={"Content-Type": content_type})
+        await resp.prepare(request)  # StreamResponse sends headers immediately
+        await self._sleep(plan.seconds)
+        self._abort(request)
+        return resp
+
+    @staticmethod
+    def _abort(request: web.Request) -> None:
+        # Dropping the socket (rather than ending the body) is what a dead upstream looks like;
+        # aiohttp then swallows the ConnectionError from its own write_eof().
+        if request.transport is not None:
+            request.transport.abort()
+
+    async def _respond_json(
+        self, request: web.Request, plan: _Plan, body: dict[str, Any], is_responses: bool
+    ) -> web.StreamResponse:
+        await self._sleep(plan.first_token_delay)
+        payload = self._response_json(plan, body) if is_responses else self._chat_json(plan, body)
+        if plan.kind != "midstream":
+            return web.json_response(payload)
+        raw = json.dumps(payload).encode()
+        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await resp.prepare(request)
+        await resp.write(raw[: len(raw) // 2])
+        self._abort(request)
+        return resp
+
+    async def _stream(self, request: web.Request, plan: _Plan, events: Iterator[_Ev]) -> web.StreamResponse:
+        record = StreamRecord(path=request.path)
+        with self._lock:
+            self._streams.append(record)
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await resp.prepare(request)
+        deltas = 0
+        try:
+            for ev in events:
+                if ev.delta is not None:
+                    if plan.kind == "midstream" and deltas >= plan.after_chunks:
+                        self._abort(request)
+                        self._finish_record(record, aborted=True)
+                        return resp
+                    if not await self._sleep(plan.first_token_delay if deltas == 0 else plan.delay):
+                        break  # server stopping
+                await resp.write(self._encode(ev))
+                if ev.delta is not None:
+                    deltas += 1
+                    with self._lock:
+                        if record.first_delta_at is None:
+                            record.first_delta_at = time.monotonic()
+                        if ev.delta == "text":
+                            record.text += ev.piece
+            await resp.write_eof()
+        except ConnectionError:
+            self._finish_record(record, aborted=True)
+            return resp
+        self._finish_record(record, aborted=False)
+        return resp
+
+    def _finish_record(self, record: StreamRecord, aborted: bool) -> None:
+        with self._lock:
+            record.finished_at = time.monotonic()
+            record.aborted = aborted
+
+    @staticmethod
+    def _encode(ev: _Ev) -> bytes:
+        data = ev.data if isinstance(ev.data, str) else json.dumps(ev.data)
+        prefix = f"event: {ev.name}\n" if ev.name else ""
+        return f"{prefix}data: {data}\n\n".encode()
+
+    # -- Responses API ------------------------------------------------------------------
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}_fake{next(self._ids):04d}"
+
+    def _response_obj(self, body: dict[str, Any], response_id: str, created_at: int) -> dict[str, Any]:
+        parallel = body.get("parallel_tool_calls")
+        return {
+            "id": response_id,
+            "object": "response",
+            "created_at": created_at,
+            "status": "in_progress",
+            "model": body.get("model") or "gpt-fake",
+            "output": [],
+            "parallel_tool_calls": True if parallel is None else bool(parallel),
+            "tool_choice": body.get("tool_choice") or "auto",
+            "tools": body.get("tools") or [],
+            "instructions": body.get("instructions"),
+            "previous_response_id": body.get("previous_response_id"),
+            "metadata": body.get("metadata") or {},
+            "temperature": body.get("temperature", 1.0),
+            "top_p": body.get("top_p", 1.0),
+            "max_output_tokens": body.get("max_output_tokens"),
+            "text": {"format": {"type": "text"}},
+            "truncation": "disabled",
+            "error": None,
+            "incomplete_details": None,
+            "usage": None,
+        }
+
+    @staticmethod
+    def _response_usage(body: dict[str, Any], plan: _Plan) -> dict[str, Any]:
+        input_tokens = _tokens(body.get("input") or "") + _tokens(body.get("instructions") or "")
+        output_tokens = _tokens(plan.text) + sum(_tokens(tc.arguments) for tc in plan.tool_calls)
+        return {
+            "input_tokens": input_tokens,
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens": output_tokens,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": input_tokens + output_tokens,
+        }
+
+    @staticmethod
+    def _text_part(text: str) -> dict[str, Any]:
+        return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+
+    def _output_items(self, plan: _Plan) -> list[dict[str, Any]]:
+        """Completed output items: an assistant message (if any text) then function calls."""
+        items: list[dict[str, Any]] = []
+        if plan.text or not plan.tool_calls:
+            items.append(
+                {
+                    "id": self._new_id("msg"),
+                    "type": "message",
+                    "status": "completed",
+                    "role": "assistant",
+                    "content": [self._text_part(plan.text)],
+                }
+            )
+        for tc in plan.tool_calls:
+            items.append(
+                {
+                    "id": self._new_id("fc"),
+                    "type": "function_call",
+                    "status": "completed",
+                    "call_id": tc.call_id,
+                    "name": tc.name,
+                    "arguments": tc.arguments,
+                }
+            )
+        return items
+
+    def _response_json(self, plan: _Plan, body: dict[str, Any]) -> dict[str, Any]:
+        created = int(time.time())
+        resp = self._response_obj(body, self._new_id("resp"), created)
+        resp.update(
+            status="completed",
+            completed_at=created,
+            output=self._output_items(plan),
+            usage=self._response_usage(body, plan),
+        )
+        return resp
+
+    def _responses_events(self, plan: _Plan, body: dict[str, Any]) -> Iterator[_Ev]:
+        seq = itertools.count()
+        created = int(time.time())
+        base = self._response_obj(body, self._new_id("resp"), created)
+
+        def ev(kind: str, mark: Literal["text", "args"] | None = None, piece: str = "", /, **fields: Any) -> _Ev:
+            return _Ev(kind, {"type": kind, "sequence_number": next(seq), **fields}, mark, piece)
+
+        yield ev("response.created", response=copy.deepcopy(base))
+        yield ev("response.in_progress", response=copy.deepcopy(base))
+
+        items = self._output_items(plan)
+        for index, item in enumerate(items):
+            if item["type"] == "message":
+                text = item["content"][0]["text"]
+                added = {**item, "status": "in_progress", "content": []}
+                where = {"item_id": item["id"], "output_index": index, "content_index": 0}
+                yield ev("response.output_item.added", output_index=index, item=added)
+                yield ev("response.content_part.added", part=self._text_part(""), **where)
+                for piece in _chunks(text, plan.chunk_size):
+                    yield ev("response.output_text.delta", "text", piece, delta=piece, logprobs=[], **where)
+                yield ev("response.output_text.done", text=text, logprobs=[], **where)
+                yield ev("response.content_part.done", part=self._text_part(text), **where)
+            else:
+                added = {**item, "status": "in_progress", "arguments": ""}
+                where = {"item_id": item["id"], "output_index": index}
+                yield ev("response.output_item.added", output_index=index, item=added)
+                for piece in _chunks(item["arguments"], plan.chunk_size):
+                    yield ev("response.function_call_arguments.delta", "args", piece, delta=piece, **where)
+                done = {"arguments": item["arguments"], "name": item["name"]}
+                yield ev("response.function_call_arguments.done", **done, **where)
+            yield ev("response.output_item.done", output_index=index, item=item)
+
+        final = {
+            **base,
+            "status": "completed",
+            "completed_at": int(time.time()),
+            "output": items,
+            "usage": self._response_usage(body, plan),
+        }
+        yield ev("response.completed", response=final)
+
+    # -- Chat Completions API --------------------------------------------------------------
+
+    @staticmethod
+    def _chat_usage(body: dict[str, Any], plan: _Plan) -> dict[str, Any]:
+        prompt = _tokens(body.get("messages") or "")
+        completion = _tokens(plan.text) + sum(_tokens(tc.arguments) for tc in plan.tool_calls)
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+    def _chat_json(self, plan: _Plan, body: dict[str, Any]) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": plan.text if plan.text or not plan.tool_calls else None,
+            "refusal": None,
+            "annotations": [],
+        }
+        if plan.tool_calls:
+            message["tool_calls"] = [
+                {"id": tc.call_id, "type": "function", "function": {"name": tc.name, "arguments": tc.arguments}}
+                for tc in plan.tool_calls
+            ]
+        return {
+            "id": f"chatcmpl-fake{next(self._ids):04d}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model") or "gpt-fake",
+            "system_fingerprint": "fp_fake",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": "tool_calls" if plan.tool_calls else "stop",
+                }
+            ],
+            "usage": self._chat_usage(body, plan),
+        }
+
+    def _chat_events(self, plan: _Plan, body: dict[str, Any]) -> Iterator[_Ev]:
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        base = {
+            "id": f"chatcmpl-fake{next(self._ids):04d}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": body.get("model") or "gpt-fake",
+            "system_fingerprint": "fp_fake",
+        }
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+            out = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            if include_usage:
+                out["usage"] = None  # the real API sends null usage on every chunk but the last
+            return out
+
+        yield _Ev(None, chunk({"role": "assistant", "content": "", "refusal": None}))
+        for piece in _chunks(plan.text, plan.chunk_size):
+            yield _Ev(None, chunk({"content": piece}), "text", piece)
+        for i, tc in enumerate(plan.tool_calls):
+            head = {"index": i, "id": tc.call_id, "type": "function", "function": {"name": tc.name, "arguments": ""}}
+            yield _Ev(None, chunk({"tool_calls": [head]}))
+            for piece in _chunks(tc.arguments, plan.chunk_size):
+                yield _Ev(None, chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]}), "args", piece)
+        yield _Ev(None, chunk({}, "tool_calls" if plan.tool_calls else "stop"))
+        if include_usage:
+            yield _Ev(None, {**base, "choices": [], "usage": self._chat_usage(body, plan)})
+        yield _Ev(None, "[DONE]")

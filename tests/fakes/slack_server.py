@@ -1,0 +1,657 @@
+"""A fake Slack Web API that slack_sdk's AsyncWebClient can talk to over real HTTP."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+
+from ._server import FakeServer
+
+# Slack's documented limits (enforced loosely, enough to catch obvious bugs).
+POST_TEXT_LIMIT = 40_000
+UPDATE_TEXT_LIMIT = 4_000
+STREAM_TEXT_LIMIT = 12_000
+MAX_BLOCKS = 50
+
+# Form-encoded bodies carry structured fields as JSON strings.
+_JSON_FIELDS = ("blocks", "attachments", "metadata", "chunks", "user_auth_blocks", "loading_messages")
+
+_TS_BASE_US = 1_700_000_000 * 1_000_000
+
+
+def _utc_offset(tz: str) -> int:
+    """Current UTC offset of an IANA zone in seconds (0 if unknown)."""
+    try:
+        offset = datetime.now(ZoneInfo(tz)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return 0
+    return int(offset.total_seconds()) if offset else 0
+
+
+@dataclass(frozen=True)
+class Call:
+    """One recorded Web API call."""
+
+    method: str
+    params: dict[str, Any]
+    ok: bool
+    error: str | None
+    status: int
+    at: float  # time.monotonic() when the request arrived
+
+
+@dataclass
+class Message:
+    """A message as the fake currently knows it (accessors return copies)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    thread_ts: str | None = None
+    user: str = ""
+    edits: list[str] = field(default_factory=list)  # text history, initial text first
+    deleted: bool = False
+    streaming: bool = False  # created by chat.startStream and not yet stopped
+    stopped: bool = False  # chat.stopStream was called
+    chunks: list[dict[str, Any]] = field(default_factory=list)  # stream chunks received, in order
+
+    def to_api(self, bot_id: str, team_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": "message",
+            "user": self.user,
+            "bot_id": bot_id,
+            "team": team_id,
+            "text": self.text,
+            "ts": self.ts,
+        }
+        if self.blocks is not None:
+            out["blocks"] = copy.deepcopy(self.blocks)
+        if self.thread_ts is not None:
+            out["thread_ts"] = self.thread_ts
+        return out
+
+
+class _SlackError(Exception):
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass
+class _Bucket:
+    rate: float  # tokens per second
+    burst: int
+    tokens: float
+    updated: float
+
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class FakeSlack(FakeServer):
+    """Fake Slack Web API. `url` is the `base_url` for AsyncWebClient."""
+
+    def __init__(
+        self,
+        token: str = "xoxb-test",
+        team_id: str = "T1",
+        bot_user_id: str = "UHARDE",
+        bot_id: str = "BHARDE",
+    ) -> None:
+        super().__init__()
+        self.token = token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self._calls: list[Call] = []
+        self._messages: dict[tuple[str, str], Message] = {}  # insertion order = posting order
+        self._ephemerals: list[dict[str, Any]] = []
+        self._reactions: dict[tuple[str, str], list[str]] = {}
+        self._users: dict[str, dict[str, Any]] = {}
+        self._stubs: dict[str, dict[str, Any]] = {}
+        self._failures: dict[str, list[list[Any]]] = {}  # method -> [[error, status, remaining]]
+        self._buckets: dict[str, _Bucket] = {}
+        self._delays: dict[str, float] = {}
+        self._ts_counter = 0
+        self._handlers: dict[str, Handler] = {
+            "auth.test": self._auth_test,
+            "users.info": self._users_info,
+            "conversations.info": self._conversations_info,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.delete": self._delete,
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.startStream": self._start_stream,
+            "chat.appendStream": self._append_stream,
+            "chat.stopStream": self._stop_stream,
+            "assistant.threads.setStatus": self._set_status,
+            "reactions.add": self._reactions_add,
+            "reactions.remove": self._reactions_remove,
+        }
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:PORT/api/`; slack_sdk appends the method name."""
+        return f"{self.base_url}/api/"
+
+    # -- configuration ----------------------------------------------------------
+
+    def set_rate_limit(self, method: str, per_minute: float, burst: int) -> None:
+        """Token bucket for `method`: `burst` calls at once, refilled at `per_minute`."""
+        with self._lock:
+            self._buckets[method] = _Bucket(per_minute / 60.0, burst, float(burst), time.monotonic())
+
+    def clear_rate_limit(self, method: str | None = None) -> None:
+        with self._lock:
+            if method is None:
+                self._buckets.clear()
+            else:
+                self._buckets.pop(method, None)
+
+    def fail_next(self, method: str, error: str = "internal_error", status: int = 200, times: int = 1) -> None:
+        """Answer the next `times` calls to `method` with `{"ok": false, "error": error}`."""
+        with self._lock:
+            self._failures.setdefault(method, []).append([error, status, times])
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Add `seconds` of latency to every call of `method` (0 removes it)."""
+        with self._lock:
+            if seconds > 0:
+                self._delays[method] = seconds
+            else:
+                self._delays.pop(method, None)
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        real_name: str | None = None,
+        display_name: str | None = None,
+        tz: str = "America/New_York",
+        email: str | None = None,
+        is_bot: bool = False,
+    ) -> None:
+        """Customise what users.info returns for `user_id`."""
+        with self._lock:
+            self._users[user_id] = self._make_user(
+                user_id, name=name, real_name=real_name, display_name=display_name, tz=tz, email=email, is_bot=is_bot
+            )
+
+    def stub(self, method: str, response: dict[str, Any]) -> None:
+        """Serve a canned response for a method the fake does not implement (or override one)."""
+        with self._lock:
+            self._stubs[method] = copy.deepcopy(response)
+
+    def reset(self) -> None:
+        """Forget recorded calls, message/reaction state and pending `fail_next` failures.
+
+        Standing configuration (rate limits, delays, users, stubs) is kept; rate-limit
+        buckets are refilled.
+        """
+        now = time.monotonic()
+        with self._lock:
+            self._calls.clear()
+            self._failures.clear()
+            self._messages.clear()
+            self._ephemerals.clear()
+            self._reactions.clear()
+            for bucket in self._buckets.values():
+                bucket.tokens, bucket.updated = float(bucket.burst), now
+
+    # -- inspection ---------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if c.method == method]
+
+    @property
+    def ratelimited_count(self) -> int:
+        """Number of calls answered with HTTP 429."""
+        with self._lock:
+            return sum(1 for c in self._calls if c.status == 429)
+
+    def message(self, channel: str, ts: str) -> Message:
+        """Snapshot of a message (including deleted ones); KeyError if never posted."""
+        with self._lock:
+            return self._snapshot(self._messages[(channel, ts)])
+
+    def messages(self, channel: str | None = None, thread_ts: str | None = None) -> list[Message]:
+        """Current (not deleted) messages in posting order, optionally filtered."""
+        with self._lock:
+            return [
+                self._snapshot(m)
+                for m in self._messages.values()
+                if not m.deleted
+                and (channel is None or m.channel == channel)
+                and (thread_ts is None or m.thread_ts == thread_ts)
+            ]
+
+    def ephemerals(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Params of successful chat.postEphemeral calls (plus `message_ts`)."""
+        with self._lock:
+            return [copy.deepcopy(e) for e in self._ephemerals if channel is None or e.get("channel") == channel]
+
+    def reactions(self, channel: str, ts: str) -> list[str]:
+        """Reaction names currently on (channel, ts), in the order added."""
+        with self._lock:
+            return list(self._reactions.get((channel, ts), []))
+
+    @staticmethod
+    def _snapshot(m: Message) -> Message:
+        return replace(m, blocks=copy.deepcopy(m.blocks), edits=list(m.edits), chunks=copy.deepcopy(m.chunks))
+
+    # -- HTTP plumbing --------------------------------------------------------------
+
+    def _build_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle)
+        return app
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        at = time.monotonic()
+        method = request.match_info["method"]
+        try:
+            params = await self._read_params(request)
+        except ValueError:
+            return self._finish(method, {}, at, 200, {"ok": False, "error": "invalid_json"})
+
+        with self._lock:
+            delay = self._delays.get(method, 0.0)
+        if delay:
+            await self._sleep(delay)
+
+        known = method in self._handlers or method in self._stubs
+        if not known or request.method not in ("GET", "POST"):
+            # Checked before auth so typos surface as unknown_method even with a bad token.
+            return self._finish(method, params, at, 200, {"ok": False, "error": "unknown_method"})
+
+        auth_error = self._check_auth(request, params)
+        if auth_error is not None:
+            return self._finish(method, params, at, 200, {"ok": False, "error": auth_error})
+
+        injected = self._take_failure(method)
+        if injected is not None:
+            error, status = injected
+            headers = {"Retry-After": "1"} if status == 429 else None
+            return self._finish(method, params, at, status, {"ok": False, "error": error}, headers)
+
+        retry_after = self._take_token(method)
+        if retry_after is not None:
+            body = {"ok": False, "error": "ratelimited"}
+            return self._finish(method, params, at, 429, body, {"Retry-After": str(retry_after)})
+
+        with self._lock:
+            stub = copy.deepcopy(self._stubs.get(method))
+        try:
+            body = stub if stub is not None else self._handlers[method](params)
+        except _SlackError as exc:
+            body = {"ok": False, "error": exc.error}
+        return self._finish(method, params, at, 200, body)
+
+    async def _read_params(self, request: web.Request) -> dict[str, Any]:
+        """Merge query string and body; slack_sdk sends `params=` as query, `data=`/`json=` as body."""
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                raw = await request.read()
+                if raw:
+                    body = json.loads(raw)
+                    if not isinstance(body, dict):
+                        raise ValueError("JSON body must be an object")
+                    params.update(body)
+            else:
+                form = await request.post()
+                for key, value in form.items():
+                    # multipart file parts (files.upload) are recorded as their filename
+                    params[key] = getattr(value, "filename", value)
+        for key in _JSON_FIELDS:
+            if isinstance(params.get(key), str):
+                try:
+                    params[key] = json.loads(params[key])
+                except ValueError:
+                    pass
+        return params
+
+    def _check_auth(self, request: web.Request, params: dict[str, Any]) -> str | None:
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.startswith("Bearer ") else None
+        if token is None:
+            token = params.pop("token", None)  # legacy: token as a form field
+        else:
+            params.pop("token", None)
+        if not token:
+            return "not_authed"
+        if token != self.token:
+            return "invalid_auth"
+        return None
+
+    def _take_failure(self, method: str) -> tuple[str, int] | None:
+        with self._lock:
+            queue = self._failures.get(method)
+            if not queue:
+                return None
+            entry = queue[0]
+            entry[2] -= 1
+            if entry[2] <= 0:
+                queue.pop(0)
+            return entry[0], entry[1]
+
+    def _take_token(self, method: str) -> int | None:
+        """Consume a rate-limit token; returns Retry-After seconds if the bucket is empty."""
+        with self._lock:
+            bucket = self._buckets.get(method)
+            if bucket is None:
+                return None
+            now = time.monotonic()
+            bucket.tokens = min(float(bucket.burst), bucket.tokens + (now - bucket.updated) * bucket.rate)
+            bucket.updated = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                return None
+            if bucket.rate <= 0:
+                return 60
+            return max(1, math.ceil((1.0 - bucket.tokens) / bucket.rate))
+
+    def _finish(
+        self,
+        method: str,
+        params: dict[str, Any],
+        at: float,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> web.Response:
+        ok = bool(body.get("ok")) and status == 200
+        call = Call(method, params, ok, None if ok else str(body.get("error")), status, at)
+        with self._lock:
+            self._calls.append(call)
+        return web.json_response(body, status=status, headers=headers)
+
+    # -- method implementations (run on the server loop) ---------------------------
+
+    def _next_ts(self) -> str:
+        self._ts_counter += 1
+        us = _TS_BASE_US + self._ts_counter * 100
+        return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+
+    @staticmethod
+    def _require_channel(params: dict[str, Any], key: str = "channel") -> str:
+        channel = params.get(key)
+        if not channel:
+            raise _SlackError("channel_not_found")
+        return str(channel)
+
+    @staticmethod
+    def _check_blocks(blocks: Any) -> None:
+        if blocks is None:
+            return
+        if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS:
+            raise _SlackError("invalid_blocks")
+
+    def _existing(self, channel: str, ts: Any) -> Message:
+        """Must hold the lock."""
+        msg = self._messages.get((channel, str(ts)))
+        if msg is None or msg.deleted:
+            raise _SlackError("message_not_found")
+        return msg
+
+    def _api_message(self, msg: Message) -> dict[str, Any]:
+        return msg.to_api(self.bot_id, self.team_id)
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake-workspace.slack.com/",
+            "team": "Fake Workspace",
+            "user": "hard-e",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _make_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        real_name: str | None = None,
+        display_name: str | None = None,
+        tz: str = "America/New_York",
+        email: str | None = None,
+        is_bot: bool = False,
+    ) -> dict[str, Any]:
+        name = name or f"user.{user_id.lower()}"
+        real_name = real_name or f"User {user_id}"
+        return {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": real_name,
+            "deleted": False,
+            "tz": tz,
+            "tz_label": tz,
+            "tz_offset": _utc_offset(tz),
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "profile": {
+                "display_name": display_name if display_name is not None else name,
+                "real_name": real_name,
+                "email": email or f"{name}@example.com",
+                "team": self.team_id,
+            },
+        }
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = params.get("user")
+        if not user_id:
+            raise _SlackError("user_not_found")
+        with self._lock:
+            user = copy.deepcopy(self._users.get(user_id))
+        if user is None:
+            if user_id == self.bot_user_id:
+                user = self._make_user(user_id, name="hard-e", real_name="Hard-E", is_bot=True)
+            else:
+                user = self._make_user(user_id)
+        return {"ok": True, "user": user}
+
+    def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._require_channel(params)
+        is_im = channel.startswith("D")
+        info: dict[str, Any] = {
+            "id": channel,
+            "created": 1_600_000_000,
+            "is_channel": not is_im and not channel.startswith("G"),
+            "is_group": channel.startswith("G"),
+            "is_im": is_im,
+            "is_mpim": False,
+            "is_private": is_im or channel.startswith("G"),
+            "is_archived": False,
+            "is_member": True,
+            "context_team_id": self.team_id,
+        }
+        if is_im:
+            info["user"] = "U_DM_PEER"
+        else:
+            info["name"] = f"channel-{channel.lower()}"
+        return {"ok": True, "channel": info}
+
+    def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._require_channel(params)
+        text = params.get("text") or params.get("markdown_text") or ""
+        blocks = params.get("blocks")
+        if not text and not blocks and not params.get("attachments"):
+            raise _SlackError("no_text")
+        if len(text) > POST_TEXT_LIMIT:
+            raise _SlackError("msg_too_long")
+        self._check_blocks(blocks)
+        thread_ts = params.get("thread_ts") or None
+        with self._lock:
+            ts = self._next_ts()
+            msg = Message(
+                channel=channel,
+                ts=ts,
+                text=text,
+                blocks=copy.deepcopy(blocks),
+                thread_ts=str(thread_ts) if thread_ts else None,
+                user=self.bot_user_id,
+                edits=[text],
+            )
+            self._messages[(channel, ts)] = msg
+            api = self._api_message(msg)
+        return {"ok": True, "channel": channel, "ts": ts, "message": api}
+
+    def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._require_channel(params)
+        text = params.get("text")
+        if text is None:
+            text = params.get("markdown_text")
+        blocks = params.get("blocks")
+        if text is not None and len(text) > UPDATE_TEXT_LIMIT:
+            raise _SlackError("msg_too_long")
+        self._check_blocks(blocks)
+        with self._lock:
+            msg = self._existing(channel, params.get("ts"))
+            if text is not None:
+                msg.text = text
+            if blocks is not None:
+                msg.blocks = copy.deepcopy(blocks)
+            msg.edits.append(msg.text)
+            return {"ok": True, "channel": channel, "ts": msg.ts, "text": msg.text, "message": self._api_message(msg)}
+
+    def _delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._require_channel(params)
+        with self._lock:
+            msg = self._existing(channel, params.get("ts"))
+            msg.deleted = True
+        return {"ok": True, "channel": channel, "ts": msg.ts}
+
+    def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._require_channel(params)
+        if not params.get("user"):
+            raise _SlackError("user_not_in_channel")
+        text = params.get("text") or params.get("markdown_text") or ""
+        if not text and not params.get("blocks") and not params.get("attachments"):
+            raise _SlackError("no_text")
+        self._check_blocks(params.get("blocks"))
+        with self._lock:
+            ts = self._next_ts()
+            self._ephemerals.append({**copy.deepcopy(params), "message_ts": ts})
+        return {"ok": True, "message_ts": ts}
+
+    def _start_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._require_channel(params)
+        thread_ts = params.get("thread_ts")
+        if not thread_ts:
+            raise _SlackError("invalid_arguments")
+        text, chunks = self._stream_text(params)
+        with self._lock:
+            ts = self._next_ts()
+            self._messages[(channel, ts)] = Message(
+                channel=channel,
+                ts=ts,
+                text=text,
+                thread_ts=str(thread_ts),
+                user=self.bot_user_id,
+                edits=[text],
+                streaming=True,
+                chunks=chunks,
+            )
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    @staticmethod
+    def _stream_text(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        """Text added by a stream call: `markdown_text` plus any markdown_text chunks.
+
+        slack_sdk's chat_stream() helper sends its text only as `chunks`.
+        """
+        chunks = params.get("chunks") or []
+        if not isinstance(chunks, list) or not all(isinstance(c, dict) for c in chunks):
+            raise _SlackError("invalid_chunks")
+        text = (params.get("markdown_text") or "") + "".join(
+            str(c.get("text", "")) for c in chunks if c.get("type") == "markdown_text"
+        )
+        if len(text) > STREAM_TEXT_LIMIT:
+            raise _SlackError("msg_too_long")
+        return text, copy.deepcopy(chunks)
+
+    def _streaming_message(self, params: dict[str, Any]) -> Message:
+        """Must hold the lock."""
+        channel = self._require_channel(params)
+        msg = self._existing(channel, params.get("ts"))
+        if not msg.streaming:
+            raise _SlackError("message_not_in_streaming_state")
+        return msg
+
+    def _append_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        text, chunks = self._stream_text(params)
+        with self._lock:
+            msg = self._streaming_message(params)
+            msg.text += text
+            msg.chunks.extend(chunks)
+            msg.edits.append(msg.text)
+        return {"ok": True, "channel": msg.channel, "ts": msg.ts}
+
+    def _stop_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        blocks = params.get("blocks")
+        self._check_blocks(blocks)
+        text, chunks = self._stream_text(params)
+        with self._lock:
+            msg = self._streaming_message(params)
+            msg.chunks.extend(chunks)
+            if text:
+                msg.text += text
+                msg.edits.append(msg.text)
+            if blocks is not None:
+                msg.blocks = copy.deepcopy(blocks)
+            msg.streaming, msg.stopped = False, True
+            api = self._api_message(msg)
+        return {"ok": True, "channel": msg.channel, "ts": msg.ts, "message": api}
+
+    def _set_status(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require_channel(params, "channel_id")
+        if not params.get("thread_ts") or "status" not in params:
+            raise _SlackError("invalid_arguments")
+        return {"ok": True}
+
+    @staticmethod
+    def _reaction_target(params: dict[str, Any]) -> tuple[tuple[str, str], str]:
+        channel = FakeSlack._require_channel(params)
+        name, ts = params.get("name"), params.get("timestamp")
+        if not name or not ts:
+            raise _SlackError("invalid_arguments")
+        return (channel, str(ts)), str(name)
+
+    def _reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Lenient: the target may be a user message the fake never saw.
+        key, name = self._reaction_target(params)
+        with self._lock:
+            names = self._reactions.setdefault(key, [])
+            if name in names:
+                raise _SlackError("already_reacted")
+            names.append(name)
+        return {"ok": True}
+
+    def _reactions_remove(self, params: dict[str, Any]) -> dict[str, Any]:
+        key, name = self._reaction_target(params)
+        with self._lock:
+            names = self._reactions.get(key, [])
+            if name not in names:
+                raise _SlackError("no_reaction")
+            names.remove(name)
+        return {"ok": True}
