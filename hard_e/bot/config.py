@@ -7,7 +7,7 @@ Secrets are wrapped in `Secret`, whose repr and str never show the value.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlparse
@@ -133,7 +133,7 @@ class Settings:
     first_token_timeout: float = 45.0
 
     data_dir: Path = Path("data")
-    database_url: str = ""
+    database_url: str = field(default="", repr=False)  # may carry a password
 
     leap_api_token: Secret | None = None
     leap_api_url: str | None = None

@@ -20,6 +20,8 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
         try:
             bolt_request = await to_bolt_request(request)
             bolt_response = await bolt.async_dispatch(bolt_request)
+        except web.HTTPException:
+            raise  # e.g. 413 for an oversized body
         except Exception as exc:
             log.error("could not handle a Slack request: %s", type(exc).__name__)
             return web.json_response({"error": "could not process the request"}, status=400)

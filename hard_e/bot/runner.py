@@ -16,11 +16,15 @@ log = logging.getLogger(__name__)
 
 def missing_credentials_message(missing: list[str], *, http: bool) -> str:
     mode = "HTTP mode" if http else "Socket Mode"
+    where = (
+        "the Signing Secret from Basic Information (SLACK_SIGNING_SECRET)"
+        if http
+        else "your app-level token with connections:write (SLACK_APP_TOKEN)"
+    )
     return (
         f"Hard-E can't connect to Slack yet: set {', '.join(missing)} ({mode}).\n"
-        "  - Create the Slack app from manifest.yml, install it, and copy the Bot User OAuth Token\n"
-        "    (SLACK_BOT_TOKEN) and, for Socket Mode, an app-level token with connections:write\n"
-        "    (SLACK_APP_TOKEN); for HTTP mode the Signing Secret (SLACK_SIGNING_SECRET).\n"
+        "  - Create the Slack app from manifest.yml and install it to your workspace; copy the\n"
+        f"    Bot User OAuth Token (SLACK_BOT_TOKEN) and {where}.\n"
         "  - Put them in the environment or in a .env file (see .env.example).\n"
         "To talk to Hard-E without Slack, run `hard-e chat` (or `.venv/bin/hard-e chat`)."
     )

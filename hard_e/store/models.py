@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import JSON, TIMESTAMP, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -65,8 +65,8 @@ class AgentSession(Base):
     __tablename__ = "agent_sessions"
 
     session_id: Mapped[str] = mapped_column(String, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=False), server_default=func.current_timestamp())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=False), server_default=func.current_timestamp())
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=False), server_default=text("CURRENT_TIMESTAMP"))
+    updated_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=False), server_default=text("CURRENT_TIMESTAMP"))
 
 
 class AgentMessage(Base):
@@ -79,4 +79,4 @@ class AgentMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(String, ForeignKey("agent_sessions.session_id", ondelete="CASCADE"))
     message_data: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=False), server_default=func.current_timestamp())
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=False), server_default=text("CURRENT_TIMESTAMP"))

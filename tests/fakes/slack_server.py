@@ -1,17 +1,25 @@
-"""A fake Slack Web API that slack_sdk's AsyncWebClient can talk to over real HTTP."""
+"""A fake Slack Web API that slack_sdk's AsyncWebClient can talk to over real HTTP.
+
+It also speaks Socket Mode: `apps.connections.open` (with the app-level token) hands
+out a `ws://` URL, the websocket says `hello`, and tests push Events API envelopes
+down every open socket with `push_event()` and read the client's acks back.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import math
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from ._server import FakeServer
 
@@ -25,6 +33,10 @@ MAX_BLOCKS = 50
 _JSON_FIELDS = ("blocks", "attachments", "metadata", "chunks", "user_auth_blocks", "loading_messages")
 
 _TS_BASE_US = 1_700_000_000 * 1_000_000
+
+# Methods that take the app-level token (xapp-...) instead of the bot token.
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+SOCKET_PATH = "/socket-mode"
 
 
 def _utc_offset(tz: str) -> int:
@@ -106,9 +118,13 @@ class FakeSlack(FakeServer):
         team_id: str = "T1",
         bot_user_id: str = "UHARDE",
         bot_id: str = "BHARDE",
+        app_token: str = "xapp-test",
+        app_id: str = "A1",
     ) -> None:
         super().__init__()
         self.token = token
+        self.app_token = app_token
+        self.app_id = app_id
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -122,7 +138,16 @@ class FakeSlack(FakeServer):
         self._buckets: dict[str, _Bucket] = {}
         self._delays: dict[str, float] = {}
         self._ts_counter = 0
+        # Socket Mode. `_sockets` is touched on the server loop only (under the lock,
+        # so other threads can count it); the records below are read from any thread.
+        self._tickets: set[str] = set()
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._socket_connects = 0
+        self._socket_messages: list[dict[str, Any]] = []  # everything clients sent, parsed
+        self._pushed: list[dict[str, Any]] = []  # everything push_* sent
+        self._pings = 0
         self._handlers: dict[str, Handler] = {
+            "apps.connections.open": self._connections_open,
             "auth.test": self._auth_test,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
@@ -193,10 +218,10 @@ class FakeSlack(FakeServer):
             self._stubs[method] = copy.deepcopy(response)
 
     def reset(self) -> None:
-        """Forget recorded calls, message/reaction state and pending `fail_next` failures.
+        """Forget recorded calls, message/reaction state, socket traffic and pending failures.
 
-        Standing configuration (rate limits, delays, users, stubs) is kept; rate-limit
-        buckets are refilled.
+        Standing configuration (rate limits, delays, users, stubs) and open Socket Mode
+        connections are kept; rate-limit buckets are refilled.
         """
         now = time.monotonic()
         with self._lock:
@@ -205,6 +230,9 @@ class FakeSlack(FakeServer):
             self._messages.clear()
             self._ephemerals.clear()
             self._reactions.clear()
+            self._socket_messages.clear()
+            self._pushed.clear()
+            self._pings = 0
             for bucket in self._buckets.values():
                 bucket.tokens, bucket.updated = float(bucket.burst), now
 
@@ -251,6 +279,203 @@ class FakeSlack(FakeServer):
         with self._lock:
             return list(self._reactions.get((channel, ts), []))
 
+    # -- Socket Mode ------------------------------------------------------------------
+
+    @property
+    def socket_url(self) -> str:
+        """`ws://127.0.0.1:PORT/socket-mode` (apps.connections.open adds a `?ticket=`)."""
+        return f"ws://127.0.0.1:{self.port}{SOCKET_PATH}" if self.port else ""
+
+    @property
+    def socket_connected(self) -> int:
+        """Number of Socket Mode websockets open right now (truthy when any is)."""
+        with self._lock:
+            return len(self._sockets)
+
+    @property
+    def socket_connects(self) -> int:
+        """Websocket connections accepted so far (reconnects count again)."""
+        with self._lock:
+            return self._socket_connects
+
+    @property
+    def socket_messages(self) -> list[dict[str, Any]]:
+        """Every JSON message clients sent over Socket Mode, in arrival order."""
+        with self._lock:
+            return copy.deepcopy(self._socket_messages)
+
+    @property
+    def acks(self) -> list[str]:
+        """Envelope ids acknowledged by clients, in arrival order (duplicates kept)."""
+        with self._lock:
+            return [m["envelope_id"] for m in self._socket_messages if "envelope_id" in m]
+
+    def ack_for(self, envelope_id: str) -> dict[str, Any] | None:
+        """The first ack sent for `envelope_id` (it may carry a `payload`), or None."""
+        with self._lock:
+            for m in self._socket_messages:
+                if m.get("envelope_id") == envelope_id:
+                    return copy.deepcopy(m)
+        return None
+
+    @property
+    def pushed(self) -> list[dict[str, Any]]:
+        """Every message sent down the sockets by push_event()/push_socket_message()."""
+        with self._lock:
+            return copy.deepcopy(self._pushed)
+
+    @property
+    def pings(self) -> int:
+        """Websocket PING frames received (each answered with a PONG)."""
+        with self._lock:
+            return self._pings
+
+    def wait_for_socket(self, timeout: float = 5.0, count: int = 1) -> int:
+        """Block until `count` sockets are open (AssertionError after `timeout`).
+
+        Blocks the calling thread: if the Socket Mode client runs on the caller's event
+        loop (the usual async test), use `await wait_for_socket_async()` instead.
+        """
+        self.wait_for(lambda: self.socket_connected >= count, timeout)
+        return self.socket_connected
+
+    async def wait_for_socket_async(self, timeout: float = 5.0, count: int = 1) -> int:
+        """Async twin of `wait_for_socket` that lets the caller's loop run meanwhile."""
+        await self.wait_for_async(lambda: self.socket_connected >= count, timeout)
+        return self.socket_connected
+
+    def push_event(
+        self,
+        event_payload: dict[str, Any],
+        *,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        envelope_id: str | None = None,
+        timeout: float = 5.0,
+    ) -> str:
+        """Deliver an Events API payload over Socket Mode; returns its envelope_id.
+
+        `event_payload` is what Slack would POST in HTTP mode (an `event_callback`
+        envelope, e.g. `tests.slack_events.envelope(...)`). Each delivery gets a fresh
+        envelope_id unless one is given. Thread-safe and callable from any thread or
+        event loop: the send runs on the fake's own loop and this waits for it.
+        Raises RuntimeError if no client is connected.
+        """
+        envelope_id = envelope_id or str(uuid.uuid4())
+        self.push_socket_message(
+            {
+                "envelope_id": envelope_id,
+                "payload": copy.deepcopy(event_payload),
+                "type": "events_api",
+                "accepts_response_payload": False,
+                "retry_attempt": retry_attempt,
+                "retry_reason": retry_reason,
+            },
+            timeout=timeout,
+        )
+        return envelope_id
+
+    def push_socket_message(self, message: dict[str, Any], *, timeout: float = 5.0) -> int:
+        """Send any JSON message (e.g. `{"type": "disconnect", ...}`) to every open socket.
+
+        Returns how many sockets it was sent to; RuntimeError if there were none.
+        """
+        loop = self._loop
+        if loop is None or not self.running:
+            raise RuntimeError("FakeSlack is not running")
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("push_socket_message() must not be called from the fake's own loop")
+        data = json.dumps(message)
+        future = asyncio.run_coroutine_threadsafe(self._broadcast(data), loop)
+        sent = future.result(timeout)
+        if not sent:
+            raise RuntimeError("no Socket Mode client is connected")
+        with self._lock:
+            self._pushed.append(copy.deepcopy(message))
+        return sent
+
+    def close_sockets(self, code: int = WSCloseCode.GOING_AWAY, timeout: float = 5.0) -> None:
+        """Close every open socket from the server side (as Slack does on a refresh)."""
+        loop = self._loop
+        if loop is None or not self.running:
+            return
+        asyncio.run_coroutine_threadsafe(self._close_all_sockets(code), loop).result(timeout)
+
+    async def _broadcast(self, data: str) -> int:
+        with self._lock:
+            sockets = [ws for ws in self._sockets if not ws.closed]
+        sent = 0
+        for ws in sockets:
+            try:
+                await ws.send_str(data)
+            except (ConnectionError, RuntimeError):
+                continue  # closing under us; it will drop out of `_sockets`
+            sent += 1
+        return sent
+
+    async def _on_shutdown(self, _app: web.Application) -> None:
+        await self._close_all_sockets(WSCloseCode.GOING_AWAY)
+
+    async def _close_all_sockets(self, code: int) -> None:
+        with self._lock:
+            sockets = list(self._sockets)
+        for ws in sockets:
+            try:
+                await asyncio.wait_for(ws.close(code=code, message=b"server shutdown"), timeout=1.0)
+            except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+                pass
+
+    def _hello(self) -> dict[str, Any]:
+        with self._lock:
+            count = len(self._sockets) + 1  # this one is not in `_sockets` yet
+        return {
+            "type": "hello",
+            "num_connections": count,
+            "debug_info": {"host": "applink-fake", "build_number": 1, "approximate_connection_time": 18060},
+            "connection_info": {"app_id": self.app_id},
+        }
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        ticket = request.query.get("ticket", "")
+        with self._lock:
+            valid = ticket in self._tickets
+        if not valid:
+            return web.Response(status=401, text="invalid or missing ticket")
+        ws = web.WebSocketResponse(autoping=False)  # PINGs are answered (and counted) below
+        await ws.prepare(request)
+        # Say hello before the socket counts as connected, so nothing is pushed ahead of it.
+        await ws.send_str(json.dumps(self._hello()))
+        with self._lock:
+            self._sockets.add(ws)
+            self._socket_connects += 1
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    try:
+                        parsed = json.loads(msg.data)
+                    except ValueError:
+                        parsed = {"_raw": msg.data}
+                    if not isinstance(parsed, dict):
+                        parsed = {"_raw": msg.data}
+                    with self._lock:
+                        self._socket_messages.append(parsed)
+                elif msg.type == WSMsgType.PING:
+                    with self._lock:
+                        self._pings += 1
+                    await ws.pong(msg.data)
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            with self._lock:
+                self._sockets.discard(ws)
+        return ws
+
+    def _connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        ticket = uuid.uuid4().hex
+        with self._lock:
+            self._tickets.add(ticket)
+        return {"ok": True, "url": f"{self.socket_url}?ticket={ticket}"}
+
     @staticmethod
     def _snapshot(m: Message) -> Message:
         return replace(m, blocks=copy.deepcopy(m.blocks), edits=list(m.edits), chunks=copy.deepcopy(m.chunks))
@@ -260,6 +485,9 @@ class FakeSlack(FakeServer):
     def _build_app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_get(SOCKET_PATH, self._socket)
+        # Open websockets would otherwise hold shutdown for the whole handler grace period.
+        app.on_shutdown.append(self._on_shutdown)
         return app
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -280,7 +508,7 @@ class FakeSlack(FakeServer):
             # Checked before auth so typos surface as unknown_method even with a bad token.
             return self._finish(method, params, at, 200, {"ok": False, "error": "unknown_method"})
 
-        auth_error = self._check_auth(request, params)
+        auth_error = self._check_auth(request, params, method)
         if auth_error is not None:
             return self._finish(method, params, at, 200, {"ok": False, "error": auth_error})
 
@@ -327,7 +555,7 @@ class FakeSlack(FakeServer):
                     pass
         return params
 
-    def _check_auth(self, request: web.Request, params: dict[str, Any]) -> str | None:
+    def _check_auth(self, request: web.Request, params: dict[str, Any], method: str = "") -> str | None:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.startswith("Bearer ") else None
         if token is None:
@@ -336,7 +564,8 @@ class FakeSlack(FakeServer):
             params.pop("token", None)
         if not token:
             return "not_authed"
-        if token != self.token:
+        expected = self.app_token if method in _APP_TOKEN_METHODS else self.token
+        if token != expected:
             return "invalid_auth"
         return None
 

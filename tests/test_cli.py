@@ -1,0 +1,112 @@
+"""The `hard-e` command as an admin runs it: real processes, real ports."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+import aiohttp
+
+from tests import slack_events as se
+from tests.conftest import BOT_TOKEN
+
+BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "HARDE_", "DATABASE_URL", "PORT"))}
+
+
+def hard_e(*args: str, env: dict[str, str], cwd, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "hard_e", *args], env={**BASE_ENV, **env}, cwd=cwd,
+        input=stdin, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_without_slack_credentials_says_what_to_set(tmp_path):
+    result = hard_e("run", env={"HARDE_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
+    assert "hard-e chat" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_socket_mode_without_bot_token_names_it(tmp_path):
+    result = hard_e("run", env={"SLACK_APP_TOKEN": "xapp-1"}, cwd=tmp_path)
+    assert result.returncode == 1 and "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" not in result.stderr
+
+
+def test_malformed_setting_stops_start_up_naming_it(tmp_path):
+    result = hard_e("run", env={"PORT": "eighty"}, cwd=tmp_path)
+    assert result.returncode == 2 and "PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_db_upgrade_creates_the_sqlite_database_under_the_data_dir(tmp_path):
+    result = hard_e("db", "upgrade", env={"HARDE_DATA_DIR": str(tmp_path / "state")}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "state" / "hard_e.db") as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"conversations", "processed_events", "bot_messages", "agent_sessions", "agent_messages"} <= tables
+
+
+def test_chat_streams_answers_and_keeps_history(tmp_path, fake_openai):
+    fake_openai.reply("Knock, smile, listen.")
+    fake_openai.reply("Then ask for the inspection.")
+    env = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": fake_openai.url, "HARDE_DATA_DIR": str(tmp_path)}
+    result = hard_e("chat", env=env, cwd=tmp_path, stdin="how do I door knock?\nand after that?\nexit\n")
+    assert result.returncode == 0, result.stderr
+    assert "hard-e> Knock, smile, listen." in result.stdout
+    assert "hard-e> Then ask for the inspection." in result.stdout
+    inputs = fake_openai.last_request.body["input"]
+    assert [m["content"] for m in inputs] == ["how do I door knock?", "Knock, smile, listen.", "and after that?"]
+
+
+def test_chat_without_a_model_explains_what_to_set(tmp_path):
+    result = hard_e("chat", env={"HARDE_DATA_DIR": str(tmp_path)}, cwd=tmp_path, stdin="hi\n")
+    assert result.returncode == 2 and "OPENAI_API_KEY" in result.stdout
+
+
+async def test_run_http_serves_slack_then_stops_cleanly_on_sigterm(tmp_path, fake_slack, fake_openai):
+    port = free_port()
+    env = {
+        **BASE_ENV, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": se.SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url, "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": fake_openai.url,
+        "HOST": "127.0.0.1", "HARDE_DATA_DIR": str(tmp_path),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hard_e", "run", "--http", "--port", str(port), env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                assert time.monotonic() < deadline, "server did not come up"
+                await asyncio.sleep(0.1)
+            fake_openai.reply("Served by the real process.")
+            event = se.mention("are you up?")
+            body = se.body_of(se.envelope(event))
+            async with http.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers=se.sign(body)) as r:
+                assert r.status == 200
+        await fake_slack.wait_for_async(
+            lambda: [m.text for m in fake_slack.messages(channel="C1", thread_ts=event["ts"])] == ["Served by the real process."],
+            timeout=15,
+        )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert proc.returncode == 0, stderr.decode()[-2000:]

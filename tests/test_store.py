@@ -1,0 +1,79 @@
+"""The schema comes from migrations, matches the models, and serves the Agents SDK session."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from hard_e.bot.config import Settings
+from hard_e.store import migrate
+from hard_e.store.db import create_engine
+from hard_e.store.models import Base
+from hard_e.store.repositories import ConversationStore, EventLedger
+
+
+def engine_for(database_url: str):
+    return create_engine(Settings.from_env({"DATABASE_URL": database_url}, dotenv=None).database_url)
+
+
+async def test_migrations_create_the_whole_schema_and_match_the_models(database_url):
+    engine = engine_for(database_url)
+    try:
+        await migrate.upgrade(engine)
+        await migrate.upgrade(engine)  # idempotent
+        assert await migrate.current_revision(engine) == migrate.head_revision()
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+            diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
+        assert {"conversations", "processed_events", "bot_messages", "agent_sessions", "agent_messages"} <= tables
+        assert diff == []
+    finally:
+        await engine.dispose()
+
+
+async def test_agents_sdk_session_runs_on_migrated_tables_without_creating_them(database_url):
+    from agents.extensions.memory import SQLAlchemySession
+
+    engine = engine_for(database_url)
+    try:
+        await migrate.upgrade(engine)
+        session = SQLAlchemySession("T1:C1:1.0", engine=engine, create_tables=False)
+        await session.add_items([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}])
+        again = SQLAlchemySession("T1:C1:1.0", engine=engine, create_tables=False)
+        assert [i["content"] for i in await again.get_items()] == ["hi", "hello"]
+    finally:
+        await engine.dispose()
+
+
+async def test_event_ledger_admits_each_key_once_even_when_racing(database_url):
+    engines = [engine_for(database_url) for _ in range(2)]
+    try:
+        await migrate.upgrade(engines[0])
+        ledgers = [EventLedger(e) for e in engines]
+        results = await asyncio.gather(*(ledgers[i % 2].first_time("T1:C1:123.4") for i in range(8)))
+        assert results.count(True) == 1
+        assert await ledgers[1].first_time("T1:C1:999.9")
+    finally:
+        for e in engines:
+            await e.dispose()
+
+
+async def test_conversation_rows_and_posted_messages_are_kept(database_url):
+    engine = engine_for(database_url)
+    try:
+        await migrate.upgrade(engine)
+        store = ConversationStore(engine)
+        await store.ensure(key="T1:C1:5.0", team_id="T1", channel_id="C1", thread_ts="5.0", channel_type="channel", user_id="U1")
+        await store.ensure(key="T1:C1:5.0", team_id="T1", channel_id="C1", thread_ts="5.0", channel_type="channel", user_id="U2")
+        await store.record_message(conversation_key="T1:C1:5.0", channel_id="C1", ts="6.0", kind="placeholder")
+        await store.record_message(conversation_key="T1:C1:5.0", channel_id="C1", ts="6.0", kind="answer")
+        await store.save_workflow("T1:C1:5.0", active_workflow="scripting", last_agent="scripting", state={"step": 2})
+        convo = await store.get("T1:C1:5.0")
+        assert (convo.user_id, convo.active_workflow, convo.workflow_state) == ("U1", "scripting", {"step": 2})
+        assert [(m.ts, m.kind) for m in await store.messages("T1:C1:5.0")] == [("6.0", "answer")]
+        assert await store.exists("T1:C1:5.0") and not await store.exists("T1:C1:7.0")
+    finally:
+        await engine.dispose()
