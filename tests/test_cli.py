@@ -110,3 +110,23 @@ async def test_run_http_serves_slack_then_stops_cleanly_on_sigterm(tmp_path, fak
         proc.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
     assert proc.returncode == 0, stderr.decode()[-2000:]
+
+
+async def test_clock_process_runs_its_jobs_and_stops_on_sigterm(tmp_path):
+    env = {**BASE_ENV, "HARDE_DATA_DIR": str(tmp_path)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hard_e", "clock", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    seen = b""
+    try:
+        async with asyncio.timeout(30):
+            while b"pruned" not in seen:
+                line = await proc.stderr.readline()
+                assert line, seen.decode()
+                seen += line
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), timeout=30)
+    assert proc.returncode == 0
+    assert b"clock started" in seen

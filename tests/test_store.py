@@ -77,3 +77,27 @@ async def test_conversation_rows_and_posted_messages_are_kept(database_url):
         assert await store.exists("T1:C1:5.0") and not await store.exists("T1:C1:7.0")
     finally:
         await engine.dispose()
+
+
+async def test_clock_prunes_event_keys_older_than_a_week(database_url):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from hard_e.bot.scheduler import prune_processed_events
+    from hard_e.bot.services import Services
+    from hard_e.store.models import ProcessedEvent, utcnow
+
+    services = Services.build(Settings.from_env({"DATABASE_URL": database_url}, dotenv=None))
+    try:
+        await services.prepare()
+        assert await services.events.first_time("old") and await services.events.first_time("new")
+        async with services.engine.begin() as conn:
+            await conn.execute(
+                update(ProcessedEvent).where(ProcessedEvent.key == "old").values(received_at=utcnow() - timedelta(days=8))
+            )
+        assert await prune_processed_events(services) == 1
+        assert await services.events.first_time("old")  # forgotten, so admitted again
+        assert not await services.events.first_time("new")
+    finally:
+        await services.aclose()

@@ -23,6 +23,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     run.add_argument("--http", action="store_true", help="serve Slack's Events API over HTTP")
     run.add_argument("--port", type=int, help="HTTP port (default: PORT, else 3000)")
     sub.add_parser("chat", help="talk to Hard-E in the terminal")
+    sub.add_parser("clock", help="run the scheduler process (housekeeping jobs)")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
@@ -60,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         from hard_e.bot.console import chat
 
         return asyncio.run(chat(settings))
+    if args.command == "clock":
+        from hard_e.bot.scheduler import clock
+
+        asyncio.run(clock(settings))
+        return 0
     if args.command == "db":
         from hard_e.bot.services import Services
 

@@ -1,0 +1,51 @@
+"""`hard-e clock`: the scheduler process (Procfile `clock`). Jobs run here, not in web processes,
+so several web processes never run the same job twice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from hard_e.bot.config import Settings
+from hard_e.bot.services import Services
+
+log = logging.getLogger(__name__)
+
+# Slack retries for minutes, not days: a week of event keys is ample for deduplication.
+EVENT_RETENTION = timedelta(days=7)
+
+
+async def prune_processed_events(services: Services) -> int:
+    removed = await services.events.prune(EVENT_RETENTION)
+    log.info("pruned %d processed event key(s)", removed)
+    return removed
+
+
+def build_scheduler(services: Services) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=timezone.utc)
+    scheduler.add_job(
+        prune_processed_events, "interval", hours=6, args=[services], id="prune_processed_events",
+        next_run_time=datetime.now(timezone.utc), coalesce=True, max_instances=1,
+    )
+    return scheduler
+
+
+async def clock(settings: Settings) -> None:
+    services = Services.build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await services.prepare()
+    scheduler = build_scheduler(services)
+    scheduler.start()
+    log.info("Hard-E clock started with %d job(s)", len(scheduler.get_jobs()))
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await services.aclose()
