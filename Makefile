@@ -38,8 +38,8 @@ $(VENV)/.dev: $(VENV)/bin/python requirements-dev.lock pyproject.toml
 # Re-resolve the lock files after changing dependencies in pyproject.toml.
 lock: $(VENV)/bin/python
 	$(PIP) install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
-	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links --extra build -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links --extra build --extra dev -o requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info
