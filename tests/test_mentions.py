@@ -247,3 +247,27 @@ async def test_message_text_and_tokens_never_reach_the_logs(bot, fake_slack, fak
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Hendersonsecret" not in logged and "Confidential reply" not in logged
     assert "xoxb-test-token" not in logged and "sk-test" not in logged
+
+
+async def test_placeholder_left_by_a_dead_process_is_ended_by_the_sweeper(bot, fake_slack):
+    from datetime import timedelta
+
+    from slack_sdk.web.async_client import AsyncWebClient
+    from sqlalchemy import update
+
+    from hard_e.bot.recovery import INTERRUPTED, sweep_stale_placeholders
+    from hard_e.store.models import BotMessage, utcnow
+
+    # What a process killed mid-answer leaves behind: a placeholder in Slack and its row.
+    slack = AsyncWebClient(token="xoxb-test-token", base_url=fake_slack.url)
+    posted = await slack.chat_postMessage(channel="C1", thread_ts="1.0", text=PLACEHOLDER)
+    store = bot.services.store
+    await store.ensure(key="T1:C1:1.0", team_id="T1", channel_id="C1", thread_ts="1.0", channel_type="channel", user_id="U1")
+    await store.record_message(conversation_key="T1:C1:1.0", channel_id="C1", ts=posted["ts"], kind="placeholder")
+    assert await sweep_stale_placeholders(bot.services, slack) == 0  # young: its turn may still be running
+
+    async with bot.services.engine.begin() as conn:
+        await conn.execute(update(BotMessage).values(created_at=utcnow() - timedelta(minutes=10)))
+    assert await sweep_stale_placeholders(bot.services, slack) == 1
+    assert await sweep_stale_placeholders(bot.services, slack) == 0  # claimed once, never twice
+    assert fake_slack.message("C1", posted["ts"]).text == INTERRUPTED

@@ -83,6 +83,25 @@ class ConversationStore:
         async with self._engine.begin() as conn:
             await conn.execute(stmt)
 
+    async def stale_placeholders(self, older_than: timedelta, limit: int = 50) -> list[BotMessage]:
+        """Placeholders whose turn should long have ended (its process died mid-answer)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(BotMessage)
+                .where(BotMessage.kind == "placeholder", BotMessage.created_at < utcnow() - older_than)
+                .order_by(BotMessage.id)
+                .limit(limit)
+            )
+            return list(rows)
+
+    async def claim(self, message_id: int, *, from_kind: str, to_kind: str) -> bool:
+        """Change a message's kind if nobody else has; True for the one caller that did."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(BotMessage).where(BotMessage.id == message_id, BotMessage.kind == from_kind).values(kind=to_kind)
+            )
+        return result.rowcount == 1
+
     async def messages(self, conversation_key: str) -> list[BotMessage]:
         async with self._sessions() as session:
             rows = await session.scalars(
