@@ -42,8 +42,9 @@ def envelope(event: dict, *, event_id: str | None = None) -> dict:
 
 
 def mention(text: str, *, channel: str = "C1", ts: str | None = None, thread_ts: str | None = None, user: str = "U1") -> dict:
+    ts = ts or next_ts()
     event = {
-        "type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts or next_ts(),
+        "type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts,
         "channel": channel, "event_ts": ts, "team": TEAM,
     }
     if thread_ts:

@@ -130,3 +130,51 @@ async def test_clock_process_runs_its_jobs_and_stops_on_sigterm(tmp_path):
         await asyncio.wait_for(proc.wait(), timeout=30)
     assert proc.returncode == 0
     assert b"clock started" in seen
+
+
+def test_rejected_bot_token_stops_start_up_with_a_clear_message(tmp_path, fake_slack):
+    env = {"SLACK_BOT_TOKEN": "xoxb-wrong", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": fake_slack.url,
+           "HARDE_DATA_DIR": str(tmp_path), "HOST": "127.0.0.1", "PORT": str(free_port())}
+    result = hard_e("run", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_rejected_app_token_stops_socket_mode_start_up(tmp_path, fake_slack):
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-wrong", "SLACK_API_URL": fake_slack.url,
+           "HARDE_DATA_DIR": str(tmp_path)}
+    result = hard_e("run", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Slack rejected SLACK_APP_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_port_in_use_is_reported_plainly(tmp_path, fake_slack):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": fake_slack.url,
+               "HARDE_DATA_DIR": str(tmp_path), "HOST": "127.0.0.1"}
+        result = hard_e("run", "--http", "--port", str(port), env=env, cwd=tmp_path)
+    assert result.returncode == 1 and f"127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_sigterm_stops_socket_mode_even_while_slack_is_unreachable(tmp_path):
+    env = {**BASE_ENV, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1",
+           "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/", "HARDE_DATA_DIR": str(tmp_path)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hard_e", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    seen = b""
+    try:
+        async with asyncio.timeout(30):
+            while b"could not reach Slack to check SLACK_APP_TOKEN" not in seen:
+                line = await proc.stderr.readline()
+                assert line, seen.decode()
+                seen += line
+        await asyncio.sleep(0.5)  # now inside the connect-and-retry loop
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), timeout=15)
+    assert proc.returncode == 0

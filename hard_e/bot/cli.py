@@ -11,7 +11,7 @@ from hard_e.bot.config import ConfigError, Settings
 
 # These libraries log request/response bodies or SQL parameters at DEBUG: message text, tokens.
 QUIET_LOGGERS = (
-    "slack_bolt", "slack_sdk", "openai", "httpx2", "httpx", "agents", "openai.agents",
+    "hard_e.bolt", "slack_bolt", "slack_sdk", "openai", "httpx2", "httpx", "agents", "openai.agents",
     "aiosqlite", "asyncpg", "sqlalchemy", "aiohttp.access", "alembic.runtime.plugins", "botocore", "boto3",
 )
 
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     if args.command == "run":
-        from hard_e.bot.runner import missing_credentials_message, run
+        from hard_e.bot.runner import StartupError, missing_credentials_message, run
 
         if args.port is not None and not 1 <= args.port <= 65535:
             print("Configuration error: --port must be between 1 and 65535", file=sys.stderr)
@@ -55,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             print(missing_credentials_message(missing, http=http), file=sys.stderr)
             return 1
-        asyncio.run(run(settings, force_http=args.http, port=args.port))
+        try:
+            asyncio.run(run(settings, force_http=args.http, port=args.port))
+        except StartupError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
         return 0
     if args.command == "chat":
         from hard_e.bot.console import chat

@@ -6,7 +6,10 @@ import asyncio
 import logging
 import signal
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from hard_e.bot.app import build_app
 from hard_e.bot.config import Settings
@@ -15,6 +18,29 @@ from hard_e.bot.recovery import keep_sweeping
 from hard_e.bot.services import Services
 
 log = logging.getLogger(__name__)
+
+REJECTED = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"}
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message says what to fix and is safe to print."""
+
+
+async def verify_slack_credentials(client: AsyncWebClient, app_token: str | None) -> None:
+    """Fail fast on tokens Slack rejects; a Slack that can't be reached is only warned about."""
+    checks = [("SLACK_BOT_TOKEN", client.auth_test)]
+    if app_token is not None:
+        checks.append(("SLACK_APP_TOKEN", lambda: client.apps_connections_open(app_token=app_token)))
+    for name, call in checks:
+        try:
+            await call()
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error in REJECTED:
+                raise StartupError(f"Slack rejected {name} ({error}). Check the token in your environment or .env.") from None
+            log.warning("Slack answered %s while checking %s; going on", error, name)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            log.warning("could not reach Slack to check %s; going on, Slack calls will be retried", name)
 
 
 def missing_credentials_message(missing: list[str], *, http: bool) -> str:
@@ -46,6 +72,7 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
         if not settings.llm_configured:
             log.warning("no language model configured: set OPENAI_API_KEY or OPENAI_BASE_URL")
         bolt = build_app(services, socket_mode=not http)
+        await verify_slack_credentials(bolt.client, None if http else settings.slack_app_token.get())
         sweeper = asyncio.create_task(keep_sweeping(services, bolt.client))
         if http:
             await _serve_http(bolt, services, port or settings.port, stop)
@@ -53,13 +80,18 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
             await _serve_socket_mode(bolt, settings, stop)
     finally:
         log.info("shutting down")
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
         if sweeper is not None:
             sweeper.cancel()
         await services.aclose()
 
 
 async def _serve_http(bolt: AsyncApp, services: Services, port: int, stop: asyncio.Event) -> None:
-    runner = await serve(build_web_app(bolt, services), services.settings.host, port)
+    try:
+        runner = await serve(build_web_app(bolt, services), services.settings.host, port)
+    except OSError as exc:
+        raise StartupError(f"Can't listen on {services.settings.host}:{port} ({exc.strerror}). Set PORT or --port.") from None
     log.info("Hard-E listening for Slack over HTTP on %s:%s", services.settings.host, port)
     try:
         await stop.wait()
@@ -71,9 +103,17 @@ async def _serve_socket_mode(bolt: AsyncApp, settings: Settings, stop: asyncio.E
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get())
-    await handler.connect_async()
-    log.info("Hard-E connected to Slack in Socket Mode")
     try:
-        await stop.wait()
+        # Connecting retries on its own while Slack is unreachable; a stop signal still wins.
+        connecting = asyncio.create_task(handler.connect_async())
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            connecting.cancel()
+            stopping.cancel()
+        if not stop.is_set():
+            log.info("Hard-E connected to Slack in Socket Mode")
+            await stop.wait()
     finally:
         await handler.close_async()
