@@ -271,3 +271,20 @@ async def test_placeholder_left_by_a_dead_process_is_ended_by_the_sweeper(bot, f
     assert await sweep_stale_placeholders(bot.services, slack) == 1
     assert await sweep_stale_placeholders(bot.services, slack) == 0  # claimed once, never twice
     assert fake_slack.message("C1", posted["ts"]).text == INTERRUPTED
+
+
+async def test_other_bots_are_answered_only_when_allowed(bot_factory, fake_slack, fake_openai):
+    bot = await bot_factory(HARDE_ANSWER_BOTS="on")
+    fake_openai.reply("Hello, fellow bot.")
+    await bot.send_event(se.message("status?", channel="D5", channel_type="im", user=None, subtype="bot_message", bot_id="B9"))
+    await bot.send_event(se.message("echo", channel="D5", channel_type="im", user="UHARDE", bot_id="BHARDE"))
+    await bot.settle()
+    assert [m.text for m in fake_slack.messages(channel="D5")] == ["Hello, fellow bot."]
+
+
+async def test_file_without_text_gets_a_plain_answer_not_silence(bot, fake_slack, fake_openai):
+    fake_openai.reply("I can't open files yet — what do you need?")
+    await bot.send_event(se.message("", channel="D6", channel_type="im", subtype="file_share", files=[{"id": "F1"}]))
+    await bot.settle()
+    assert [m.text for m in fake_slack.messages(channel="D6")] == ["I can't open files yet — what do you need?"]
+    assert "shared a file" in str(fake_openai.last_request.body["input"])

@@ -152,6 +152,7 @@ class Settings:
     transcripts_uri: str | None = None
     tracing: bool = False
     streaming: str = "edit"
+    answer_bots: bool = False
     log_level: str = "INFO"
 
     @classmethod
@@ -197,6 +198,7 @@ class Settings:
             transcripts_uri=_text(e, "HARDE_TRANSCRIPTS_URI"),
             tracing=_choice(e, "HARDE_TRACING", ("on", "off"), "off") == "on",
             streaming=_choice(e, "HARDE_STREAMING", ("edit", "native"), "edit"),
+            answer_bots=_choice(e, "HARDE_ANSWER_BOTS", ("on", "off"), "off") == "on",
             log_level=_choice(e, "HARDE_LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper(),
         )
 

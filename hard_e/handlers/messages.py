@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ANSWERED_SUBTYPES = {None, "file_share"}
+ANSWERED_SUBTYPES = {None, "file_share", "thread_broadcast"}
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 JUST_A_MENTION = "(They mentioned you without a question. Greet them briefly and say what you can help with.)"
+JUST_A_FILE = "(They shared a file without a message. You can't open files yet: say so briefly and ask what they need.)"
 
 
 def register(app: AsyncApp, services: "Services") -> None:
@@ -38,7 +39,7 @@ def register(app: AsyncApp, services: "Services") -> None:
 
 
 async def _is_for_us(event: dict, context: AsyncBoltContext, services: "Services") -> bool:
-    if event.get("subtype") not in ANSWERED_SUBTYPES or _from_a_bot(event, context):
+    if not _answerable(event, context, services):
         return False
     if event.get("channel_type") == "im":
         return True
@@ -52,8 +53,15 @@ async def _is_for_us(event: dict, context: AsyncBoltContext, services: "Services
     return await services.store.exists(f"{context.team_id}:{event['channel']}:{thread_ts}")
 
 
-def _from_a_bot(event: dict, context: AsyncBoltContext) -> bool:
-    return bool(event.get("bot_id") or event.get("subtype") == "bot_message" or event.get("user") == context.bot_user_id)
+def _answerable(event: dict, context: AsyncBoltContext, services: "Services") -> bool:
+    """Plain messages and file shares from people; never Hard-E itself; other bots only
+    when HARDE_ANSWER_BOTS=on."""
+    if event.get("user") == context.bot_user_id or (context.bot_id and event.get("bot_id") == context.bot_id):
+        return False
+    from_a_bot = bool(event.get("bot_id") or event.get("subtype") == "bot_message")
+    if from_a_bot and not services.settings.answer_bots:
+        return False
+    return event.get("subtype") in ANSWERED_SUBTYPES or (from_a_bot and event.get("subtype") == "bot_message")
 
 
 def turn_from_event(event: dict, *, team_id: str, bot_user_id: str | None) -> Turn:
@@ -63,7 +71,7 @@ def turn_from_event(event: dict, *, team_id: str, bot_user_id: str | None) -> Tu
     text = event.get("text") or ""
     if bot_user_id:
         text = re.sub(rf"<@{bot_user_id}(?:\|[^>]*)?>", "", text)
-    text = text.strip() or JUST_A_MENTION
+    text = text.strip() or (JUST_A_FILE if event.get("files") else JUST_A_MENTION)
     return Turn(
         team_id=team_id, channel_id=channel, thread_ts=thread_ts, message_ts=event["ts"],
         user_id=event.get("user"), text=text, channel_type=channel_type,
@@ -72,7 +80,7 @@ def turn_from_event(event: dict, *, team_id: str, bot_user_id: str | None) -> Tu
 
 async def take_turn(event: dict, context: AsyncBoltContext, services: "Services", *, kind: str) -> None:
     started = time.monotonic()
-    if event.get("subtype") not in ANSWERED_SUBTYPES or _from_a_bot(event, context):
+    if not _answerable(event, context, services):
         services.metrics.events.labels(kind=kind, outcome="ignored").inc()
         return
     turn = turn_from_event(event, team_id=context.team_id or event.get("team", ""), bot_user_id=context.bot_user_id)
