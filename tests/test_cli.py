@@ -26,6 +26,17 @@ def hard_e(*args: str, env: dict[str, str], cwd, stdin: str | None = None, timeo
     )
 
 
+async def read_stderr_until(proc: asyncio.subprocess.Process, marker: bytes, timeout: float = 30) -> bytes:
+    """What the process wrote to stderr up to and including the line with `marker`."""
+    seen = b""
+    async with asyncio.timeout(timeout):
+        while marker not in seen:
+            line = await proc.stderr.readline()
+            assert line, seen.decode()
+            seen += line
+    return seen
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -118,13 +129,8 @@ async def test_clock_process_runs_its_jobs_and_stops_on_sigterm(tmp_path):
         sys.executable, "-m", "hard_e", "clock", env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    seen = b""
     try:
-        async with asyncio.timeout(30):
-            while b"pruned" not in seen:
-                line = await proc.stderr.readline()
-                assert line, seen.decode()
-                seen += line
+        seen = await read_stderr_until(proc, b"pruned")
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), timeout=30)
@@ -166,13 +172,8 @@ async def test_sigterm_stops_socket_mode_even_while_slack_is_unreachable(tmp_pat
         sys.executable, "-m", "hard_e", "run", env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    seen = b""
     try:
-        async with asyncio.timeout(30):
-            while b"could not reach Slack to check SLACK_APP_TOKEN" not in seen:
-                line = await proc.stderr.readline()
-                assert line, seen.decode()
-                seen += line
+        await read_stderr_until(proc, b"could not reach Slack to check SLACK_APP_TOKEN")
         await asyncio.sleep(0.5)  # now inside the connect-and-retry loop
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -288,3 +288,28 @@ async def test_file_without_text_gets_a_plain_answer_not_silence(bot, fake_slack
     await bot.settle()
     assert [m.text for m in fake_slack.messages(channel="D6")] == ["I can't open files yet — what do you need?"]
     assert "shared a file" in str(fake_openai.last_request.body["input"])
+
+
+async def test_a_broken_database_gets_a_friendly_answer_not_silence(bot, fake_slack, fake_openai):
+    from sqlalchemy import text
+
+    async with bot.services.engine.begin() as conn:
+        await conn.execute(text("DROP TABLE processed_events"))
+    event = se.mention("anyone home?")
+    await bot.send_event(event)
+    await bot.settle()
+    [reply] = fake_slack.messages(channel="C1", thread_ts=event["ts"])
+    assert reply.text.startswith(":warning:") and "database" in reply.text
+    assert fake_openai.requests == []
+
+
+async def test_history_store_failing_mid_turn_replaces_the_placeholder(bot, fake_slack, fake_openai):
+    from sqlalchemy import text
+
+    async with bot.services.engine.begin() as conn:
+        await conn.execute(text("DROP TABLE agent_messages"))
+    event = se.mention("remember this")
+    await bot.send_event(event)
+    await bot.settle()
+    [reply] = fake_slack.messages(channel="C1", thread_ts=event["ts"])
+    assert reply.edits[0] == PLACEHOLDER and "database" in reply.text

@@ -8,6 +8,8 @@ from collections import defaultdict
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from hard_e.agents.direct import TextModel, answer_directly
 from hard_e.agents.events import Failed, Final, Sink, TextDelta, Thinking
 from hard_e.agents.history import History
@@ -17,6 +19,9 @@ from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
 
+# The database is down or broken; asyncpg may surface a refused connection as a bare OSError.
+STORE_ERRORS = (SQLAlchemyError, OSError)
+
 NO_MODEL = (
     "I'm not connected to a language model yet, so I can't answer. "
     "An admin needs to set OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server)."
@@ -24,6 +29,7 @@ NO_MODEL = (
 TOO_SLOW = "My language model took too long to answer, so I stopped waiting. Please ask me again."
 EMPTY = "I came up empty on that one. Could you rephrase it?"
 INTERRUPTED = "I was restarted in the middle of that answer. Please ask me again."
+STORE_DOWN = "My memory (the database) isn't answering right now, so I can't pick up this thread. Please try again in a minute."
 GENERIC = "Something went wrong on my side while answering. Please try again in a moment."
 
 
@@ -68,10 +74,15 @@ class Conversations:
 
     async def answer(self, turn: Turn, sink: Sink) -> str | None:
         """Answer `turn`; returns the final text, or None when the user was told it failed."""
-        await self._store.ensure(
-            key=turn.conversation_key, team_id=turn.team_id, channel_id=turn.channel_id,
-            thread_ts=turn.thread_ts, channel_type=turn.channel_type, user_id=turn.user_id,
-        )
+        try:
+            await self._store.ensure(
+                key=turn.conversation_key, team_id=turn.team_id, channel_id=turn.channel_id,
+                thread_ts=turn.thread_ts, channel_type=turn.channel_type, user_id=turn.user_id,
+            )
+        except STORE_ERRORS as exc:
+            log.error("store unavailable conversation=%s: %s", turn.conversation_key, type(exc).__name__)
+            await sink.send(Failed(STORE_DOWN))
+            return None
         await sink.send(Thinking())
         # One turn at a time per conversation, so history stays in order.
         async with self._locks.hold(turn.conversation_key):
@@ -83,9 +94,12 @@ class Conversations:
                 # Shutting down mid-answer: tell the user rather than leave a placeholder.
                 await asyncio.shield(sink.send(Failed(INTERRUPTED)))
                 raise
-            except TimeoutError:
+            except TimeoutError:  # before STORE_ERRORS: TimeoutError is an OSError
                 log.warning("turn timed out conversation=%s", turn.conversation_key)
                 await sink.send(Failed(TOO_SLOW))
+            except STORE_ERRORS as exc:
+                log.error("store failed mid-turn conversation=%s: %s", turn.conversation_key, type(exc).__name__)
+                await sink.send(Failed(STORE_DOWN))
             except Exception:
                 log.exception("turn failed conversation=%s", turn.conversation_key)
                 await sink.send(Failed(GENERIC))

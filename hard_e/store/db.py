@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; a SQLite file's folder is made on the way."""
     url = make_url(database_url)
+    # Errors must not carry SQL parameters into logs: they hold message text.
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
