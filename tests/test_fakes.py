@@ -217,6 +217,7 @@ async def test_responses_stream_assembles_text(oai: FakeOpenAI) -> None:
     req = oai.last_request
     assert req is not None and req.path == "/v1/responses" and req.body["input"] == "status?"
     assert req.headers["authorization"] == "Bearer sk-test"
+    await oai.wait_for_async(lambda: oai.streams and oai.streams[0].finished_at is not None)
     (rec,) = oai.streams
     assert rec.text == text and rec.first_delta_at is not None and rec.finished_at >= rec.first_delta_at
 
@@ -313,6 +314,8 @@ async def test_fail_midstream_and_timing(oai: FakeOpenAI) -> None:
 
         stream = await c.responses.create(model="gpt-test", input="x", stream=True)
         [ev async for ev in stream]
+    # The client may read the last event before the server has recorded the stream's end.
+    await oai.wait_for_async(lambda: len(oai.streams) == 2 and oai.streams[1].finished_at is not None)
     aborted, slow = oai.streams
     assert aborted.aborted and aborted.text == "abcdefgh"
     assert not slow.aborted and slow.text == "slow and steady"
