@@ -152,6 +152,9 @@ class Settings:
     transcripts_uri: str | None = None
     tracing: bool = False
     streaming: str = "edit"
+    slack_edits_per_minute: float = 50.0
+    slack_edit_burst: int = 20
+    slack_rate_share: float = 1.0
     answer_bots: bool = False
     log_level: str = "INFO"
 
@@ -198,6 +201,9 @@ class Settings:
             transcripts_uri=_text(e, "HARDE_TRANSCRIPTS_URI"),
             tracing=_choice(e, "HARDE_TRACING", ("on", "off"), "off") == "on",
             streaming=_choice(e, "HARDE_STREAMING", ("edit", "native"), "edit"),
+            slack_edits_per_minute=_number(e, "HARDE_SLACK_EDITS_PER_MINUTE", 50.0, low=1, high=10_000),
+            slack_edit_burst=_number(e, "HARDE_SLACK_EDIT_BURST", 20, low=1, high=1_000, integer=True),
+            slack_rate_share=_number(e, "HARDE_SLACK_RATE_SHARE", 1.0, low=0.01, high=1),
             answer_bots=_choice(e, "HARDE_ANSWER_BOTS", ("on", "off"), "off") == "on",
             log_level=_choice(e, "HARDE_LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper(),
         )

@@ -83,7 +83,9 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         if sweeper is not None:
+            # Let it stop before the engine goes: a query cut off mid-dispose would never return.
             sweeper.cancel()
+            await asyncio.gather(sweeper, return_exceptions=True)
         await services.aclose()
 
 

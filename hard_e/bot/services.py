@@ -14,6 +14,8 @@ from hard_e.agents.conversation import Conversations
 from hard_e.agents.history import History
 from hard_e.bot.config import Settings
 from hard_e.bot.metrics import Metrics
+from hard_e.bot.native_stream import NativeRefusals
+from hard_e.bot.rate_budget import RateBudgets
 from hard_e.integrations.openai_llm import ChatModel, build_client
 from hard_e.store import migrate
 from hard_e.store.db import create_engine
@@ -30,6 +32,8 @@ class Services:
     store: ConversationStore
     conversations: Conversations
     metrics: Metrics
+    budgets: RateBudgets = field(default_factory=lambda: RateBudgets({}))
+    native_refusals: NativeRefusals = field(default_factory=NativeRefusals)
     llm_client: AsyncOpenAI | None = None
     _inflight: set[asyncio.Task] = field(default_factory=set)
 
@@ -53,7 +57,7 @@ class Services:
         )
         return cls(
             settings=settings, engine=engine, events=EventLedger(engine), store=store,
-            conversations=conversations, metrics=Metrics(), llm_client=client,
+            conversations=conversations, metrics=Metrics(), llm_client=client, budgets=slack_budgets(settings),
         )
 
     async def prepare(self) -> None:
@@ -91,6 +95,15 @@ class Services:
         if self.llm_client is not None:
             await self.llm_client.close()
         await self.engine.dispose()
+
+
+def slack_budgets(settings: Settings) -> RateBudgets:
+    """Edit budgets per workspace: chat.update is Tier 3, chat.appendStream Tier 4 (twice the rate)."""
+    per_minute, burst = settings.slack_edits_per_minute, settings.slack_edit_burst
+    return RateBudgets(
+        {"chat.update": (per_minute, burst), "chat.appendStream": (2 * per_minute, burst)},
+        share=settings.slack_rate_share,
+    )
 
 
 def _configure_agents_sdk(settings: Settings) -> None:

@@ -1,8 +1,10 @@
-"""Showing a turn in Slack: a placeholder at once, progressive edits, a final full answer.
+"""Showing a turn in Slack by editing messages: a placeholder at once, progressive edits under the
+workspace's rate budget, and final edits carrying the complete answer.
 
-The brain sends events (`hard_e.agents.events`); `SlackStream` renders them. Edits run in
-their own task so a slow Slack never slows the model, and each message is edited at most
-about once per `min_interval` seconds. Whatever happens, the placeholder does not stay.
+The brain sends events (`hard_e.agents.events`); `EditStream` renders them. Edits run in their own
+task, so a slow or rate-limited Slack never slows the model, and every edit carries the latest full
+text, so a skipped edit loses nothing. An answer that outgrows one message is finished at a clean
+boundary and continues in a new message in the thread. Whatever happens, no placeholder stays.
 """
 
 from __future__ import annotations
@@ -13,189 +15,251 @@ import time
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
-from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking, ToolStarted
-from hard_e.bot.formatting import markdown_to_mrkdwn, split_for_slack
-from hard_e.bot.metrics import Metrics
+from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.bot.formatting import markdown_to_mrkdwn, split_markdown, take_head
+from hard_e.bot.slack_calls import SlackCalls
 from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
 
 PLACEHOLDER = "_Thinking…_"
 CURSOR = " ▍"
-STREAM_LIMIT = 3800  # below chat.update's 4,000 characters, leaving room for the cursor
+PIECE_LIMIT = 3500  # rendered characters per finished message (chat.update takes 4,000)
+# Cut a streaming message only once it is this far past the limit: the cut then depends only
+# on text already seen, so it matches how the final answer is split (see `take_head`).
+CUT_MARGIN = 250
+EDIT_INTERVAL = 1.0  # Slack shows about one edit per second per message
 PARTIAL_NOTE = "_…I lost the thread partway through that answer. {message}_"
+UPDATE = "chat.update"
 
 
 @dataclass(frozen=True)
 class Where:
     channel: str
-    thread_ts: str | None
+    thread_ts: str | None  # None: top level of a DM
     conversation_key: str
+    team_id: str = ""
+    user_id: str | None = None
+    channel_type: str = "channel"
 
 
-class SlackStream:
-    """A `Sink` that streams one answer into one Slack thread."""
+@dataclass
+class Segment:
+    """One Slack message of the answer: it shows `prefix + text[start:end]`."""
+
+    ts: str
+    start: int
+    prefix: str = ""  # a reopened code fence when the previous message was cut inside one
+    shown: str = ""
+
+
+def failure_markdown(partial: str, message: str) -> str:
+    if partial.strip():
+        return partial + "\n\n" + PARTIAL_NOTE.format(message=message)
+    return f":warning: {message}"
+
+
+class EditStream:
+    """A `Sink` that streams one answer into one Slack thread by editing messages."""
 
     def __init__(
-        self,
-        client: AsyncWebClient,
-        where: Where,
-        *,
-        store: ConversationStore,
-        metrics: Metrics,
-        min_interval: float = 1.0,
+        self, calls: SlackCalls, where: Where, *, store: ConversationStore, edit_interval: float = EDIT_INTERVAL
     ) -> None:
-        self._client = client
+        self._calls = calls
         self._where = where
         self._store = store
-        self._metrics = metrics
-        self._min_interval = min_interval
+        self._edit_interval = edit_interval
         self._text = ""
         self._status: str | None = None
-        self._placeholder_ts: str | None = None
-        self._shown = ""  # what the placeholder shows now
-        self._last_edit = 0.0
+        self._segments: list[Segment] = []
         self._dirty = asyncio.Event()
         self._editor: asyncio.Task[None] | None = None
+        self._editing = False
+        self._last_edit = 0.0
         self._finished = False
+        # Assistant threads (a DM thread with the app) show status natively; elsewhere the placeholder does.
+        self._status_in_thread = where.channel_type == "im" and where.thread_ts is not None
         self.first_text_visible_at: float | None = None
 
     async def send(self, event: Event) -> None:
         if self._finished:
             return
         if isinstance(event, Thinking):
-            await self._post_placeholder()
+            await self._start()
         elif isinstance(event, TextDelta):
             self._text += event.text
-            self._status = None
             self._dirty.set()
         elif isinstance(event, ToolStarted):
-            self._status = event.description
+            if not await self._thread_status(event.description):
+                self._status = event.description
+                self._dirty.set()
+        elif isinstance(event, ToolFinished):
+            if self._status_in_thread:
+                await self._thread_status("")
+            self._status = None
             self._dirty.set()
         elif isinstance(event, Final):
-            await self._finish(markdown_to_mrkdwn(event.text), kind="answer")
+            await self._finish(event.text, kind="answer")
         elif isinstance(event, Failed):
-            if self._text.strip():
-                body = markdown_to_mrkdwn(self._text) + "\n\n" + PARTIAL_NOTE.format(message=event.message)
-            else:
-                body = f":warning: {event.message}"
-            await self._finish(body, kind="error")
+            await self._finish(failure_markdown(self._text, event.message), kind="error")
 
-    # -- placeholder and progressive edits ---------------------------------------------
-
-    async def _post_placeholder(self) -> None:
+    async def _thread_status(self, status: str) -> bool:
+        """Show `status` with assistant.threads.setStatus; False when this conversation can't."""
+        if not self._status_in_thread:
+            return False
         try:
-            response = await self._call("chat.postMessage", text=PLACEHOLDER)
+            await self._calls.call(
+                "assistant.threads.setStatus", channel_id=self._where.channel, thread_ts=self._where.thread_ts, status=status
+            )
         except SlackApiError:
-            return  # nothing to edit; the final answer will be posted fresh
-        self._placeholder_ts = response["ts"]
-        self._shown = PLACEHOLDER
-        await self._remember(self._placeholder_ts, "placeholder")
-        self._editor = asyncio.create_task(self._edit_loop())
-
-    async def _edit_loop(self) -> None:
-        while True:
-            await self._dirty.wait()
-            # The first text goes out at once; later edits at most once per interval.
-            wait = 0.0 if self.first_text_visible_at is None else self._last_edit + self._min_interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._dirty.clear()
-            await self._edit_progress()
-
-    async def _edit_progress(self) -> None:
-        if self._text:
-            body = markdown_to_mrkdwn(self._text)
-            if len(body) > STREAM_LIMIT:
-                # Show the start while the rest streams; the final answer is split properly.
-                body = split_for_slack(body, STREAM_LIMIT)[0] + "\n_…still writing_"
-            else:
-                body += CURSOR
-        elif self._status:
-            body = f"_{self._status}_"
-        else:
-            return
-        if body == self._shown:
-            return
-        try:
-            await self._call("chat.update", ts=self._placeholder_ts, text=body)
-        except SlackApiError as exc:
-            # A missed progress edit is harmless: the next one (or the final) carries all text.
-            retry_after = _retry_after(exc)
-            if retry_after:
-                await asyncio.sleep(retry_after)
-            return
-        self._shown = body
-        self._last_edit = time.monotonic()
-        if self._text and self.first_text_visible_at is None:
-            self.first_text_visible_at = self._last_edit
-
-    # -- the end: always replace the placeholder -----------------------------------------
-
-    async def _finish(self, body: str, *, kind: str) -> None:
-        self._finished = True
-        if self._editor is not None:
-            self._editor.cancel()
-            await asyncio.gather(self._editor, return_exceptions=True)
-        chunks = split_for_slack(body, STREAM_LIMIT)
-        first, rest = chunks[0], chunks[1:]
-        if self._placeholder_ts is None or not await self._final_edit(first):
-            await self._replace_placeholder(first, kind)
-        else:
-            await self._remember(self._placeholder_ts, kind)
-        for chunk in rest:
-            try:
-                response = await self._call_retrying("chat.postMessage", text=chunk)
-            except SlackApiError:
-                log.error("could not post the rest of an answer channel=%s", self._where.channel)
-                return
-            await self._remember(response["ts"], "continuation")
-
-    async def _final_edit(self, text: str) -> bool:
-        try:
-            await self._call_retrying("chat.update", ts=self._placeholder_ts, text=text)
-        except SlackApiError:
+            self._status_in_thread = False
             return False
         return True
 
-    async def _replace_placeholder(self, text: str, kind: str) -> None:
-        """The edit failed (or there was no placeholder): post the text anew, drop the placeholder."""
+    # -- placeholder and progressive edits ------------------------------------------------
+
+    async def _start(self) -> None:
         try:
-            response = await self._call_retrying("chat.postMessage", text=text)
-            await self._remember(response["ts"], kind)
+            response = await self._post(PLACEHOLDER)
         except SlackApiError:
-            log.error("could not deliver an answer channel=%s", self._where.channel)
-        if self._placeholder_ts is not None:
+            return  # nothing to edit; the final answer will be posted fresh
+        self._segments.append(Segment(ts=response["ts"], start=0, shown=PLACEHOLDER))
+        await self._remember(response["ts"], "placeholder")
+        self._calls.join(self, UPDATE)
+        self._editor = asyncio.create_task(self._edit_loop())
+
+    async def _edit_loop(self) -> None:
+        failed = False
+        while True:
+            await self._dirty.wait()
+            first = self.first_text_visible_at is None and bool(self._text)
+            if failed or not first:
+                # One message, about one edit a second; the budget spaces edits further when busy.
+                await asyncio.sleep(max(0.0, self._last_edit + self._edit_interval - time.monotonic()))
+            # The turn comes first and the text is read after it, so the edit carries the latest text.
+            await self._calls.turn(UPDATE, self, urgent=first)
+            self._dirty.clear()
+            self._editing = True
             try:
-                await self._call("chat.delete", ts=self._placeholder_ts)
-            except SlackApiError:
-                log.error("could not remove a placeholder channel=%s", self._where.channel)
+                failed = not await self._edit_progress()
+            finally:
+                self._editing = False
+            if failed:
+                self._last_edit = time.monotonic()
+                self._dirty.set()  # the next edit catches up with the latest text
+
+    async def _edit_progress(self) -> bool:
+        segment = self._segments[-1]
+        markdown = segment.prefix + self._text[segment.start:]
+        if len(markdown_to_mrkdwn(markdown)) > PIECE_LIMIT + CUT_MARGIN and (cut := take_head(markdown, PIECE_LIMIT)):
+            return await self._continue_in_new_message(segment, *cut)
+        body = self._progress_body(markdown)
+        if body is None or body == segment.shown:
+            return True
+        if not await self._update(segment, body, have_turn=True):
+            return False
+        self._last_edit = time.monotonic()
+        if self._text and self.first_text_visible_at is None:
+            self.first_text_visible_at = self._last_edit
+        return True
+
+    def _progress_body(self, markdown: str) -> str | None:
+        status = f"_{self._status}_" if self._status else None
+        if not markdown.strip():
+            return status
+        body = markdown_to_mrkdwn(markdown, partial=True) + CURSOR
+        return f"{body}\n{status}" if status else body
+
+    async def _continue_in_new_message(self, segment: Segment, head: str, rest: str) -> bool:
+        """The message is full: finish it with `head`, go on in a new message with `rest`."""
+        if not await self._update(segment, markdown_to_mrkdwn(head), have_turn=True):
+            return False
+        next_start = segment.start + len(head) - len(segment.prefix)
+        prefix = rest[: len(rest) - (len(self._text) - next_start)]
+        body = markdown_to_mrkdwn(rest, partial=True) + CURSOR
+        try:
+            response = await self._post(body)
+        except SlackApiError:
+            return False
+        self._segments.append(Segment(ts=response["ts"], start=next_start, prefix=prefix, shown=body))
+        await self._remember(response["ts"], "continuation")
+        self._last_edit = time.monotonic()
+        return True
+
+    # -- the end: every message shows its final piece ---------------------------------------
+
+    async def _finish(self, markdown: str, *, kind: str) -> None:
+        self._finished = True
+        await self._stop_editor()
+        try:
+            pieces = [markdown_to_mrkdwn(p) for p in split_markdown(markdown, PIECE_LIMIT)] or [markdown_to_mrkdwn(markdown)]
+            for index, body in enumerate(pieces):
+                if index < len(self._segments):
+                    segment = self._segments[index]
+                    if segment.shown != body and not await self._update(segment, body, must=True):
+                        await self._replace(segment, body, kind)
+                    else:
+                        await self._remember(segment.ts, kind if index == 0 else "continuation")
+                else:
+                    await self._post_final(body, kind if index == 0 else "continuation")
+            for surplus in self._segments[len(pieces):]:
+                await self._delete(surplus.ts)
+        finally:
+            self._calls.leave(self, UPDATE)
+
+    async def _stop_editor(self) -> None:
+        if self._editor is None:
+            return
+        if self._editing:
+            # Let an edit already on the wire land first, so it cannot overwrite the final text.
+            self._dirty.clear()
+            while self._editing:
+                await asyncio.sleep(0.01)
+        self._editor.cancel()
+        await asyncio.gather(self._editor, return_exceptions=True)
+
+    async def _post_final(self, body: str, kind: str) -> None:
+        try:
+            response = await self._calls.call_retrying("chat.postMessage", **self._place(text=body))
+        except SlackApiError:
+            log.error("could not deliver part of an answer channel=%s", self._where.channel)
+            return
+        await self._remember(response["ts"], kind)
+
+    async def _replace(self, segment: Segment, body: str, kind: str) -> None:
+        """The edit could not be made: post the text anew and remove the stale message."""
+        await self._post_final(body, kind)
+        await self._delete(segment.ts)
 
     # -- Slack calls ------------------------------------------------------------------------
 
-    async def _call(self, method: str, **params):
+    def _place(self, **params):
         params["channel"] = self._where.channel
-        if method == "chat.postMessage" and self._where.thread_ts:
-            params["thread_ts"] = self._where.thread_ts
-        try:
-            response = await self._client.api_call(method, json=params)
-        except SlackApiError as exc:
-            self._metrics.slack_calls.labels(method=method, outcome=_error_code(exc)).inc()
-            log.warning("slack %s failed: %s", method, _error_code(exc))
-            raise
-        self._metrics.slack_calls.labels(method=method, outcome="ok").inc()
-        return response
+        params["thread_ts"] = self._where.thread_ts
+        return params
 
-    async def _call_retrying(self, method: str, attempts: int = 3, **params):
-        for attempt in range(attempts):
-            try:
-                return await self._call(method, **params)
-            except SlackApiError as exc:
-                if attempt == attempts - 1 or _error_code(exc) in PERMANENT_ERRORS:
-                    raise
-                await asyncio.sleep(_retry_after(exc) or 0.5 * (attempt + 1))
+    async def _post(self, text: str):
+        return await self._calls.call("chat.postMessage", **self._place(text=text))
+
+    async def _update(self, segment: Segment, body: str, *, have_turn: bool = False, must: bool = False) -> bool:
+        """Edit one message: once with the turn the caller holds, or (`must`) retried until it lands."""
+        params = {"channel": self._where.channel, "ts": segment.ts, "text": body}
+        try:
+            if must:
+                await self._calls.call_retrying(UPDATE, stream=self, **params)
+            else:
+                await self._calls.call(UPDATE, stream=self, have_turn=have_turn, **params)
+        except SlackApiError:
+            return False
+        segment.shown = body
+        return True
+
+    async def _delete(self, ts: str) -> None:
+        try:
+            await self._calls.call("chat.delete", channel=self._where.channel, ts=ts)
+        except SlackApiError:
+            log.error("could not remove a stale message channel=%s", self._where.channel)
 
     async def _remember(self, ts: str, kind: str) -> None:
         try:
@@ -204,27 +268,3 @@ class SlackStream:
             )
         except Exception:
             log.exception("could not record a posted message")
-
-
-PERMANENT_ERRORS = {
-    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
-    "account_inactive", "token_revoked", "missing_scope", "message_not_found", "cant_update_message",
-    "msg_too_long", "no_text",
-}
-
-
-def _error_code(exc: SlackApiError) -> str:
-    try:
-        return str(exc.response.get("error") or exc.response.status_code)
-    except Exception:
-        return "unknown"
-
-
-def _retry_after(exc: SlackApiError) -> float:
-    try:
-        if exc.response.status_code == 429:
-            headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
-            return max(1.0, float(headers.get("retry-after", 1)))
-    except (AttributeError, TypeError, ValueError):
-        pass
-    return 0.0

@@ -13,7 +13,8 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from hard_e.agents.conversation import STORE_DOWN, STORE_ERRORS
 from hard_e.agents.events import Failed
 from hard_e.agents.turn import DM_THREAD, Turn
-from hard_e.bot.streaming import SlackStream, Where
+from hard_e.bot.sinks import slack_sink
+from hard_e.bot.streaming import Where
 
 if TYPE_CHECKING:
     from hard_e.bot.services import Services
@@ -86,12 +87,11 @@ async def take_turn(event: dict, context: AsyncBoltContext, services: "Services"
         services.metrics.events.labels(kind=kind, outcome="ignored").inc()
         return
     turn = turn_from_event(event, team_id=context.team_id or event.get("team", ""), bot_user_id=context.bot_user_id)
-    sink = SlackStream(
-        context.client,
-        Where(channel=turn.channel_id, thread_ts=turn.reply_thread_ts, conversation_key=turn.conversation_key),
-        store=services.store,
-        metrics=services.metrics,
+    where = Where(
+        channel=turn.channel_id, thread_ts=turn.reply_thread_ts, conversation_key=turn.conversation_key,
+        team_id=turn.team_id, user_id=turn.user_id, channel_type=turn.channel_type,
     )
+    sink = slack_sink(services, context.client, where)
     try:
         first_time = await services.events.first_time(turn.event_key)
     except STORE_ERRORS as exc:

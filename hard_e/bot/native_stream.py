@@ -1,0 +1,221 @@
+"""Slack's native streaming (`HARDE_STREAMING=native`): chat.startStream / appendStream / stopStream.
+
+The answer streams as Markdown to the asking user; tool work shows as task updates in a plan.
+When the workspace refuses native streaming (a plan without it, a channel type it does not
+support, a top-level DM that has no thread), this turn falls back to `EditStream`, and the
+workspace is not asked again for a while.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import re
+import time
+
+from slack_sdk.errors import SlackApiError
+
+from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.bot.slack_calls import SlackCalls, error_code
+from hard_e.bot.streaming import EditStream, Where, failure_markdown
+from hard_e.store.repositories import ConversationStore
+
+log = logging.getLogger(__name__)
+
+APPEND = "chat.appendStream"
+FLUSH_INTERVAL = 0.5  # seconds between appends of one stream
+MESSAGE_LIMIT = 11_000  # Markdown characters per streamed message (Slack takes 12,000 per call)
+REFUSAL_MEMORY = 600.0  # seconds a workspace's refusal is remembered
+MENTION = re.compile(r"<(?=[!@#])")
+
+
+def defang(markdown: str) -> str:
+    """Break `<!channel>`, `<@U…>` and friends so Slack shows them as text, not pings."""
+    return MENTION.sub("<\u200b", markdown)
+
+
+class NativeRefusals:
+    """Workspaces that recently refused native streaming."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def refused(self, team_id: str) -> bool:
+        return self._until.get(team_id, 0.0) > time.monotonic()
+
+    def remember(self, team_id: str) -> None:
+        self._until[team_id] = time.monotonic() + REFUSAL_MEMORY
+
+
+class NativeStream:
+    """A `Sink` that streams one answer with Slack's chat.*Stream methods."""
+
+    def __init__(self, calls: SlackCalls, where: Where, *, store: ConversationStore, refusals: NativeRefusals) -> None:
+        self._calls = calls
+        self._where = where
+        self._store = store
+        self._refusals = refusals
+        self._fallback: EditStream | None = None
+        self._ts: str | None = None
+        self._text = ""  # everything received
+        self._sent = 0  # how much of _text Slack has, in this message
+        self._message_start = 0
+        self._tasks = itertools.count(1)
+        self._open_tasks: dict[str, str] = {}
+        self._flusher: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._finished = False
+
+    async def send(self, event: Event) -> None:
+        if self._fallback is not None:
+            await self._fallback.send(event)
+            return
+        if self._finished:
+            return
+        if isinstance(event, Thinking):
+            await self._start()
+        elif isinstance(event, TextDelta):
+            self._text += event.text
+            self._wake.set()
+        elif isinstance(event, ToolStarted):
+            task_id = f"task-{next(self._tasks)}"
+            self._open_tasks[event.name] = task_id
+            await self._task_update(task_id, event.description, "in_progress")
+        elif isinstance(event, ToolFinished):
+            if task_id := self._open_tasks.pop(event.name, None):
+                await self._task_update(task_id, None, "complete")
+        elif isinstance(event, Final):
+            await self._finish(event.text)
+        elif isinstance(event, Failed):
+            await self._finish(failure_markdown(self._text, event.message))
+
+    async def _start(self) -> None:
+        if self._where.thread_ts is None or self._refusals.refused(self._where.team_id):
+            await self._fall_back()
+            return
+        try:
+            response = await self._calls.call(
+                "chat.startStream", channel=self._where.channel, thread_ts=self._where.thread_ts,
+                recipient_team_id=self._where.team_id or None, recipient_user_id=self._where.user_id,
+                task_display_mode="plan",
+                chunks=[{"type": "task_update", "id": "thinking", "title": "Thinking…", "status": "in_progress"}],
+            )
+        except SlackApiError as exc:
+            log.info("native streaming refused (%s); editing messages instead", error_code(exc))
+            self._refusals.remember(self._where.team_id)
+            await self._fall_back()
+            return
+        self._ts = response["ts"]
+        self._open_tasks["__thinking__"] = "thinking"
+        await self._remember("placeholder")
+        self._calls.join(self, APPEND)
+        self._flusher = asyncio.create_task(self._flush_loop())
+
+    async def _fall_back(self) -> None:
+        self._fallback = EditStream(self._calls, self._where, store=self._store)
+        await self._fallback.send(Thinking())
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self._flush(urgent=self._sent == 0)
+            await asyncio.sleep(FLUSH_INTERVAL)
+
+    async def _flush(self, *, urgent: bool) -> bool:
+        """Append what Slack does not have yet. On failure nothing is lost: it goes next time."""
+        pending = self._text[self._message_start + self._sent:]
+        if not pending:
+            return True
+        if self._sent + len(pending) > MESSAGE_LIMIT:
+            return await self._next_message()
+        # Hold back a trailing "<" until we know whether it starts a mention.
+        if pending.endswith("<") and not self._finished:
+            pending = pending[:-1]
+            if not pending:
+                return True
+        chunks = [{"type": "markdown_text", "text": defang(pending)}]
+        if "__thinking__" in self._open_tasks and self._sent == 0:
+            del self._open_tasks["__thinking__"]
+            chunks.insert(0, {"type": "task_update", "id": "thinking", "title": "Thinking…", "status": "complete"})
+        try:
+            await self._calls.call(APPEND, stream=self, urgent=urgent, channel=self._where.channel, ts=self._ts, chunks=chunks)
+        except SlackApiError:
+            self._wake.set()
+            return False
+        self._sent += len(pending)
+        return True
+
+    async def _next_message(self) -> bool:
+        """This message is full: stop it and stream on in a new one."""
+        room = MESSAGE_LIMIT - self._sent
+        cut = self._text.rfind("\n\n", self._message_start + self._sent, self._message_start + self._sent + room)
+        end = cut + 2 if cut >= 0 else self._message_start + self._sent + room
+        rest_of_message = self._text[self._message_start + self._sent:end]
+        try:
+            await self._calls.call_retrying("chat.stopStream", channel=self._where.channel, ts=self._ts, markdown_text=defang(rest_of_message) or None)
+            response = await self._calls.call_retrying(
+                "chat.startStream", channel=self._where.channel, thread_ts=self._where.thread_ts,
+                recipient_team_id=self._where.team_id or None, recipient_user_id=self._where.user_id,
+            )
+        except SlackApiError:
+            return False
+        self._message_start, self._sent, self._ts = end, 0, response["ts"]
+        await self._remember("continuation")
+        return True
+
+    async def _task_update(self, task_id: str, title: str | None, status: str) -> None:
+        chunk = {"type": "task_update", "id": task_id, "status": status}
+        if title:
+            chunk["title"] = title
+        try:
+            await self._calls.call(APPEND, stream=self, urgent=False, channel=self._where.channel, ts=self._ts, chunks=[chunk])
+        except SlackApiError:
+            pass  # progress is nice to have; the answer is what must arrive
+
+    async def _finish(self, markdown: str) -> None:
+        self._finished = True
+        if self._flusher is not None:
+            self._flusher.cancel()
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        try:
+            if markdown.startswith(self._text[: self._message_start + self._sent]) and self._ts is not None:
+                self._text = markdown
+                await self._stop_with_rest()
+            else:
+                await self._stop_and_post(markdown)
+        finally:
+            self._calls.leave(self, APPEND)
+
+    async def _stop_with_rest(self) -> None:
+        while len(self._text) - self._message_start > MESSAGE_LIMIT:
+            if not await self._next_message():
+                await self._stop_and_post(self._text)
+                return
+        rest = self._text[self._message_start + self._sent:]
+        try:
+            await self._calls.call_retrying("chat.stopStream", channel=self._where.channel, ts=self._ts, markdown_text=defang(rest) or None)
+        except SlackApiError:
+            await self._stop_and_post(self._text)
+            return
+        await self._remember("answer")
+
+    async def _stop_and_post(self, markdown: str) -> None:
+        """Streaming broke down: close the stream if we can and post the whole answer by editing."""
+        if self._ts is not None:
+            try:
+                await self._calls.call("chat.stopStream", channel=self._where.channel, ts=self._ts,
+                                       markdown_text="_(continued below)_")
+            except SlackApiError:
+                pass
+        fallback = EditStream(self._calls, self._where, store=self._store)
+        await fallback.send(Final(markdown))
+
+    async def _remember(self, kind: str) -> None:
+        try:
+            await self._store.record_message(
+                conversation_key=self._where.conversation_key, channel_id=self._where.channel, ts=self._ts, kind=kind
+            )
+        except Exception:
+            log.exception("could not record a posted message")

@@ -1,0 +1,214 @@
+"""Edit turns for Slack methods that every stream of a workspace shares.
+
+Slack rate-limits `chat.update` and `chat.appendStream` per method per workspace, so all the answers
+Hard-E streams at once draw on one budget. A `RateBudget` is a token bucket that hands out turns:
+
+- urgent turns (first visible text, final edit) go before progress turns, and need just one token;
+- progress turns leave a reserve of one token per active stream, so that when every stream
+  finishes at about the same time their final edits find tokens waiting;
+- among equals, the stream served least recently goes first, so no stream starves.
+
+Everything runs on one event loop: waiting coroutines park on futures, and a single timer wakes
+the budget at the earliest moment another turn could be handed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import time
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+
+# Refill arithmetic is floating point; a hair under a whole token still counts as one.
+EPSILON = 1e-9
+
+
+@dataclass(eq=False)
+class _Waiter:
+    stream: Hashable
+    urgent: bool
+    order: int  # arrival, for FIFO among otherwise equal waiters
+    future: asyncio.Future[None] = field(repr=False)
+
+
+class RateBudget:
+    """A token bucket for one Slack method in one workspace, shared by every stream of the process,
+    that hands out edit turns fairly."""
+
+    def __init__(self, per_minute: float, burst: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        if per_minute <= 0:
+            raise ValueError("per_minute must be positive")
+        if burst < 1:
+            raise ValueError("burst must be at least 1")
+        self.per_minute = per_minute
+        self.burst = burst
+        self._rate = per_minute / 60.0  # tokens per second
+        self._clock = clock
+        self._tokens = float(burst)
+        self._stamp = clock()  # the moment `_tokens` was counted; refill starts from here
+        self._paused_until = float("-inf")
+        self._streams: set[Hashable] = set()
+        self._waiters: list[_Waiter] = []
+        self._arrivals = itertools.count()
+        self._grants = itertools.count()
+        self._last_served: dict[Hashable, int] = {}  # stream -> number of its latest grant
+        self._wakeup: asyncio.TimerHandle | None = None
+
+    # -- streams ---------------------------------------------------------------------------
+
+    def join(self, stream: Hashable) -> None:
+        """A stream became active: the reserve now holds a token for its final edit."""
+        self._streams.add(stream)
+
+    def leave(self, stream: Hashable) -> None:
+        """The stream finished. Idempotent."""
+        if stream not in self._streams:
+            return
+        self._streams.discard(stream)
+        self._last_served.pop(stream, None)
+        # A smaller reserve may let a waiting progress turn through now.
+        self._dispatch()
+
+    @property
+    def active(self) -> int:
+        return len(self._streams)
+
+    @property
+    def reserve(self) -> int:
+        """Tokens a progress turn must leave behind."""
+        return min(self.burst - 1, len(self._streams))
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for w in self._waiters if not w.future.done())
+
+    def tokens(self) -> float:
+        """The current level, after refill."""
+        self._refill(self._clock())
+        return self._tokens
+
+    # -- turns -----------------------------------------------------------------------------
+
+    async def acquire(self, stream: Hashable, *, urgent: bool) -> None:
+        """Wait for a turn; once this returns the token is spent.
+
+        Fairness among equals follows joined streams' past turns; a stream that never joined
+        counts as never served.
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter = _Waiter(stream, urgent, next(self._arrivals), future)
+        self._waiters.append(waiter)
+        self._dispatch()  # may grant at once, in which case the await below does not suspend
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                # Granted in the same instant we were cancelled: the turn is unused, put it back.
+                self._tokens = min(float(self.burst), self._tokens + 1.0)
+            else:
+                self._forget(waiter)
+            self._dispatch()
+            raise
+
+    def backoff(self, retry_after: float) -> None:
+        """Slack answered 429: no turns for anyone for `retry_after` seconds, and the bucket is empty.
+
+        Refill restarts when the pause ends, so the streams do not burst back into the limit.
+        An existing longer pause is kept.
+        """
+        now = self._clock()
+        self._refill(now)
+        self._paused_until = max(self._paused_until, now + retry_after)
+        self._tokens = 0.0
+        self._stamp = max(self._stamp, self._paused_until)
+        self._dispatch()
+
+    # -- inside ----------------------------------------------------------------------------
+
+    def _refill(self, now: float) -> None:
+        if now > self._stamp:
+            self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self._rate)
+            self._stamp = now
+
+    def _needs(self, waiter: _Waiter) -> int:
+        """Tokens that must be in the bucket for `waiter` to take one."""
+        return 1 if waiter.urgent else self.reserve + 1
+
+    def _rank(self, waiter: _Waiter) -> tuple[bool, int, int]:
+        # Urgent first; then the stream served least recently (never served: -1); then arrival.
+        return (not waiter.urgent, self._last_served.get(waiter.stream, -1), waiter.order)
+
+    def _forget(self, waiter: _Waiter) -> None:
+        try:
+            self._waiters.remove(waiter)
+        except ValueError:
+            pass
+
+    def _dispatch(self) -> None:
+        """Grant every turn that can be granted now, then set one timer for the next possible one."""
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+            self._wakeup = None
+        # Cancelled acquisitions clean up after themselves, but may not have run yet.
+        self._waiters = [w for w in self._waiters if not w.future.done()]
+        if not self._waiters:
+            return
+        now = self._clock()
+        self._refill(now)
+        while self._waiters:
+            waiter = min(self._waiters, key=self._rank)
+            if now < self._paused_until or self._tokens + EPSILON < self._needs(waiter):
+                self._schedule(waiter, now)
+                return
+            self._tokens = max(0.0, self._tokens - 1.0)
+            self._waiters.remove(waiter)
+            if waiter.stream in self._streams:
+                # Streams that never joined are not remembered: they have no leave() to forget them.
+                self._last_served[waiter.stream] = next(self._grants)
+            waiter.future.set_result(None)
+
+    def _schedule(self, waiter: _Waiter, now: float) -> None:
+        """One timer, at the moment `waiter` (the first in line) could be served."""
+        start = max(now, self._paused_until, self._stamp)
+        deficit = max(0.0, self._needs(waiter) - self._tokens)
+        delay = start - now + deficit / self._rate
+        loop = waiter.future.get_loop()
+        self._wakeup = loop.call_later(delay, self._wake)
+
+    def _wake(self) -> None:
+        self._wakeup = None
+        self._dispatch()
+
+
+class RateBudgets:
+    """One RateBudget per (team, method), created on first use."""
+
+    def __init__(
+        self,
+        limits: Mapping[str, tuple[float, int]],
+        *,
+        share: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 0 < share <= 1:
+            raise ValueError("share must be in (0, 1]")
+        # Several processes serving one workspace each take their share of Slack's limit.
+        self._limits = {
+            method: (per_minute * share, max(1, math.floor(burst * share + EPSILON)))
+            for method, (per_minute, burst) in limits.items()
+        }
+        self._clock = clock
+        self._budgets: dict[tuple[str, str], RateBudget] = {}
+
+    def get(self, team_id: str, method: str) -> RateBudget | None:
+        """The budget for `method` in `team_id`; None when the method is not budgeted."""
+        limit = self._limits.get(method)
+        if limit is None:
+            return None
+        key = (team_id, method)
+        budget = self._budgets.get(key)
+        if budget is None:
+            budget = self._budgets[key] = RateBudget(*limit, clock=self._clock)
+        return budget

@@ -1,0 +1,310 @@
+"""The shared Slack edit budget: turns handed out at Slack's rate, urgent first, fairly, never blocking.
+
+Most tests use a hand-moved clock for the token count, so what gets granted is exact. The budget's
+wake-up timer still runs on the event loop, in real seconds equal to the clock's seconds, so rates
+here are high (10 turns/s) and a test moves the clock, then sleeps a little longer than one turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from hard_e.bot.rate_budget import RateBudget, RateBudgets
+
+TEN_PER_SECOND = 600.0  # per minute
+ONE_TURN = 0.1  # seconds for one token at TEN_PER_SECOND
+TIMER_MARGIN = 0.05
+
+
+class HandClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def let_tasks_run() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def advance_one_turn(clock: HandClock) -> None:
+    """One more token exists; wait for the budget's timer to notice."""
+    clock.advance(ONE_TURN)
+    await asyncio.sleep(ONE_TURN + TIMER_MARGIN)
+
+
+def start(budget: RateBudget, stream: str, *, urgent: bool, served: list[str]) -> asyncio.Task[None]:
+    async def take_turn() -> None:
+        await budget.acquire(stream, urgent=urgent)
+        served.append(stream)
+
+    return asyncio.create_task(take_turn())
+
+
+async def test_full_bucket_grants_burst_at_once_then_paces_at_the_rate():
+    budget = RateBudget(TEN_PER_SECOND, 3)  # the real clock
+    started = time.monotonic()
+    for _ in range(3):
+        await budget.acquire("a", urgent=True)
+    assert time.monotonic() - started < 0.05
+
+    granted_at = []
+    for _ in range(3):
+        await budget.acquire("a", urgent=True)
+        granted_at.append(time.monotonic() - started)
+    gaps = [later - earlier for earlier, later in zip([0.0, *granted_at], granted_at)]
+    assert all(gap >= ONE_TURN * 0.9 for gap in gaps), gaps
+    assert granted_at[-1] < 3 * ONE_TURN + 0.2
+
+
+async def test_an_empty_bucket_grants_nothing_until_a_token_has_refilled():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 2, clock=clock)
+    await budget.acquire("a", urgent=True)
+    await budget.acquire("a", urgent=True)
+    served: list[str] = []
+    start(budget, "a", urgent=True, served=served)
+    await asyncio.sleep(ONE_TURN + TIMER_MARGIN)  # time passes, the clock does not: no token
+    assert served == [] and budget.waiting == 1
+
+    await advance_one_turn(clock)
+    assert served == ["a"] and budget.waiting == 0
+
+
+async def test_urgent_edit_goes_before_queued_progress_edits():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 1, clock=clock)
+    await budget.acquire("drain", urgent=True)
+    served: list[str] = []
+    start(budget, "progress-1", urgent=False, served=served)
+    start(budget, "progress-2", urgent=False, served=served)
+    await let_tasks_run()
+    start(budget, "final", urgent=True, served=served)
+    await let_tasks_run()
+
+    await advance_one_turn(clock)
+    assert served == ["final"]
+    await advance_one_turn(clock)
+    await advance_one_turn(clock)
+    assert served == ["final", "progress-1", "progress-2"]
+
+
+async def test_streams_take_turns_and_none_starves():
+    budget = RateBudget(6000.0, 4)  # 100 turns/s, real clock
+    streams = ["a", "b", "c"]
+    for stream in streams:
+        budget.join(stream)
+    served: list[str] = []
+
+    async def keep_editing(stream: str) -> None:
+        while True:
+            await budget.acquire(stream, urgent=False)
+            served.append(stream)
+
+    workers = [asyncio.create_task(keep_editing(s)) for s in streams]
+    async with asyncio.timeout(5):
+        while len(served) < 30:
+            await asyncio.sleep(0.01)
+    for worker in workers:
+        worker.cancel()
+    await asyncio.gather(*workers, return_exceptions=True)
+
+    counts = [served.count(s) for s in streams]
+    assert max(counts) - min(counts) <= 1, counts
+    assert all(sorted(served[i:i + 3]) == streams for i in range(0, 27, 3)), served
+    assert budget.waiting == 0
+
+
+async def test_the_stream_served_least_recently_goes_first_not_the_first_to_ask():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 1, clock=clock)
+    for stream in ["a", "b", "c"]:
+        budget.join(stream)
+    await budget.acquire("a", urgent=False)
+    served: list[str] = []
+    for stream in ["a", "a", "b", "c"]:  # "a" asked first, twice, but was just served
+        start(budget, stream, urgent=False, served=served)
+        await let_tasks_run()
+
+    for _ in range(4):
+        await advance_one_turn(clock)
+    assert served == ["b", "c", "a", "a"]
+
+
+async def test_progress_edits_leave_a_token_for_each_active_streams_final_edit():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 6, clock=clock)
+    for n in range(5):
+        budget.join(f"s{n}")
+
+    await budget.acquire("s0", urgent=False)  # 6 -> 5: the reserve of 5 is still there
+    assert budget.tokens() == pytest.approx(5)
+    served: list[str] = []
+    progress = start(budget, "s1", urgent=False, served=served)
+    await let_tasks_run()
+    assert served == [] and budget.waiting == 1  # it would leave 4
+
+    for n in range(5):
+        await asyncio.wait_for(budget.acquire(f"s{n}", urgent=True), timeout=0.01)
+    assert budget.tokens() == pytest.approx(0)
+    assert served == []
+    progress.cancel()
+
+
+async def test_a_stream_leaving_shrinks_the_reserve_and_lets_progress_through():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 6, clock=clock)
+    for n in range(5):
+        budget.join(f"s{n}")
+    await budget.acquire("s0", urgent=False)
+    served: list[str] = []
+    start(budget, "s1", urgent=False, served=served)
+    await let_tasks_run()
+    assert served == []
+
+    budget.leave("s4")
+    budget.leave("s4")  # idempotent
+    await let_tasks_run()
+    assert served == ["s1"] and budget.active == 4
+
+
+async def test_a_lone_stream_edits_freely():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 5, clock=clock)
+    budget.join("only")
+    for _ in range(4):
+        await asyncio.wait_for(budget.acquire("only", urgent=False), timeout=0.01)
+    assert budget.tokens() == pytest.approx(1)  # kept for its final edit
+    await asyncio.wait_for(budget.acquire("only", urgent=True), timeout=0.01)
+
+
+async def test_backoff_delays_every_turn_without_blocking_the_loop():
+    budget = RateBudget(6000.0, 5)  # real clock
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    started = time.monotonic()
+    budget.backoff(1.0)
+    budget.backoff(0.1)  # a shorter pause does not cut the longer one
+    assert budget.tokens() == 0
+    await budget.acquire("a", urgent=True)
+    waited = time.monotonic() - started
+    ticker.cancel()
+
+    assert waited >= 1.0
+    assert waited < 1.5
+    assert ticks >= 50  # the loop kept running other coroutines meanwhile
+
+
+async def test_backoff_empties_the_bucket_and_refill_resumes_after_the_pause():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 5, clock=clock)
+    budget.backoff(2.0)
+    clock.advance(2.0)
+    assert budget.tokens() == 0
+    clock.advance(0.3)
+    assert budget.tokens() == pytest.approx(3)
+
+
+async def test_a_cancelled_wait_leaves_no_waiter_and_takes_no_token():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 2, clock=clock)
+    await budget.acquire("a", urgent=True)
+    await budget.acquire("a", urgent=True)
+    waiting = start(budget, "a", urgent=True, served=[])
+    await let_tasks_run()
+    assert budget.waiting == 1
+
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert budget.waiting == 0
+    clock.advance(ONE_TURN)
+    assert budget.tokens() == pytest.approx(1)
+    await asyncio.wait_for(budget.acquire("b", urgent=True), timeout=0.01)
+
+
+async def test_a_turn_granted_as_the_wait_is_cancelled_goes_back_in_the_bucket():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 2, clock=clock)
+    budget.join("a")
+    await budget.acquire("a", urgent=True)  # 1 token left; progress needs 2 while "a" is active
+    waiting = start(budget, "b", urgent=False, served=[])
+    await let_tasks_run()
+    assert budget.waiting == 1
+
+    budget.leave("a")  # the reserve drops to 0: the turn is granted at once...
+    waiting.cancel()  # ...but the waiter is cancelled before it could use it
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert budget.waiting == 0
+    assert budget.tokens() == pytest.approx(1)
+
+
+async def test_many_waiters_share_one_wakeup_timer(monkeypatch):
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 1, clock=clock)
+    await budget.acquire("drain", urgent=True)
+    loop = asyncio.get_running_loop()
+    timers: list[asyncio.TimerHandle] = []
+    real_call_later = loop.call_later
+
+    def counting_call_later(*args, **kwargs):
+        timers.append(real_call_later(*args, **kwargs))
+        return timers[-1]
+
+    monkeypatch.setattr(loop, "call_later", counting_call_later)
+    tasks = [start(budget, f"s{n}", urgent=n % 2 == 0, served=[]) for n in range(6)]
+    await let_tasks_run()
+    assert budget.waiting == 6
+    assert sum(not timer.cancelled() for timer in timers) == 1
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert budget.waiting == 0
+    assert sum(not timer.cancelled() for timer in timers) == 0
+
+
+async def test_share_scales_rate_and_burst():
+    clock = HandClock()
+    budgets = RateBudgets({"chat.update": (60.0, 6)}, share=0.5, clock=clock)
+    budget = budgets.get("T1", "chat.update")
+    assert (budget.per_minute, budget.burst) == (30.0, 3)
+    assert budget.tokens() == pytest.approx(3)
+    for _ in range(3):
+        await budget.acquire("a", urgent=True)
+    clock.advance(2.0)
+    assert budget.tokens() == pytest.approx(1)  # half a token a second
+
+    tiny = RateBudgets({"chat.update": (60.0, 5)}, share=0.1).get("T1", "chat.update")
+    assert tiny.burst == 1
+
+
+def test_share_must_be_a_fraction_of_the_workspace():
+    with pytest.raises(ValueError):
+        RateBudgets({}, share=0)
+    with pytest.raises(ValueError):
+        RateBudgets({}, share=1.5)
+
+
+def test_one_budget_per_team_and_method():
+    budgets = RateBudgets({"chat.update": (50.0, 20), "chat.appendStream": (100.0, 20)})
+    update = budgets.get("T1", "chat.update")
+    assert update is budgets.get("T1", "chat.update")
+    assert update is not budgets.get("T2", "chat.update")
+    assert update is not budgets.get("T1", "chat.appendStream")
+    assert budgets.get("T1", "chat.postMessage") is None
