@@ -75,6 +75,7 @@ def test_split_never_leaves_a_code_block_open():
         ("[a|b](https://example.com)", "<https://example.com|a/b>"),
         ("[mail us](mailto:sales@example.com)", "<mailto:sales@example.com|mail us>"),
         ("Tom & Jerry <3", "Tom &amp; Jerry &lt;3"),
+        ("|---|---|\nnext", "|---|---|\nnext"),  # a lone rule row (a split can start there) used to crash
     ],
 )
 def test_more_markdown_becomes_mrkdwn(markdown, mrkdwn):
@@ -135,6 +136,9 @@ def test_plain_at_mentions_stay_plain_text():
         ("an *half italic", "an half italic"),
         ("an _half italic", "an half italic"),
         ("ends on **", "ends on "),
+        ("**closing bold*", "closing bold"),
+        ("a snake_", "a snake"),
+        ("all done: **a**, *b*, _c_, ~~d~~", "all done: *a*, _b_, _c_, ~d~"),
         ("run `ls -la <dir", "run ls -la &lt;dir"),
         ("see [the price sheet](https://exa", "see the price sheet"),
         ("see [the price sheet](", "see the price sheet"),
@@ -235,21 +239,22 @@ def random_answer(rnd: random.Random, size: int) -> str:
 
 
 def cuts(text: str, limit: int) -> list[tuple[str, str]]:
-    """Every (head, reopened fence prefix of the rest) while splitting `text`."""
-    out = []
-    remaining = text
-    current = text
+    """Split `text` with `take_head`, as (reopened fence the piece starts with, piece) pairs."""
+    pieces, current, prefix, consumed = [], text, "", 0
     while (cut := take_head(current, limit)) is not None:
         head, rest = cut
-        assert head, "a cut always makes progress"
-        assert rest.endswith(remaining[len(head) - (len(current) - len(remaining)):])
-        prefix_len = len(current) - len(remaining)
-        remaining = remaining[len(head) - prefix_len:]
-        prefix = rest[: len(rest) - len(remaining)]
-        out.append((head, prefix))
+        assert head.startswith(prefix) and len(head) > len(prefix), "every cut makes progress"
+        pieces.append((prefix, head))
+        consumed += len(head) - len(prefix)
+        prefix = rest[: len(rest) - (len(text) - consumed)]
+        assert rest[len(prefix) :] == text[consumed:]
+        assert prefix == "" or (FENCE_LINE.fullmatch(prefix) and prefix.removesuffix("\n") in text.splitlines())
         current = rest
-    out.append((current, None))
-    return out
+    pieces.append((prefix, current))
+    return pieces
+
+
+FENCE_LINE = re.compile(r"\s*```[^\n]*\n")
 
 
 def random_cases(count: int):
@@ -262,15 +267,10 @@ def random_cases(count: int):
 def test_random_answers_split_into_pieces_that_fit_and_reassemble_exactly():
     for seed, limit, text in random_cases(150):
         pieces = cuts(text, limit)
-        assert [head for head, _ in pieces] == split_markdown(text, limit) or text == ""
-        reassembled = pieces[0][0]
-        for (_, prefix), (head, _) in zip(pieces, pieces[1:]):
-            assert prefix in ("",) or (prefix.lstrip().startswith("```") and prefix.endswith("\n") and prefix.count("\n") == 1)
-            assert head.startswith(prefix)
-            reassembled += head[len(prefix):]
-        assert reassembled == text, seed
-        for head, _ in pieces:
-            out = markdown_to_mrkdwn(head)
+        assert [piece for _, piece in pieces] == split_markdown(text, limit)
+        assert "".join(piece[len(prefix) :] for prefix, piece in pieces) == text, seed
+        for _, piece in pieces:
+            out = markdown_to_mrkdwn(piece)
             assert len(out) <= limit, (seed, len(out))
             assert out.count("```") % 2 == 0, seed
             assert_only_our_links(out)
@@ -377,7 +377,7 @@ def test_never_cut_inside_a_link_or_inline_code():
     code = "`SELECT name FROM jobs WHERE stage = 'won' AND rep = 'dana'`"
     text = " ".join(["word"] * 40 + [link, code] * 8)
     for limit in range(220, 700, 7):
-        for head, _ in cuts(text, limit)[:-1]:
+        for _, head in cuts(text, limit)[:-1]:
             assert head.count("[") == head.count("](https"), (limit, head[-80:])
             assert head.count("`") % 2 == 0, (limit, head[-80:])
 
@@ -407,3 +407,10 @@ def test_split_is_exact_for_a_rendered_table():
     assert "".join(pieces) == text
     assert all(len(markdown_to_mrkdwn(p)) <= 400 for p in pieces)
     assert all(p.endswith("|\n") for p in pieces[:-1])
+
+
+def test_a_line_cut_in_two_never_turns_its_second_half_into_markup():
+    text = " ".join(["words", "-", "more", "#", "x", ">", "quoted", "```", "code", "|", "pipe", "***", "end."] * 60)
+    for limit in range(100, 400, 3):
+        for prefix, piece in cuts(text, limit)[1:]:
+            assert prefix == "" and not re.match(r"\s*(-|#|>|```|\||\*\*\*)", piece), (limit, piece[:20])

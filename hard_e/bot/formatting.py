@@ -31,10 +31,11 @@ ITALIC_UNDERSCORE = re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=\S)_(?![\w_]
 STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 # Only on the last line of partial text: a link or a marker the model is still in the middle of.
 OPEN_LINK = re.compile(r"\[([^\[\]\n]*)(?:\](?:\([^\s)]*)?)?$")
-OPEN_MARKER = re.compile(r"(?<![\w*])\*+(?=[^\s*]|$)|(?<![\w_])_+(?=[^\s_]|$)|(?<!~)~~+(?=[^\s~]|$)")
+# An opener whose closer hasn't arrived, or markers at the very end (maybe half of a closing `**`).
+OPEN_MARKER = re.compile(r"(?<![\w*])\*+(?=[^\s*]|$)|(?<![\w_])_+(?=[^\s_]|$)|(?<!~)~~+(?=[^\s~]|$)|[*_~]+$")
 # Placeholders while a line is converted; the model's own copies are dropped so they can't collide.
-LINK_MARK, BOLD_MARK, ITALIC_MARK = "\x00", "\x02", "\x03"
-PLACEHOLDERS = re.compile("[\x00\x02\x03]")
+LINK_MARK, BOLD_MARK, ITALIC_MARK, STRIKE_MARK = "\x00", "\x02", "\x03", "\x04"
+PLACEHOLDERS = re.compile("[\x00\x02-\x04]")
 LINK_SLOT = re.compile(r"\x00(\d+)\x00")
 
 
@@ -133,12 +134,12 @@ def _prose(text: str, open_end: bool = False) -> str:
     text = escape(text)
     text = BOLD.sub(lambda m: BOLD_MARK + m.group(2) + BOLD_MARK, text)
     text = ITALIC_STAR.sub(lambda m: ITALIC_MARK + m.group(1) + ITALIC_MARK, text)
-    text = STRIKE.sub(lambda m: "~" + m.group(1) + "~", text)
+    text = STRIKE.sub(lambda m: STRIKE_MARK + m.group(1) + STRIKE_MARK, text)
     if open_end:
-        # Hide an opener whose closer hasn't arrived, so it never shows as a stray `**`.
+        # Hide markers still waiting for their other half, so they never flash as a stray `**`.
         text = ITALIC_UNDERSCORE.sub(lambda m: ITALIC_MARK + m.group(1) + ITALIC_MARK, text)
         text = OPEN_MARKER.sub("", text)
-    text = text.replace(BOLD_MARK, "*").replace(ITALIC_MARK, "_")
+    text = text.replace(BOLD_MARK, "*").replace(ITALIC_MARK, "_").replace(STRIKE_MARK, "~")
     return LINK_SLOT.sub(lambda m: links[int(m.group(1))], text)
 
 
@@ -156,7 +157,7 @@ def _table(rows: tuple[str, ...]) -> list[str]:
 
 def take_head(markdown: str, limit: int) -> tuple[str, str] | None:
     """The first message's worth of a long answer and the rest; see `splitting.take_head`."""
-    from hard_e.bot import splitting  # splitting builds on this module
+    from hard_e.bot import splitting  # imported here: splitting itself imports this module
 
     return splitting.take_head(markdown, limit)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
@@ -30,6 +31,10 @@ MIN_LIMIT = 32  # room for a reopened fence, a little code and the closing fence
 BLANK_AHEAD = re.compile(r"[ \t]*(?:[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|$)")
 WORD_START = re.compile(r"[ \t]+(?=[^ \t])")
 BLOCK_MARKER = re.compile(r"\s*(?:#{1,6}|[-*+]|\d+[.)]|>)?\s*")  # a line's start before its words
+# What a line may not start with when it is the rest of a line cut in two: it would turn into a
+# heading, list item, quote, rule, table row or (in code too) a fence.
+FENCE_AHEAD = re.compile(r"[ \t]*```")
+BLOCK_AHEAD = re.compile(r"[ \t]*(?:```|#{1,6}(?:\s|$)|[-*+](?:\s|$)|>|\||([-*_])[ \t]*\1[ \t]*\1)")
 BACKTICKS = re.compile(r"`+")
 ENTITY_OPEN = re.compile(r"&#?\w{0,8}$")  # `&amp;`-like text the model wrote, not yet closed
 JOINERS = "\u200d\ufe0e\ufe0f"  # zero-width joiner, variation selectors: part of the previous glyph
@@ -43,11 +48,15 @@ def take_head(markdown: str, limit: int) -> tuple[str, str] | None:
 
     Boundary preference: paragraph break > end of a line (between list items, table rows, headings,
     code lines) > sentence end > a space > a hard cut. A better class wins only if it keeps the head
-    at least half the limit. Never cuts inside a link, inline code or an `&…;` sequence; inside a
-    code block only at a line end, unless nothing else fits (a code line longer than a message).
+    at least half the limit. Whitespace at the boundary stays with the head. Never cuts inside a
+    link, inline code, an `&…;` sequence or a glyph, nor where the second half of a line would
+    start with markup (`#`, `-`, `>`, `|`, a fence); inside a code block only at a line end, unless
+    nothing else fits (a code line longer than a message).
 
-    Stable while streaming: for a prefix P of a text T whose rendering exceeds `limit` by a couple
-    of hundred characters, take_head(P, limit)[0] == take_head(T, limit)[0].
+    Stable while streaming: for a prefix P of a text T whose rendering exceeds `limit` by 200 or
+    more, take_head(P, limit)[0] == take_head(T, limit)[0]. (The scan stops within PROBE_STEP +
+    LOOKAHEAD characters of the limit; only text that renders shorter once finished, such as a
+    very long half-written table row, could move it.)
     """
     if limit < MIN_LIMIT:
         raise ValueError(f"limit must be at least {MIN_LIMIT} characters")
@@ -100,13 +109,19 @@ class _Line:
 
         Rendering prose only ever grows it by escaping and list indentation (a bullet's indent
         can become up to 8 characters per tab, plus a few for the marker)."""
-        head = self.text[:j]
-        if j == 0 or FENCE.match(head) or (not self.state.in_code and TABLE_ROW.match(head)):
+        if j == 0 or FENCE.match(self.text, 0, j) or (not self.state.in_code and TABLE_ROW.match(self.text, 0, j)):
             return None
-        if self.state.in_code:
+        if self.state.in_code:  # exact: the escaped line and the closing fence
             return self.chars + self.escaped[j] + 3 + self.lines + 1
-        lead = min(j, len(self.text) - len(self.text.lstrip()))
-        return self.flushed[0] + self.escaped[j] + 8 * lead + 10 + self.flushed[1]
+        return self.flushed[0] + self.escaped[j] + 8 * min(j, self.indent) + 10 + self.flushed[1]
+
+    @cached_property
+    def indent(self) -> int:
+        return len(self.text) - len(self.text.lstrip())
+
+    @cached_property
+    def table_like(self) -> bool:
+        return self.text.lstrip().startswith("|")
 
     @cached_property
     def flushed(self) -> tuple[int, int]:
@@ -161,7 +176,7 @@ class _Scan:
         self.best: dict[int, _Cut] = {}  # per class, the last boundary that fits
 
     def cut(self) -> _Cut:
-        stop = self._scan()
+        stop, stop_prefix = self._scan()
         half = self.limit // 2
         for kind in (PARAGRAPH, LINE, SENTENCE, SPACE):
             if (cut := self.best.get(kind)) and cut.size >= half:
@@ -173,27 +188,29 @@ class _Scan:
             return hard
         if latest:
             return latest
-        # Nothing clean fits (say, inline code longer than a message): cut anywhere that fits.
-        return self._hard_cut(stop, strict=False) or _Cut(stop, 0, self.seen[-1].prefix)
+        # Nothing clean fits (say, inline code longer than a message): cut anywhere that fits,
+        # or (a glyph longer than the limit) just past it, so that splitting always moves on.
+        return self._hard_cut(stop, strict=False) or _Cut(stop, self.limit + 1, stop_prefix)
 
-    def _scan(self) -> int:
-        """Measure boundaries in order until one doesn't fit; where that is."""
+    def _scan(self) -> tuple[int, str]:
+        """Measure boundaries in order until one doesn't fit: where that is, and the fence a
+        rest starting there would reopen."""
         self.seen: list[_Line] = []
         for line in self._lines():
             if self.seen:
                 size = line.size(0)
                 if size > self.limit:
-                    return line.start
+                    return line.start, line.prefix
                 self._keep(line, 0, size, self._line_start_kind(self.seen[-1], line))
             self.seen.append(line)
             for j in self._probes(line):
                 size = self._fits(line, j)
                 if size is None:
-                    return line.start + j
+                    return line.start + j, line.prefix
                 self._keep(line, j, size, self._mid_line_kind(line, j))
-        return len(self.text)  # only the very end is too long
+        return len(self.text), ""  # only the very end is too long
 
-    def _lines(self):
+    def _lines(self) -> Iterator[_Line]:
         state, chars, count, fence, start = RenderState(), 0, 0, "", 0
         for raw in self.text.splitlines(keepends=True):
             text = raw.splitlines()[0]
@@ -236,7 +253,9 @@ class _Scan:
         text = line.text
         if not line.prose or text[j - 1] not in " \t" or text[j] in " \t" or line.guarded[j]:
             return None
-        if text.lstrip().startswith("|") or BLOCK_MARKER.fullmatch(text, 0, j):
+        if BLOCK_AHEAD.match(text, j, j + LOOKAHEAD):
+            return None
+        if line.table_like or BLOCK_MARKER.fullmatch(text, 0, j):
             return None  # inside a table row, or right after a list marker or heading mark
         before = text[max(0, j - 40) : j].rstrip(" \t")
         return SENTENCE if len(before) > 1 and before[-1] in ".!?" and not before[-2].isspace() else SPACE
@@ -255,7 +274,8 @@ class _Scan:
         c = text[k]
         if unicodedata.combining(c) or c in JOINERS or text[k - 1] == "\u200d" or "\U0001f3fb" <= c <= "\U0001f3ff":
             return False
-        if line.is_fence:
+        ahead = BLOCK_AHEAD if line.prose else FENCE_AHEAD
+        if line.is_fence or ahead.match(text, k, k + LOOKAHEAD):
             return False
         if not strict:
             return True
