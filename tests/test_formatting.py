@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from hard_e.bot.formatting import markdown_to_mrkdwn, split_for_slack, split_markdown, take_head
+from hard_e.bot.formatting import markdown_to_mrkdwn
+from hard_e.bot.splitting import split_markdown, take_head
 
 
 @pytest.mark.parametrize(
@@ -51,7 +52,7 @@ def test_mentions_the_model_writes_are_defanged(mention):
 def test_long_answer_splits_into_complete_messages_under_the_limit():
     paragraphs = [f"Paragraph {i}: " + "Solid advice about roofing sales. " * 12 for i in range(30)]
     text = "\n\n".join(paragraphs)
-    chunks = split_for_slack(text, limit=3800)
+    chunks = [markdown_to_mrkdwn(p) for p in split_markdown(text, 3800)]
     assert len(chunks) >= 3
     assert all(len(c) <= 3800 for c in chunks)
     assert " ".join(" ".join(chunks).split()) == " ".join(text.split())
@@ -59,7 +60,7 @@ def test_long_answer_splits_into_complete_messages_under_the_limit():
 
 def test_split_never_leaves_a_code_block_open():
     text = "Intro\n```\n" + "\n".join(f"line {i} of the script" for i in range(400)) + "\n```\nOutro"
-    chunks = split_for_slack(text, limit=2000)
+    chunks = [markdown_to_mrkdwn(p) for p in split_markdown(text, 2000)]
     assert len(chunks) > 1
     assert all(c.count("```") % 2 == 0 for c in chunks)
 

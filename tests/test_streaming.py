@@ -7,19 +7,17 @@ chat.update enforced, or (for progress) the Slack face driven directly with brai
 from __future__ import annotations
 
 import asyncio
-import itertools
 import random
-import time
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from hard_e.agents.events import Final, TextDelta, Thinking, ToolFinished, ToolStarted
-from hard_e.bot.formatting import markdown_to_mrkdwn, split_markdown
-from hard_e.bot.metrics import Metrics
+from hard_e.bot.formatting import markdown_to_mrkdwn
+from hard_e.bot.splitting import split_markdown
 from hard_e.bot.native_stream import NativeRefusals, NativeStream
 from hard_e.bot.services import Services, slack_budgets
 from hard_e.bot.slack_calls import SlackCalls
-from hard_e.bot.streaming import PIECE_LIMIT, PLACEHOLDER, EditStream, Where
+from hard_e.bot.streaming import PIECE_LIMIT, EditStream, Where, final_pieces
 from hard_e.bot.config import Settings
 from tests import slack_events as se
 from tests.conftest import BOT_TOKEN
@@ -79,7 +77,8 @@ async def test_a_ten_thousand_character_answer_arrives_as_several_complete_messa
     await bot.settle(timeout=60)
 
     texts = thread_texts(fake_slack, "C1", event["ts"])
-    assert texts == [markdown_to_mrkdwn(p) for p in split_markdown(answer, PIECE_LIMIT)]
+    assert texts == final_pieces(answer)
+    assert len(texts) == len(split_markdown(answer, PIECE_LIMIT))
     assert len(texts) >= 3 and all(len(t) <= 4000 for t in texts)
     assert all(t.count("```") % 2 == 0 for t in texts)
     assert fake_slack.ratelimited_count == 0

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking, ToolFinished, ToolStarted
-from hard_e.bot.formatting import markdown_to_mrkdwn, split_markdown, take_head
+from hard_e.bot.formatting import markdown_to_mrkdwn
+from hard_e.bot.splitting import split_markdown, take_head
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.store.repositories import ConversationStore
 
@@ -52,6 +53,12 @@ class Segment:
     start: int
     prefix: str = ""  # a reopened code fence when the previous message was cut inside one
     shown: str = ""
+
+
+def final_pieces(markdown: str) -> list[str]:
+    """The finished messages of an answer, in order (whitespace at the cuts trimmed)."""
+    pieces = [markdown_to_mrkdwn(p).strip("\n") for p in split_markdown(markdown, PIECE_LIMIT)]
+    return [p for p in pieces if p.strip()] or [markdown_to_mrkdwn(markdown).strip() or "…"]
 
 
 def failure_markdown(partial: str, message: str) -> str:
@@ -173,7 +180,7 @@ class EditStream:
 
     async def _continue_in_new_message(self, segment: Segment, head: str, rest: str) -> bool:
         """The message is full: finish it with `head`, go on in a new message with `rest`."""
-        if not await self._update(segment, markdown_to_mrkdwn(head), have_turn=True):
+        if not await self._update(segment, markdown_to_mrkdwn(head).strip("\n"), have_turn=True):
             return False
         next_start = segment.start + len(head) - len(segment.prefix)
         prefix = rest[: len(rest) - (len(self._text) - next_start)]
@@ -193,7 +200,7 @@ class EditStream:
         self._finished = True
         await self._stop_editor()
         try:
-            pieces = [markdown_to_mrkdwn(p) for p in split_markdown(markdown, PIECE_LIMIT)] or [markdown_to_mrkdwn(markdown)]
+            pieces = final_pieces(markdown)
             for index, body in enumerate(pieces):
                 if index < len(self._segments):
                     segment = self._segments[index]
