@@ -217,3 +217,28 @@ def test_budget_settings_are_validated_and_shared():
     assert update is budgets.get("T1", "chat.update") and update is not budgets.get("T2", "chat.update")
     assert budgets.get("T1", "chat.postMessage") is None
     assert update.tokens() == 5  # half of the burst
+
+
+async def test_native_append_429_catches_up_and_loses_nothing(bot_factory, fake_slack, fake_openai):
+    bot = await bot_factory(HARDE_STREAMING="native")
+    answer = prose(1200, seed=11)
+    fake_openai.reply(answer, chunk_size=10, delay=0.03)  # ~3.6 s, so appends go on after the pause
+    fake_slack.fail_next("chat.appendStream", status=429)
+    event = se.mention("native under pressure")
+    await bot.send_event(event)
+    await bot.settle(timeout=30)
+    appends = fake_slack.calls_to("chat.appendStream")
+    assert appends[0].status == 429 and appends[1].at - appends[0].at >= 1.0
+    [message] = fake_slack.messages(channel="C1", thread_ts=event["ts"])
+    assert message.text == answer and message.stopped
+
+
+async def test_native_stream_that_cannot_be_stopped_still_delivers_the_answer(bot_factory, fake_slack, fake_openai):
+    bot = await bot_factory(HARDE_STREAMING="native")
+    fake_openai.reply("The full answer, delivered anyway.", chunk_size=6)
+    fake_slack.fail_next("chat.stopStream", error="internal_error", times=4)
+    event = se.mention("stop me if you can")
+    await bot.send_event(event)
+    await bot.settle(timeout=30)
+    texts = thread_texts(fake_slack, "C1", event["ts"])
+    assert texts[-1] == "The full answer, delivered anyway."
