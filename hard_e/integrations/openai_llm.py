@@ -43,7 +43,7 @@ class ChatModel:
                 async for delta in self._stream_responses(instructions, messages):
                     yield delta
         except openai.APIError as exc:
-            raise _user_facing(exc) from exc
+            raise user_facing(exc) from exc
 
     async def _stream_responses(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
         stream = await self._client.responses.create(
@@ -76,7 +76,8 @@ class ChatModel:
 MODEL_TROUBLE = "I hit a snag talking to my language model. Give it a moment and ask me again."
 
 
-def _user_facing(exc: openai.APIError) -> UserFacingError:
+def user_facing(exc: openai.APIError) -> UserFacingError:
+    """A model API failure as a short message the user can be shown."""
     # Log the class and status only: error bodies can echo the prompt.
     status = getattr(exc, "status_code", None)
     log.warning("model call failed: %s status=%s", type(exc).__name__, status)

@@ -10,3 +10,9 @@ from importlib import resources
 def load(name: str) -> str:
     """The text of `prompts/<name>.md` (read once, on first use)."""
     return resources.files(__package__).joinpath(f"{name}.md").read_text(encoding="utf-8")
+
+
+@cache
+def for_agent(name: str) -> str:
+    """Hard-E's persona followed by one agent's role."""
+    return f"{load('persona')}\n\n{load(name)}"

@@ -1,0 +1,86 @@
+"""The agents flow: one streamed OpenAI Agents SDK run, starting at the routed specialist.
+
+Text, tool calls and handoffs become brain events; the run's history lives in the conversation's
+SDK session, and its workflow state rides in the run context.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import openai
+from agents import Agent, RunConfig, Runner
+from agents.exceptions import (
+    AgentsException,
+    InputGuardrailTripwireTriggered,
+    MaxTurnsExceeded,
+    ModelBehaviorError,
+    OutputGuardrailTripwireTriggered,
+)
+from agents.memory import Session
+
+from hard_e.agents.context import TurnContext
+from hard_e.agents.events import AgentChanged, Sink, TextDelta, ToolFinished, ToolStarted
+from hard_e.agents.specialists import TOOL_STATUS
+from hard_e.errors import UserFacingError
+from hard_e.integrations.openai_llm import user_facing
+
+log = logging.getLogger(__name__)
+
+MAX_TURNS = 12
+TOO_MANY_STEPS = "That took more steps than I allow myself for one answer. Could you break it into smaller asks?"
+BLOCKED = "I can't help with that one here."
+CONFUSED = "I got my wires crossed working on that. Please ask me again, maybe in other words."
+
+
+@dataclass(frozen=True)
+class AgentsAnswer:
+    text: str
+    last_agent: str
+
+
+async def run_agents(
+    start: Agent[TurnContext], context: TurnContext, session: Session, sink: Sink, *, tracing: bool, max_turns: int = MAX_TURNS
+) -> AgentsAnswer:
+    """Run the team from `start` on the turn's text, streaming events to `sink`."""
+    result = Runner.run_streamed(
+        start, input=context.turn.text, context=context, session=session, max_turns=max_turns,
+        run_config=RunConfig(tracing_disabled=not tracing, workflow_name="Hard-E turn"),
+    )
+    tools_by_call: dict[str, str] = {}
+    try:
+        async for event in result.stream_events():
+            if event.type == "raw_response_event":
+                if getattr(event.data, "type", "") == "response.output_text.delta" and event.data.delta:
+                    await sink.send(TextDelta(event.data.delta))
+            elif event.type == "agent_updated_stream_event":
+                await sink.send(AgentChanged(event.new_agent.name))
+            elif event.type == "run_item_stream_event":
+                await _tool_progress(event, tools_by_call, sink)
+    except MaxTurnsExceeded:
+        log.warning("agents run hit max_turns conversation=%s", context.turn.conversation_key)
+        raise UserFacingError(TOO_MANY_STEPS) from None
+    except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered):
+        raise UserFacingError(BLOCKED) from None
+    except openai.APIError as exc:
+        raise user_facing(exc) from exc
+    except (ModelBehaviorError, AgentsException) as exc:
+        log.error("agents run failed: %s", type(exc).__name__)
+        raise UserFacingError(CONFUSED) from None
+    return AgentsAnswer(text=str(result.final_output or ""), last_agent=result.last_agent.name)
+
+
+async def _tool_progress(event, tools_by_call: dict[str, str], sink: Sink) -> None:
+    raw = getattr(event.item, "raw_item", None)
+    call_id = _get(raw, "call_id")
+    if event.name == "tool_called":
+        name = _get(raw, "name") or "tool"
+        tools_by_call[call_id] = name
+        await sink.send(ToolStarted(name, TOOL_STATUS.get(name, "Working on it…")))
+    elif event.name == "tool_output" and call_id in tools_by_call:
+        await sink.send(ToolFinished(tools_by_call.pop(call_id)))
+
+
+def _get(raw, key: str):
+    return raw.get(key) if isinstance(raw, dict) else getattr(raw, key, None)

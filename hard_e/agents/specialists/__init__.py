@@ -1,0 +1,42 @@
+"""The seven agents. Each module builds one agent; `build_team` wires their handoffs.
+
+Triage only routes: it hands off to one of the six specialists. A specialist that is asked for
+something outside its job hands back to Triage.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from agents import Agent
+from agents.models.interface import Model
+
+from hard_e.agents.context import TurnContext
+from hard_e.agents.specialists import analysis, crm, knowledge, new_clients, scripting, triage, web_search
+
+SPECIALISTS = {
+    "crm": crm,
+    "knowledge": knowledge,
+    "analysis": analysis,
+    "web_search": web_search,
+    "scripting": scripting,
+    "new_clients": new_clients,
+}
+AGENT_NAMES = ("triage", *SPECIALISTS)
+
+# What the user sees while a tool runs.
+TOOL_STATUS = {
+    "search_knowledge": "Searching the knowledge base…",
+    "search_web": "Researching on the web…",
+    "save_script_draft": "Updating the script draft…",
+    "record_customer_details": "Noting the customer's details…",
+}
+
+
+def build_team(model_for: Callable[[str], Model | str]) -> dict[str, Agent[TurnContext]]:
+    """All seven agents, keyed by name; `model_for(name)` picks each one's model."""
+    team: dict[str, Agent[TurnContext]] = {name: module.build(model_for(name)) for name, module in SPECIALISTS.items()}
+    team["triage"] = triage.build(model_for("triage"), handoffs=list(team.values()))
+    for name in SPECIALISTS:
+        team[name].handoffs.append(team["triage"])
+    return team

@@ -1,0 +1,47 @@
+"""Scripting: multi-turn drafting of call and primer-video scripts."""
+
+from __future__ import annotations
+
+from agents import Agent, RunContextWrapper, function_tool
+
+from hard_e.agents import prompts
+from hard_e.agents.context import TurnContext
+from hard_e.agents.specialists.knowledge import search_knowledge
+
+KINDS = ("call", "voicemail", "door_knock", "follow_up", "confirmation", "primer_video")
+
+
+@function_tool
+async def save_script_draft(
+    ctx: RunContextWrapper[TurnContext], kind: str, draft: str, customer: str = "", goal: str = ""
+) -> str:
+    """Save the current script draft so the next turn can revise it. `kind` is one of call,
+    voicemail, door_knock, follow_up, confirmation, primer_video. Call this after every new draft or revision."""
+    script = ctx.context.state.script
+    script.kind = kind if kind in KINDS else script.kind or "call"
+    script.customer = customer or script.customer
+    script.goal = goal or script.goal
+    script.draft = draft
+    script.revisions += 1
+    return f"Saved revision {script.revisions} of the {script.kind.replace('_', ' ')} script."
+
+
+def build(model) -> Agent[TurnContext]:
+    return Agent[TurnContext](
+        name="scripting",
+        handoff_description="Writes and revises call, voicemail, door-knock, follow-up and primer-video scripts.",
+        instructions=_instructions,
+        tools=[save_script_draft, search_knowledge],
+        model=model,
+    )
+
+
+def _instructions(ctx: RunContextWrapper[TurnContext], agent: Agent[TurnContext]) -> str:
+    script = ctx.context.state.script
+    current = (
+        f"\n\n## The draft in progress\nKind: {script.kind}; customer: {script.customer or 'n/a'}; "
+        f"revision {script.revisions}.\n\n{script.draft}"
+        if script.in_progress
+        else ""
+    )
+    return prompts.for_agent("scripting") + current
