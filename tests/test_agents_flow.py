@@ -1,0 +1,110 @@
+"""The agents flow with the SDK's ScriptedModel: handoffs, tools and events, on a real knowledge index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from agents.testing import ScriptedModel, assistant_message, function_call
+
+from hard_e.agents.agents_flow import TOO_MANY_STEPS, run_agents
+from hard_e.agents.context import TurnContext
+from hard_e.agents.events import AgentChanged, TextDelta, ToolFinished, ToolStarted
+from hard_e.agents.history import History
+from hard_e.agents.knowledge import KnowledgeIndex
+from hard_e.agents.specialists import build_team
+from hard_e.agents.state import WorkflowState
+from hard_e.agents.turn import Turn
+from hard_e.bot.config import Settings
+from hard_e.errors import UserFacingError
+from hard_e.integrations.knowledge_sources import FolderSource
+from hard_e.store import migrate
+from hard_e.store.db import create_engine
+
+KNOWLEDGE = Path(__file__).parent / "data" / "knowledge"
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.events = []
+
+    async def send(self, event) -> None:
+        self.events.append(event)
+
+
+@pytest.fixture
+async def engine(database_url):
+    engine = create_engine(Settings.from_env({"DATABASE_URL": database_url}, dotenv=None).database_url)
+    await migrate.upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+def turn(text: str) -> Turn:
+    return Turn(team_id="T1", channel_id="C1", thread_ts="9.0", message_ts="9.1", user_id="U1", text=text, channel_type="channel")
+
+
+async def test_triage_hands_off_and_the_specialist_answers_from_the_knowledge_base(engine):
+    index = KnowledgeIndex(engine)
+    await index.sync([FolderSource(KNOWLEDGE)])
+    model = ScriptedModel([
+        [function_call("transfer_to_knowledge", {}, call_id="h1")],
+        [function_call("search_knowledge", {"query": "workmanship warranty signature"}, call_id="t1")],
+        [assistant_message("Signature roofs carry a 25-year workmanship warranty (Warranty Policy).")],
+    ])
+    team = build_team(lambda name: model)
+    context = TurnContext(turn=turn("which doc covers the signature warranty? quote it"), knowledge=index)
+    sink = Collect()
+    session = History(engine).session("T1:C1:9.0")
+
+    answer = await run_agents(team["triage"], context, session, sink, tracing=False)
+
+    assert answer.last_agent == "knowledge"
+    assert answer.text.startswith("Signature roofs carry a 25-year")
+    kinds = [type(e) for e in sink.events]
+    assert AgentChanged("knowledge") in sink.events
+    assert ToolStarted("search_knowledge", "Searching the knowledge base…") in sink.events
+    assert ToolFinished("search_knowledge") in sink.events
+    assert kinds.index(ToolStarted) < kinds.index(ToolFinished) < kinds.index(TextDelta)
+    # The tool really searched: the model's third call saw the passage with its citation.
+    tool_output = str(model.calls[2].input)
+    assert "Warranty Policy" in tool_output and "25 years" in tool_output
+    # History is in the conversation's SDK session for the next turn.
+    items = await History(engine).session("T1:C1:9.0").get_items()
+    assert (items[0]["role"], items[0]["content"]) == ("user", "which doc covers the signature warranty? quote it")
+    assert "Signature roofs carry" in str(items[-1])
+
+
+async def test_scripting_state_is_mutated_by_its_tool(engine):
+    model = ScriptedModel([
+        [function_call("save_script_draft", {"kind": "follow_up", "customer": "the Garcias", "draft": "Hi, it's [REP]…"}, call_id="s1")],
+        [assistant_message("Here's the follow-up script.")],
+    ])
+    team = build_team(lambda name: model)
+    state = WorkflowState()
+    context = TurnContext(turn=turn("write a follow-up script for the Garcias"), state=state)
+    await run_agents(team["scripting"], context, History(engine).session("T1:C1:9.0"), Collect(), tracing=False)
+    assert (state.script.kind, state.script.customer, state.script.revisions) == ("follow_up", "the Garcias", 1)
+    assert WorkflowState.from_json(state.to_json()) == state
+
+
+async def test_new_client_details_are_normalized_from_spoken_form(engine):
+    model = ScriptedModel([
+        [function_call("record_customer_details", {"first_name": "Emily", "email": "emily at demo dot com"}, call_id="n1")],
+        [assistant_message("Got Emily. What's her last name and phone?")],
+    ])
+    team = build_team(lambda name: model)
+    state = WorkflowState()
+    context = TurnContext(turn=turn("new lead emily, emily at demo dot com"), state=state)
+    await run_agents(team["new_clients"], context, History(engine).session("T1:C1:9.0"), Collect(), tracing=False)
+    assert state.new_client.email == "emily@demo.com"
+    assert state.new_client.missing_fields == ["last_name", "phone"]
+
+
+async def test_a_run_that_loops_gets_a_friendly_error(engine):
+    model = ScriptedModel([[function_call("search_knowledge", {"query": "x"}, call_id=f"c{i}")] for i in range(5)])
+    team = build_team(lambda name: model)
+    context = TurnContext(turn=turn("loop"))
+    with pytest.raises(UserFacingError) as raised:
+        await run_agents(team["knowledge"], context, History(engine).session("T1:C1:9.0"), Collect(), tracing=False, max_turns=3)
+    assert raised.value.message == TOO_MANY_STEPS
