@@ -281,7 +281,7 @@ async def test_many_waiters_share_one_wakeup_timer(monkeypatch):
 
 async def test_share_scales_rate_and_burst():
     clock = HandClock()
-    budgets = RateBudgets({"chat.update": (60.0, 6)}, share=0.5, clock=clock)
+    budgets = RateBudgets({"chat.update": (60.0, 6)}, share=0.5, headroom=0.0, clock=clock)
     budget = budgets.get("T1", "chat.update")
     assert (budget.per_minute, budget.burst) == (30.0, 3)
     assert budget.tokens() == pytest.approx(3)
@@ -308,3 +308,15 @@ def test_one_budget_per_team_and_method():
     assert update is not budgets.get("T2", "chat.update")
     assert update is not budgets.get("T1", "chat.appendStream")
     assert budgets.get("T1", "chat.postMessage") is None
+
+
+async def test_headroom_delays_refill_once_the_bucket_runs_dry():
+    clock = HandClock()
+    budget = RateBudget(60.0, 2, headroom=0.5, clock=clock)  # one token a second
+    await budget.acquire("a", urgent=True)
+    assert budget.tokens() == pytest.approx(1)  # not dry yet: refill runs as usual
+    await budget.acquire("a", urgent=True)
+    clock.advance(1.0)
+    assert budget.tokens() == pytest.approx(0.5)  # dry: refill started half a token late
+    clock.advance(0.5)
+    assert budget.tokens() == pytest.approx(1)

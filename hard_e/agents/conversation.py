@@ -10,7 +10,15 @@ from typing import AsyncIterator
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from typing import Any
+
+from agents import Agent
+
+from hard_e.agents.agents_flow import run_agents
+from hard_e.agents.context import KnowledgeSearch, TurnContext
 from hard_e.agents.direct import TextModel, answer_directly
+from hard_e.agents.router import route
+from hard_e.agents.state import WorkflowState
 from hard_e.agents.events import Failed, Final, Sink, TextDelta, Thinking
 from hard_e.agents.history import History
 from hard_e.agents.turn import Turn
@@ -22,6 +30,7 @@ log = logging.getLogger(__name__)
 # The database is down or broken; asyncpg may surface a refused connection as a bare OSError.
 STORE_ERRORS = (SQLAlchemyError, OSError)
 
+DIRECT_PASSAGES = 4
 NO_MODEL = (
     "I'm not connected to a language model yet, so I can't answer. "
     "An admin needs to set OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server)."
@@ -62,12 +71,20 @@ class Conversations:
         store: ConversationStore,
         history: History,
         model: TextModel | None,
+        team: dict[str, Agent[TurnContext]] | None = None,
+        knowledge: KnowledgeSearch | None = None,
+        web_search: Any = None,
+        tracing: bool = False,
         turn_timeout: float = 120.0,
         first_token_timeout: float = 45.0,
     ) -> None:
         self._store = store
         self._history = history
         self._model = model
+        self._team = team
+        self._knowledge = knowledge
+        self._web_search = web_search
+        self._tracing = tracing
         self._turn_timeout = turn_timeout
         self._first_token_timeout = first_token_timeout
         self._locks = KeyedLocks()
@@ -111,13 +128,39 @@ class Conversations:
     async def _stream_answer(self, turn: Turn, sink: Sink) -> str:
         if self._model is None:
             raise UserFacingError(NO_MODEL)
+        conversation = await self._store.get(turn.conversation_key)
+        active = conversation.active_workflow if conversation else None
+        where = route(turn.text, active)
+        log.info("routed conversation=%s flow=%s agent=%s reason=%s", turn.conversation_key, where.flow, where.agent, where.reason)
+        if where.flow == "agents" and self._team is not None:
+            state = WorkflowState.from_json(conversation.workflow_state if conversation else None)
+            return await self._run_agents(turn, sink, where.agent or "triage", state)
+        return await self._direct(turn, sink)
+
+    async def _run_agents(self, turn: Turn, sink: Sink, start: str, state: WorkflowState) -> str:
+        context = TurnContext(turn=turn, state=state, knowledge=self._knowledge, web_search=self._web_search)
+        async with asyncio.timeout(self._turn_timeout):
+            answer = await run_agents(
+                self._team[start], context, self._history.session(turn.conversation_key), sink, tracing=self._tracing
+            )
+        # Triage only routes; the specialist it reached (if any) owns the thread's work now.
+        active = answer.last_agent if answer.last_agent != "triage" else None
+        await self._store.save_workflow(
+            turn.conversation_key, active_workflow=active, last_agent=answer.last_agent, state=state.to_json()
+        )
+        if not answer.text.strip():
+            raise UserFacingError(EMPTY)
+        return answer.text
+
+    async def _direct(self, turn: Turn, sink: Sink) -> str:
         past = await self._history.messages(turn.conversation_key)
         question = {"role": "user", "content": turn.text}
         parts: list[str] = []
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self._first_token_timeout) as deadline:
-                async for delta in answer_directly(self._model, turn, past):
+                passages = await self._passages(turn.text)
+                async for delta in answer_directly(self._model, turn, past, passages):
                     if not parts:
                         deadline.reschedule(loop.time() + self._turn_timeout)
                     parts.append(delta)
@@ -132,3 +175,13 @@ class Conversations:
             raise UserFacingError(EMPTY)
         await self._history.append(turn.conversation_key, question, {"role": "assistant", "content": text})
         return text
+
+    async def _passages(self, question: str) -> list:
+        """Knowledge passages for the direct flow; an unavailable index just means none."""
+        if self._knowledge is None:
+            return []
+        try:
+            return await self._knowledge.search(question, limit=DIRECT_PASSAGES)
+        except STORE_ERRORS as exc:
+            log.warning("knowledge search failed: %s", type(exc).__name__)
+            return []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import AsyncIterator, Protocol
+from typing import AsyncIterator, Protocol, Sequence
 
 from hard_e.agents import prompts
 from hard_e.agents.turn import Turn
@@ -21,12 +21,22 @@ class TextModel(Protocol):
     def stream(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]: ...
 
 
-def instructions_for(turn: Turn, today: date | None = None) -> str:
+def instructions_for(turn: Turn, passages: Sequence = (), today: date | None = None) -> str:
     place = PLACES.get(turn.channel_type, "Slack")
     today = today or date.today()
-    return f"{prompts.load('persona')}\n\n## Context\n- Today is {today:%A, %B %d, %Y}.\n- You are talking in {place}.\n"
+    text = f"{prompts.load('persona')}\n\n## Context\n- Today is {today:%A, %B %d, %Y}.\n- You are talking in {place}.\n"
+    if passages:
+        found = "\n\n".join(f"[{i}] {p.citation}\n{p.text.strip()}" for i, p in enumerate(passages, start=1))
+        text += (
+            "\n## From the company knowledge base\nUse these passages when they answer the question, and cite "
+            "each fact you take from them with its source in parentheses, e.g. (Warranty Policy — "
+            "warranty_policy.md). Ignore passages that don't fit the question; never invent a source.\n\n" + found + "\n"
+        )
+    return text
 
 
-def answer_directly(model: TextModel, turn: Turn, history: list[dict[str, str]]) -> AsyncIterator[str]:
-    """Stream the answer to `turn`, given the earlier messages of its conversation."""
-    return model.stream(instructions_for(turn), [*history, {"role": "user", "content": turn.text}])
+def answer_directly(
+    model: TextModel, turn: Turn, history: list[dict[str, str]], passages: Sequence = ()
+) -> AsyncIterator[str]:
+    """Stream the answer to `turn`, given the earlier messages of its conversation and any knowledge passages."""
+    return model.stream(instructions_for(turn, passages), [*history, {"role": "user", "content": turn.text}])

@@ -14,6 +14,9 @@ HISTORY_LIMIT = 40
 class History:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # The first session tunes a SQLite engine by adding a connect listener. Doing that here,
+        # before serving, keeps it from racing connections that concurrent turns are opening.
+        self.session("")
 
     def session(self, conversation_key: str) -> SQLAlchemySession:
         # Our migrations create the tables; the SDK must not.

@@ -23,12 +23,17 @@ from dataclasses import dataclass, field
 
 # Refill arithmetic is floating point; a hair under a whole token still counts as one.
 EPSILON = 1e-9
+# Slack's bucket starts refilling when a call arrives, a few milliseconds after we hand out the turn;
+# once ours runs dry its refill starts this many tokens' time later (~120 ms at 50/min), so turns
+# handed out on the refill never reach Slack a hair early.
+SLACK_HEADROOM = 0.1
 
 
 @dataclass(eq=False)
 class _Waiter:
     stream: Hashable
     urgent: bool
+    final: bool
     order: int  # arrival, for FIFO among otherwise equal waiters
     future: asyncio.Future[None] = field(repr=False)
 
@@ -37,13 +42,16 @@ class RateBudget:
     """A token bucket for one Slack method in one workspace, shared by every stream of the process,
     that hands out edit turns fairly."""
 
-    def __init__(self, per_minute: float, burst: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, per_minute: float, burst: int, *, headroom: float = 0.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if per_minute <= 0:
             raise ValueError("per_minute must be positive")
         if burst < 1:
             raise ValueError("burst must be at least 1")
         self.per_minute = per_minute
         self.burst = burst
+        self.headroom = headroom
         self._rate = per_minute / 60.0  # tokens per second
         self._clock = clock
         self._tokens = float(burst)
@@ -91,14 +99,15 @@ class RateBudget:
 
     # -- turns -----------------------------------------------------------------------------
 
-    async def acquire(self, stream: Hashable, *, urgent: bool) -> None:
-        """Wait for a turn; once this returns the token is spent.
+    async def acquire(self, stream: Hashable, *, urgent: bool, final: bool = False) -> None:
+        """Wait for a turn; once this returns the token is spent. Final edits go first of all,
+        then other urgent turns (first visible text), then progress.
 
         Fairness among equals follows joined streams' past turns; a stream that never joined
         counts as never served.
         """
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        waiter = _Waiter(stream, urgent, next(self._arrivals), future)
+        waiter = _Waiter(stream, urgent or final, final, next(self._arrivals), future)
         self._waiters.append(waiter)
         self._dispatch()  # may grant at once, in which case the await below does not suspend
         try:
@@ -136,9 +145,10 @@ class RateBudget:
         """Tokens that must be in the bucket for `waiter` to take one."""
         return 1 if waiter.urgent else self.reserve + 1
 
-    def _rank(self, waiter: _Waiter) -> tuple[bool, int, int]:
-        # Urgent first; then the stream served least recently (never served: -1); then arrival.
-        return (not waiter.urgent, self._last_served.get(waiter.stream, -1), waiter.order)
+    def _rank(self, waiter: _Waiter) -> tuple[bool, bool, int, int]:
+        # Finals, then other urgent turns, then progress; among equals the stream served least
+        # recently (never served: -1), then arrival. Finals first: a finished answer frees its stream.
+        return (not waiter.urgent, not waiter.final, self._last_served.get(waiter.stream, -1), waiter.order)
 
     def _forget(self, waiter: _Waiter) -> None:
         try:
@@ -163,6 +173,10 @@ class RateBudget:
                 self._schedule(waiter, now)
                 return
             self._tokens = max(0.0, self._tokens - 1.0)
+            if self.headroom and self._tokens < 1.0:
+                # The bucket ran dry: from here on turns follow the refill, so start it a little
+                # later than Slack's own, which starts when our call arrives.
+                self._stamp = max(self._stamp, now + self.headroom / self._rate)
             self._waiters.remove(waiter)
             if waiter.stream in self._streams:
                 # Streams that never joined are not remembered: they have no leave() to forget them.
@@ -190,6 +204,7 @@ class RateBudgets:
         limits: Mapping[str, tuple[float, int]],
         *,
         share: float = 1.0,
+        headroom: float = SLACK_HEADROOM,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not 0 < share <= 1:
@@ -200,6 +215,7 @@ class RateBudgets:
             for method, (per_minute, burst) in limits.items()
         }
         self._clock = clock
+        self._headroom = headroom
         self._budgets: dict[tuple[str, str], RateBudget] = {}
 
     def get(self, team_id: str, method: str) -> RateBudget | None:
@@ -210,5 +226,5 @@ class RateBudgets:
         key = (team_id, method)
         budget = self._budgets.get(key)
         if budget is None:
-            budget = self._budgets[key] = RateBudget(*limit, clock=self._clock)
+            budget = self._budgets[key] = RateBudget(*limit, headroom=self._headroom, clock=self._clock)
         return budget

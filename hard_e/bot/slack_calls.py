@@ -69,12 +69,13 @@ class SlackCalls:
             await budget.acquire(stream, urgent=urgent)
 
     async def call(
-        self, method: str, *, stream: Hashable = None, urgent: bool = True, have_turn: bool = False, **params: Any
+        self, method: str, *, stream: Hashable = None, urgent: bool = True, final: bool = False,
+        have_turn: bool = False, **params: Any,
     ) -> AsyncSlackResponse:
         """One attempt. Waits for a budget turn first, unless the caller already holds one."""
         budget = self._budgets.get(self._team_id, method)
         if budget is not None and not have_turn:
-            await budget.acquire(stream, urgent=urgent)
+            await budget.acquire(stream, urgent=urgent, final=final)
         try:
             response = await self.client.api_call(method, json={k: v for k, v in params.items() if v is not None})
         except SlackApiError as exc:
@@ -88,10 +89,10 @@ class SlackCalls:
         return response
 
     async def call_retrying(self, method: str, *, attempts: int = 4, stream: Hashable = None, **params: Any) -> AsyncSlackResponse:
-        """An urgent call that must land: retried after Retry-After or a short pause."""
+        """A final call that must land: first in line, retried after Retry-After or a short pause."""
         for attempt in range(attempts):
             try:
-                return await self.call(method, stream=stream, urgent=True, **params)
+                return await self.call(method, stream=stream, urgent=True, final=True, **params)
             except SlackApiError as exc:
                 if attempt == attempts - 1 or error_code(exc) in PERMANENT_ERRORS:
                     raise
