@@ -29,9 +29,17 @@ async def test_migrations_create_the_whole_schema_and_match_the_models(database_
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
             diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
         assert {"conversations", "processed_events", "bot_messages", "agent_sessions", "agent_messages"} <= tables
-        assert diff == []
+        # The full-text objects (SQLite FTS5 tables and their shadow tables) are the migration's
+        # own and have no model.
+        assert [d for d in diff if not _is_fts(d)] == []
     finally:
         await engine.dispose()
+
+
+def _is_fts(change) -> bool:
+    """SQLite's FTS5 tables, PostgreSQL's generated tsvector column and its index."""
+    shown = repr(change)
+    return "kb_chunks_fts" in shown or "ix_kb_chunks_search" in shown or ("'kb_chunks'" in shown and "'search'" in shown)
 
 
 async def test_agents_sdk_session_runs_on_migrated_tables_without_creating_them(database_url):

@@ -27,6 +27,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
+    kb = sub.add_parser("kb", help="knowledge base: index the configured sources, search the index")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    kb_sub.add_parser("sync", help="index new and changed documents, drop deleted ones (HARDE_KB_DIR, HARDE_KB_S3_URIS)")
+    kb_search = kb_sub.add_parser("search", help="show the passages that best match a query, with their sources")
+    kb_search.add_argument("query", help="what to look for")
+    kb_search.add_argument("--limit", type=int, default=5, help="how many passages to show (default 5, at most 50)")
     return parser.parse_args(argv)
 
 
@@ -83,7 +89,59 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(upgrade())
         print("Database is up to date.")
         return 0
+    if args.command == "kb":
+        if args.kb_command == "search" and not 1 <= args.limit <= 50:
+            print("--limit must be between 1 and 50", file=sys.stderr)
+            return 2
+        return asyncio.run(knowledge_command(args, settings))
     return 1
+
+
+NO_KB_SOURCES = (
+    "No knowledge source is configured. Set HARDE_KB_DIR or HARDE_KB_S3_URIS (a folder, or s3://bucket/prefix URIs)."
+)
+
+
+async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`hard-e kb sync` and `hard-e kb search QUERY`: print a short report; 1 when something failed."""
+    from hard_e.bot.services import Services
+    from hard_e.integrations.knowledge_sources import build_sources
+
+    configured = settings.kb_dir is not None or bool(settings.kb_s3_uris)
+    if args.kb_command == "sync" and not configured:
+        print(NO_KB_SOURCES, file=sys.stderr)
+        return 1
+    services = Services.build(settings)
+    try:
+        await services.prepare()
+        if args.kb_command == "sync":
+            report = await services.knowledge.sync(build_sources(settings))
+            print(f"Knowledge base synced in {report.seconds:.1f}s: {report.summary()}.")
+            for uri, reason in report.failed:
+                print(f"  failed: {uri}: {reason}")
+            return 1 if report.failed else 0
+        passages = await services.knowledge.search(args.query, limit=args.limit)
+        if not passages:
+            documents, _ = await services.knowledge.counts()
+            if documents:
+                print("Nothing in the knowledge base matches that.")
+                return 0
+            empty = "The knowledge base is empty: run `hard-e kb sync` first."
+            print(empty if configured else NO_KB_SOURCES, file=sys.stderr)
+            return 1
+        for number, passage in enumerate(passages, start=1):
+            print(f"{number}. {passage.citation}\n   {passage.heading}\n   {excerpt(passage.text)}\n")
+        return 0
+    finally:
+        await services.aclose()
+
+
+def excerpt(text: str, limit: int = 200) -> str:
+    """The start of a passage on one line, cut at a word boundary."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hard_e.agents.conversation import Conversations
 from hard_e.agents.history import History
+from hard_e.agents.knowledge import KnowledgeIndex
 from hard_e.bot.config import Settings
 from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals
@@ -32,6 +33,7 @@ class Services:
     store: ConversationStore
     conversations: Conversations
     metrics: Metrics
+    knowledge: KnowledgeIndex
     budgets: RateBudgets = field(default_factory=lambda: RateBudgets({}))
     native_refusals: NativeRefusals = field(default_factory=NativeRefusals)
     llm_client: AsyncOpenAI | None = None
@@ -58,6 +60,7 @@ class Services:
         return cls(
             settings=settings, engine=engine, events=EventLedger(engine), store=store,
             conversations=conversations, metrics=Metrics(), llm_client=client, budgets=slack_budgets(settings),
+            knowledge=KnowledgeIndex(engine),
         )
 
     async def prepare(self) -> None:

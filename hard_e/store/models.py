@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, TIMESTAMP, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, TIMESTAMP, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -80,3 +80,46 @@ class AgentMessage(Base):
     session_id: Mapped[str] = mapped_column(String, ForeignKey("agent_sessions.session_id", ondelete="CASCADE"))
     message_data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=False), server_default=text("CURRENT_TIMESTAMP"))
+
+
+class KbDocument(Base):
+    """A knowledge-base document as last indexed: where it lives and which version of it."""
+
+    __tablename__ = "kb_documents"
+
+    uri: Mapped[str] = mapped_column(Text, primary_key=True)  # absolute path or s3://bucket/key
+    source: Mapped[str] = mapped_column(Text, index=True)  # the folder or s3://bucket/prefix that lists it
+    title: Mapped[str] = mapped_column(Text)
+    version: Mapped[str] = mapped_column(String(200))  # S3 ETag, or a file's mtime_ns-size
+    size: Mapped[int] = mapped_column(BigInteger)
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KbChunk(Base):
+    """A passage of a document (about a thousand characters) under its section's heading path."""
+
+    __tablename__ = "kb_chunks"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_uri: Mapped[str] = mapped_column(Text, ForeignKey("kb_documents.uri", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    heading: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+# Full-text search objects that migration 0002 creates for one dialect only, so no model can declare
+# them: on SQLite the FTS5 table kb_chunks_fts (plus the shadow tables SQLite makes for it, all named
+# kb_chunks_fts_*); on PostgreSQL the generated column kb_chunks.search and its GIN index.
+KB_SEARCH_TABLE_PREFIX = "kb_chunks_fts"
+
+
+def include_in_schema_comparison(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic `include_name` hook for comparing the schema with these models: skips the search objects."""
+    if type_ == "table":
+        return not (name or "").startswith(KB_SEARCH_TABLE_PREFIX)
+    if type_ == "column":
+        return not (parent_names.get("table_name") == "kb_chunks" and name == "search")
+    if type_ == "index":
+        return name != "ix_kb_chunks_search"
+    return True
