@@ -108,3 +108,21 @@ async def test_a_run_that_loops_gets_a_friendly_error(engine):
     with pytest.raises(UserFacingError) as raised:
         await run_agents(team["knowledge"], context, History(engine).session("T1:C1:9.0"), Collect(), tracing=False, max_turns=3)
     assert raised.value.message == TOO_MANY_STEPS
+
+
+async def test_a_knowledge_request_runs_the_agents_flow_end_to_end(bot_factory, fake_slack, fake_openai, tmp_path):
+    from tests import slack_events as se
+
+    bot = await bot_factory(HARDE_KB_DIR=str(KNOWLEDGE), HARDE_MODEL_KNOWLEDGE="kb-model")
+    fake_openai.reply("Warranty transfers are covered in the Warranty Policy (warranty_policy.md).")
+    event = se.mention("which doc covers warranty transfers? quote it")
+    await bot.send_event(event)
+    await bot.settle()
+
+    [reply] = fake_slack.messages(channel="C1", thread_ts=event["ts"])
+    assert reply.text == "Warranty transfers are covered in the Warranty Policy (warranty_policy.md)."
+    request = fake_openai.last_request.body
+    assert request["model"] == "kb-model"
+    assert any(tool.get("name") == "search_knowledge" for tool in request["tools"])
+    conversation = await bot.services.store.get(f"T1:C1:{event['ts']}")
+    assert (conversation.last_agent, conversation.active_workflow) == ("knowledge", "knowledge")

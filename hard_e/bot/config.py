@@ -129,6 +129,7 @@ class Settings:
     model: str = "gpt-4.1"
     fast_model: str = "gpt-4.1-mini"
     transcribe_model: str = "gpt-transcribe"
+    agent_models: dict[str, str] = field(default_factory=dict)  # HARDE_MODEL_<AGENT> overrides
     turn_timeout: float = 120.0
     first_token_timeout: float = 45.0
 
@@ -181,6 +182,11 @@ class Settings:
             model=_text(e, "HARDE_MODEL", "gpt-4.1"),
             fast_model=_text(e, "HARDE_FAST_MODEL", "gpt-4.1-mini"),
             transcribe_model=_text(e, "HARDE_TRANSCRIBE_MODEL", "gpt-transcribe"),
+            agent_models={
+                agent: value
+                for agent in ("triage", "crm", "knowledge", "analysis", "web_search", "scripting", "new_clients")
+                if (value := _text(e, f"HARDE_MODEL_{agent.upper()}"))
+            },
             turn_timeout=_number(e, "HARDE_TURN_TIMEOUT", 120.0, low=1, high=3600),
             first_token_timeout=_number(e, "HARDE_FIRST_TOKEN_TIMEOUT", 45.0, low=1, high=3600),
             data_dir=data_dir,

@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hard_e.agents.conversation import Conversations
 from hard_e.agents.history import History
+from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
+
 from hard_e.agents.knowledge import KnowledgeIndex
+from hard_e.agents.specialists import build_team
 from hard_e.bot.config import Settings
 from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals
@@ -53,14 +56,19 @@ class Services:
                 timeout=settings.first_token_timeout,
             )
             model = ChatModel(client, api=settings.openai_api, model=settings.model)
+        knowledge = KnowledgeIndex(engine)
+        kb_configured = settings.kb_dir is not None or bool(settings.kb_s3_uris)
         conversations = Conversations(
             store=store, history=History(engine), model=model,
+            team=build_team(agent_models(settings, client)) if client is not None else None,
+            knowledge=knowledge if kb_configured else None,
+            tracing=settings.tracing,
             turn_timeout=settings.turn_timeout, first_token_timeout=settings.first_token_timeout,
         )
         return cls(
             settings=settings, engine=engine, events=EventLedger(engine), store=store,
             conversations=conversations, metrics=Metrics(), llm_client=client, budgets=slack_budgets(settings),
-            knowledge=KnowledgeIndex(engine),
+            knowledge=knowledge,
         )
 
     async def prepare(self) -> None:
@@ -98,6 +106,18 @@ class Services:
         if self.llm_client is not None:
             await self.llm_client.close()
         await self.engine.dispose()
+
+
+def agent_models(settings: Settings, client: AsyncOpenAI):
+    """`model_for(agent)`: Triage on the fast model, specialists on the main one, unless
+    HARDE_MODEL_<AGENT> names another; the wire protocol follows HARDE_OPENAI_API."""
+    kind = OpenAIChatCompletionsModel if settings.openai_api == "chat_completions" else OpenAIResponsesModel
+
+    def model_for(agent: str):
+        default = settings.fast_model if agent == "triage" else settings.model
+        return kind(model=settings.agent_models.get(agent, default), openai_client=client)
+
+    return model_for
 
 
 def slack_budgets(settings: Settings) -> RateBudgets:
