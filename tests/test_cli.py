@@ -124,18 +124,20 @@ async def test_run_http_serves_slack_then_stops_cleanly_on_sigterm(tmp_path, fak
 
 
 async def test_clock_process_runs_its_jobs_and_stops_on_sigterm(tmp_path):
-    env = {**BASE_ENV, "HARDE_DATA_DIR": str(tmp_path)}
+    knowledge = os.path.join(os.path.dirname(__file__), "data", "knowledge")
+    env = {**BASE_ENV, "HARDE_DATA_DIR": str(tmp_path), "HARDE_KB_DIR": knowledge}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hard_e", "clock", env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
         seen = await read_stderr_until(proc, b"pruned")
+        seen += await read_stderr_until(proc, b"knowledge synced")
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), timeout=30)
     assert proc.returncode == 0
-    assert b"clock started" in seen
+    assert b"clock started" in seen and b"11 added" in seen
 
 
 def test_rejected_bot_token_stops_start_up_with_a_clear_message(tmp_path, fake_slack):

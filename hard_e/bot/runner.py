@@ -15,6 +15,7 @@ from hard_e.bot.app import build_app
 from hard_e.bot.config import Settings
 from hard_e.bot.http_server import build_web_app, serve
 from hard_e.bot.recovery import keep_sweeping
+from hard_e.bot.scheduler import sync_knowledge
 from hard_e.bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
         bolt = build_app(services, socket_mode=not http)
         await verify_slack_credentials(bolt.client, None if http else settings.slack_app_token.get())
         sweeper = asyncio.create_task(keep_sweeping(services, bolt.client))
+        # The knowledge index catches up in the background; answers work meanwhile.
+        syncing = asyncio.create_task(sync_knowledge(services))
         if http:
             await _serve_http(bolt, services, port or settings.port, stop)
         else:
@@ -83,9 +86,10 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         if sweeper is not None:
-            # Let it stop before the engine goes: a query cut off mid-dispose would never return.
+            # Let them stop before the engine goes: a query cut off mid-dispose would never return.
             sweeper.cancel()
-            await asyncio.gather(sweeper, return_exceptions=True)
+            syncing.cancel()
+            await asyncio.gather(sweeper, syncing, return_exceptions=True)
         await services.aclose()
 
 

@@ -25,10 +25,29 @@ async def prune_processed_events(services: Services) -> int:
     return removed
 
 
+async def sync_knowledge(services: Services) -> None:
+    """Incremental knowledge sync from the configured sources (a no-op when none are)."""
+    from hard_e.integrations.knowledge_sources import build_sources
+
+    settings = services.settings
+    if settings.kb_dir is None and not settings.kb_s3_uris:
+        return
+    try:
+        report = await services.knowledge.sync(build_sources(settings))
+    except Exception as exc:
+        log.error("knowledge sync failed: %s", type(exc).__name__)
+        return
+    log.info("knowledge synced: %s", report.summary())
+
+
 def build_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=timezone.utc)
     scheduler.add_job(
         prune_processed_events, "interval", hours=6, args=[services], id="prune_processed_events",
+        next_run_time=datetime.now(timezone.utc), coalesce=True, max_instances=1,
+    )
+    scheduler.add_job(
+        sync_knowledge, "interval", minutes=15, args=[services], id="sync_knowledge",
         next_run_time=datetime.now(timezone.utc), coalesce=True, max_instances=1,
     )
     return scheduler
