@@ -68,6 +68,7 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     sweeper: asyncio.Task | None = None
+    log.debug("settings: %s", settings.describe())
     try:
         await services.prepare()
         if not settings.llm_configured:

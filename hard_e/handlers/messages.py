@@ -53,7 +53,8 @@ async def _is_for_us(event: dict, context: AsyncBoltContext, services: "Services
     if not thread_ts or mentioned:
         # A thread reply addressed to someone else is not for Hard-E.
         return False
-    return await services.store.exists(f"{context.team_id}:{event['channel']}:{thread_ts}")
+    turn = turn_from_event(event, team_id=context.team_id or event.get("team", ""), bot_user_id=context.bot_user_id)
+    return await services.store.exists(turn.conversation_key)
 
 
 def _answerable(event: dict, context: AsyncBoltContext, services: "Services") -> bool:
