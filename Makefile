@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test chat db-upgrade lock bench clean
+.PHONY: run test chat db-upgrade lock bench bench-kb clean
 
 run: $(VENV)/.runtime        ## start the bot (applies migrations first)
 	$(BIN)/hard-e run
@@ -15,11 +15,17 @@ chat: $(VENV)/.runtime       ## talk to Hard-E in the terminal
 db-upgrade: $(VENV)/.runtime
 	$(BIN)/hard-e db upgrade
 
+# Tests wait on sockets and timers more than on the CPU: four workers (pytest-xdist) halve the wall time.
+TEST_WORKERS ?= 4
+
 test: $(VENV)/.dev           ## install the dev dependencies and run the whole suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 bench: $(VENV)/.dev          ## streaming latency benchmark
 	$(BIN)/python benchmarks/stream_latency.py
+
+bench-kb: $(VENV)/.dev       ## knowledge index benchmark (10,000 chunks, SQLite and PostgreSQL)
+	$(BIN)/python benchmarks/kb_search.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 
 import aiohttp
 import pytest
+import requests
 
 from hard_e.bot.app import build_app
 from hard_e.bot.config import Settings
 from hard_e.bot.http_server import build_web_app, port_of, serve
 from hard_e.bot.services import Services
+from hard_e.store import migrate
+from hard_e.store.db import create_engine
 from tests import slack_events
 from tests.fakes import FakeOpenAI, FakeSlack
 
@@ -63,6 +66,38 @@ async def fresh_postgres_database():
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+@pytest.fixture
+async def engine(database_url):
+    """The store on a fresh database, migrated."""
+    engine = create_engine(Settings.from_env({"DATABASE_URL": database_url}, dotenv=None).database_url)
+    await migrate.upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def s3_server(monkeypatch):
+    """moto's S3 server on 127.0.0.1, with boto3 pointed at it through the standard AWS_* variables."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://{host}:{port}")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    url = f"http://{host}:{port}"
+    requests.post(f"{url}/moto-api/reset", timeout=5).raise_for_status()  # moto's state is per process
+    yield url
+    requests.post(f"{url}/moto-api/reset", timeout=5)
+    server.stop()
 
 
 @pytest.fixture

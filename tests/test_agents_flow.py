@@ -14,34 +14,11 @@ from hard_e.agents.history import History
 from hard_e.agents.knowledge import KnowledgeIndex
 from hard_e.agents.specialists import build_team
 from hard_e.agents.state import WorkflowState
-from hard_e.agents.turn import Turn
-from hard_e.bot.config import Settings
 from hard_e.errors import UserFacingError
 from hard_e.integrations.knowledge_sources import FolderSource
-from hard_e.store import migrate
-from hard_e.store.db import create_engine
+from tests.brain import Collect, turn
 
 KNOWLEDGE = Path(__file__).parent / "data" / "knowledge"
-
-
-class Collect:
-    def __init__(self) -> None:
-        self.events = []
-
-    async def send(self, event) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-async def engine(database_url):
-    engine = create_engine(Settings.from_env({"DATABASE_URL": database_url}, dotenv=None).database_url)
-    await migrate.upgrade(engine)
-    yield engine
-    await engine.dispose()
-
-
-def turn(text: str) -> Turn:
-    return Turn(team_id="T1", channel_id="C1", thread_ts="9.0", message_ts="9.1", user_id="U1", text=text, channel_type="channel")
 
 
 async def test_triage_hands_off_and_the_specialist_answers_from_the_knowledge_base(engine):
@@ -126,3 +103,52 @@ async def test_a_knowledge_request_runs_the_agents_flow_end_to_end(bot_factory, 
     assert any(tool.get("name") == "search_knowledge" for tool in request["tools"])
     conversation = await bot.services.store.get(f"T1:C1:{event['ts']}")
     assert (conversation.last_agent, conversation.active_workflow) == ("knowledge", "knowledge")
+
+
+async def test_a_multi_turn_script_conversation_hands_off_uses_tools_and_survives_a_restart(bot_factory, fake_slack, fake_openai):
+    from tests import slack_events as se
+
+    env = {"HARDE_MODEL_SCRIPTING": "script-model", "HARDE_FAST_MODEL": "triage-model"}
+    bot = await bot_factory(**env)
+    # Turn 1: the router is unsure, so Triage takes it and hands off to Scripting, which saves a draft.
+    fake_openai.reply_tool_call("transfer_to_scripting", {})
+    fake_openai.reply_tool_call(
+        "save_script_draft", {"kind": "follow_up", "customer": "the Okonkwos", "draft": "Hi, this is Dana from BWC…"}
+    )
+    fake_openai.reply("Here's a follow-up script for the Okonkwos: Hi, this is Dana from BWC…")
+    opening = se.mention("same as last time for the Okonkwos")
+    await bot.send_event(opening)
+    await bot.settle()
+    key = f"T1:C1:{opening['ts']}"
+    assert [r.body["model"] for r in fake_openai.requests] == ["triage-model", "script-model", "script-model"]
+    await bot.stop()
+
+    # The app restarts; the thread goes on with a plain reply (no mention).
+    bot = await bot_factory(**env)
+    fake_openai.reset()
+    fake_openai.reply_tool_call("save_script_draft", {"kind": "follow_up", "draft": "Hi, Dana from BWC. Quick one…"})
+    fake_openai.reply("Shorter: Hi, Dana from BWC. Quick one…")
+    await bot.send_event(se.message("make it shorter and mention the warranty", thread_ts=opening["ts"]))
+    await bot.settle()
+
+    # Scripting (the thread's active agent) picked it up directly, with the whole first turn in its history
+    # and the saved draft in its instructions.
+    first = fake_openai.requests[0].body
+    assert first["model"] == "script-model"
+    history = str(first["input"])
+    for earlier in ("same as last time for the Okonkwos", "transfer_to_scripting", "Saved revision 1 of the follow up script",
+                    "Here's a follow-up script for the Okonkwos"):
+        assert earlier in history
+    assert history.index("same as last time") < history.index("make it shorter and mention the warranty")
+    assert "Hi, this is Dana from BWC…" in first["instructions"]
+    replies = [m.text for m in fake_slack.messages(channel="C1", thread_ts=opening["ts"])]
+    assert replies == [
+        "Here's a follow-up script for the Okonkwos: Hi, this is Dana from BWC…",
+        "Shorter: Hi, Dana from BWC. Quick one…",
+    ]
+    conversation = await bot.services.store.get(key)
+    state = WorkflowState.from_json(conversation.workflow_state)
+    assert (conversation.last_agent, conversation.active_workflow) == ("scripting", "scripting")
+    assert (state.script.customer, state.script.revisions, state.script.draft) == (
+        "the Okonkwos", 2, "Hi, Dana from BWC. Quick one…"
+    )

@@ -484,3 +484,148 @@ def test_very_long_text_is_handled():
     result = normalize_spoken(text)
     assert result.startswith("emily@demo.com, 555-1234, 123 Main Street. ")
     assert re.search(r"\$5{1,3}(,555)+$", result)
+
+
+# ---- unseen set: realistic dictation written blind from the conventions -----------------
+
+UNSEEN = Path(__file__).parent / "data" / "spoken_unseen.jsonl"
+# Every expected output in the unseen set follows a stated rule literally; readings the
+# conventions leave open were kept out of the file, so a miss is a defect, not a judgment call.
+# Before the robustness pass the normalizer scored 299/301 (hyphenated ordinal street names);
+# the bar is all of them, so any regression fails and is listed.
+UNSEEN_MIN_ACCURACY = 1.0
+
+
+def unseen_examples() -> list[dict]:
+    lines = UNSEEN.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_unseen_set_is_large_and_covers_every_entity_kind():
+    examples = unseen_examples()
+    assert len(examples) >= 120
+    assert len({ex["id"] for ex in examples}) == len(examples)
+    kinds = {ex["category"].split("-")[0] for ex in examples}
+    assert {"email", "phone", "digits", "address", "money", "measure", "datetime", "mixed"} <= kinds
+    unchanged = [ex for ex in examples if ex["input"] == ex["expected"]]
+    assert len(unchanged) >= 30  # things that must NOT change are part of the measure
+
+
+def test_unseen_examples_meet_the_accuracy_bar():
+    examples = unseen_examples()
+    misses = [
+        f"{ex['id']} [{ex['category']}] {ex['input']!r}\n    expected {ex['expected']!r}\n    got      {got!r}"
+        for ex in examples
+        if scored(got := normalize_spoken(ex["input"])) != scored(ex["expected"])
+    ]
+    accuracy = 1 - len(misses) / len(examples)
+    assert accuracy >= UNSEEN_MIN_ACCURACY, f"accuracy {accuracy:.3f} on {len(examples)}:\n" + "\n".join(misses)
+
+
+# ---- root cause: a hyphenated tens-ordinal street name ("thirty-first") is one name (A3, G5) ----
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("two thirty-first street", "2 31st Street"),
+        ("three fifteen forty-second street unit four", "315 42nd Street Unit 4"),
+        ("two oh five north twenty-first street apartment three", "205 North 21st Street Apartment 3"),
+        ("one twenty-first avenue", "1 21st Avenue"),
+        ("the shop is at ninety sixty-second drive, call first", "the shop is at 90 62nd Drive, call first"),
+        ("Nine Forty-Fourth Street", "9 44th Street"),
+        ("meet me on twenty-first street", "meet me on twenty-first street"),
+        ("two twenty-first", "two twenty-first"),
+        ("twenty-first street", "twenty-first street"),
+    ],
+)
+def test_hyphenated_ordinal_street_names(spoken, written):
+    assert normalize_spoken(spoken) == written
+
+
+_ONES = "zero one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ORD = "_ first second third fourth fifth sixth seventh eighth ninth".split()
+
+
+def _below_hundred_words(n: int, sep: str = " ") -> str:
+    if n < 10:
+        return _ONES[n]
+    if n < 20:
+        return _TEENS[n - 10]
+    tens, ones = divmod(n, 10)
+    return _TENS[tens] + (sep + _ONES[ones] if ones else "")
+
+
+def test_generated_addresses_with_ordinal_streets_spaced_or_hyphenated():
+    rng = random.Random(31)
+    for _ in range(400):
+        a, b = rng.randint(1, 9), rng.randint(10, 99)
+        tens, ones = rng.randint(2, 9), rng.randint(1, 9)
+        sep = rng.choice([" ", "-"])
+        nth = 10 * tens + ones
+        suffix = "th" if 11 <= nth % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(nth % 10, "th")
+        house = f"{_ONES[a]} {_below_hundred_words(b, sep)}"
+        spoken = f"job at {house} {_TENS[tens]}{sep}{_ORD[ones]} avenue unit {_ONES[a]} b"
+        written = f"job at {100 * a + b} {nth}{suffix} Avenue Unit {a}B"
+        assert normalize_spoken(spoken) == written, spoken
+
+
+# ---- root cause: a spoken extension after a phone number written as bare digits (P6, G3) ----
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("call 5125551212 extension twenty two", "call 5125551212 ext. 22"),
+        ("call (512) 555 1212 extension two", "call (512) 555 1212 ext. 2"),
+        ("15125551212 extension one oh four", "15125551212 ext. 104"),
+        ("5551212, extension nine", "5551212, ext. 9"),
+        ("555.1212 extension twelve", "555.1212 ext. 12"),
+        ("order 12345678 extension two", "order 12345678 extension two"),
+        ("zip 78704 extension two", "zip 78704 extension two"),
+        ("call 512555121 extension two", "call 512555121 extension two"),
+    ],
+)
+def test_extension_after_a_phone_number_written_as_digits(spoken, written):
+    assert normalize_spoken(spoken) == written
+
+
+# ---- number reading, generated: every cardinal form in money, measures and percents ----
+
+
+def _cardinal_words(n: int, rng: random.Random) -> str:
+    def below_thousand(k: int, first: bool) -> str:
+        hundreds, rest = divmod(k, 100)
+        parts = []
+        if hundreds:
+            parts.append(("a" if first and hundreds == 1 and rng.random() < 0.3 else _ONES[hundreds]) + " hundred")
+        if rest:
+            if hundreds and rng.random() < 0.3:
+                parts.append("and")
+            parts.append(_below_hundred_words(rest, rng.choice([" ", "-"])))
+        return " ".join(parts)
+
+    millions, rest = divmod(n, 1_000_000)
+    thousands, rest = divmod(rest, 1000)
+    parts = []
+    if millions:
+        parts.append(below_thousand(millions, True) + " million")
+    if thousands:
+        parts.append(below_thousand(thousands, not millions) + " thousand")
+    if rest:
+        if (millions or thousands) and rest < 100 and rng.random() < 0.3:
+            parts.append("and")
+        parts.append(below_thousand(rest, not (millions or thousands)))
+    return " ".join(parts)
+
+
+def test_generated_cardinals_in_money_measures_and_percents():
+    rng = random.Random(11)
+    for _ in range(500):
+        n = rng.choice([rng.randint(1, 999), rng.randint(1000, 99_999), rng.randint(1, 9_999_999)])
+        words = _cardinal_words(n, rng)
+        assert normalize_spoken(f"about {words} dollars total") == f"about ${n:,} total", words
+        assert normalize_spoken(f"roughly {words} square feet") == f"roughly {n} square feet", words
+        assert normalize_spoken(f"{words} percent") == f"{n}%", words

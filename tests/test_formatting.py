@@ -119,6 +119,12 @@ def test_a_link_to_anything_but_the_web_or_mail_stays_text():
     assert markdown_to_mrkdwn("[x](<!channel>)") == "[x](&lt;!channel&gt;)"
 
 
+def test_a_link_whose_address_has_parentheses_stays_whole():
+    assert markdown_to_mrkdwn("See [Hail](https://en.wikipedia.org/wiki/Hail_(disambiguation)) and [x](https://e.com/a).") == (
+        "See <https://en.wikipedia.org/wiki/Hail_(disambiguation)|Hail> and <https://e.com/a|x>."
+    )
+
+
 def test_plain_at_mentions_stay_plain_text():
     # Slack only pings the bracket forms; plain "@channel" in a bot message is just text.
     assert markdown_to_mrkdwn("Tell @channel and @here") == "Tell @channel and @here"

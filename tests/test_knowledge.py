@@ -13,15 +13,12 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from hard_e.agents.knowledge import KnowledgeIndex, chunk_document, query_terms
 from hard_e.bot.config import Settings
 from hard_e.integrations.documents import DocumentError, ParsedDocument, parse_document
 from hard_e.integrations.knowledge_sources import FolderSource, S3Source, build_sources, s3_client
-from hard_e.store import migrate
-from hard_e.store.db import create_engine
 from hard_e.store.models import KbChunk, KbDocument
 
 SAMPLES = Path(__file__).parent / "data" / "knowledge"
@@ -36,14 +33,6 @@ def kb_dir(tmp_path) -> Path:
     for path in folder.iterdir():
         path.chmod(0o644)
     return folder
-
-
-@pytest.fixture
-async def engine(database_url):
-    engine = create_engine(Settings.from_env({"DATABASE_URL": database_url}, dotenv=None).database_url)
-    await migrate.upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
@@ -220,28 +209,6 @@ async def test_queries_with_punctuation_quotes_and_search_syntax_never_raise(ind
 
 
 # --- S3 (moto's server on 127.0.0.1) ------------------------------------------------------------
-
-
-@pytest.fixture
-def s3_server(monkeypatch):
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://{host}:{port}")
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    url = f"http://{host}:{port}"
-    requests.post(f"{url}/moto-api/reset", timeout=5).raise_for_status()  # moto's state is per process
-    yield url
-    requests.post(f"{url}/moto-api/reset", timeout=5)
-    server.stop()
 
 
 async def test_s3_prefix_syncs_incrementally_by_etag(index, engine, s3_server):
@@ -508,3 +475,28 @@ def tiny_pdf(lines: list[str], title: str | None = None) -> bytes:
     info = f" /Info {len(objects)} 0 R" if title else ""
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+# --- In a running Hard-E ---------------------------------------------------------------------------------
+
+
+async def test_a_simple_question_in_slack_is_answered_with_cited_knowledge_passages(bot_factory, fake_slack, fake_openai, kb_dir):
+    from hard_e.bot.scheduler import sync_knowledge
+    from tests import slack_events as se
+
+    bot = await bot_factory(HARDE_KB_DIR=str(kb_dir))
+    await sync_knowledge(bot.services)  # as `hard-e run` does in the background at start
+    answer = f"Signature roofs carry a 25-year workmanship warranty (Warranty Policy — {kb_dir / 'warranty_policy.md'})."
+    fake_openai.reply(answer)
+    event = se.mention("how long is the workmanship warranty on a signature roof?")
+    await bot.send_event(event)
+    await bot.settle()
+
+    # One direct call: the passages and their citations were in the model's instructions.
+    [request] = fake_openai.requests
+    assert "tools" not in request.body or not request.body["tools"]
+    instructions = request.body["instructions"]
+    assert f"Warranty Policy ({kb_dir / 'warranty_policy.md'})" in instructions
+    assert "cite" in instructions and "Signature package" in instructions
+    [reply] = fake_slack.messages(channel="C1", thread_ts=event["ts"])
+    assert "Warranty Policy" in reply.text and "warranty_policy.md" in reply.text

@@ -722,3 +722,190 @@ def test_long_dictated_input_is_routed_quickly():
     route("five oh " * 2000)
     route("so um the Hendersons want to talk about the warranty and uh " * 100)
     assert time.perf_counter() - start < 2
+
+
+# --- Robustness pass --------------------------------------------------------------------------------------------
+# tests/data/routing_unseen.jsonl: 412 messages written from docs/ROUTING_GUIDE.md in three batches, each labelled
+# before the router was run on it (batch 1: 262, batch 2: 94, batch 3: 56). Each batch was measured once, its misses
+# were traced to root causes, and the rules were fixed; all rows pass now. Rows with an "ambiguous" field (8, ~2%)
+# are where the guide leaves room and a tie-break was applied.
+UNSEEN = Path(__file__).parent / "data" / "routing_unseen.jsonl"
+# Every row passes today, so this is a regression guard, not a generalization claim (fresh batches scored 91-95%
+# before their fixes). The floor leaves room for the ~2% of ambiguous rows to flip under a rule change that is
+# defensible under the guide, plus ~1% (four rows) of slack; anything worse is a real regression.
+UNSEEN_MIN_ACCURACY = 0.97
+
+
+def load_unseen() -> list[dict]:
+    return [json.loads(line) for line in UNSEEN.read_text().splitlines() if line.strip()]
+
+
+def test_unseen_set_is_well_formed():
+    rows = load_unseen()
+    assert len(rows) >= 150 and len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert r["active_workflow"] in (None, *AGENTS)
+        assert (r["expected_flow"], r["expected_agent"] is None) in (("direct", True), ("agents", False))
+        assert r["expected_agent"] in (None, *AGENTS)
+
+
+def test_unseen_set_accuracy():
+    rows = load_unseen()
+    failures = []
+    for r in rows:
+        got = route(r["text"], r["active_workflow"])
+        if (got.flow, got.agent) != (r["expected_flow"], r["expected_agent"]):
+            want = r["expected_agent"] or "direct"
+            failures.append(f"  {r['id']} [{r['active_workflow'] or '-'}] want {want}, got {label(got)} "
+                            f"({got.reason}): {r['text']!r}")
+    accuracy = 1 - len(failures) / len(rows)
+    assert accuracy >= UNSEEN_MIN_ACCURACY, (
+        f"accuracy {accuracy:.3f} < {UNSEEN_MIN_ACCURACY} on {len(rows)} unseen messages; failures:\n"
+        + "\n".join(failures))
+
+
+# One group per root cause found on the unseen set; new phrasings (not rows of the set), with guards that must not
+# move. (message, active workflow, label)
+D = "direct"
+ROOT_CAUSES = {
+    # Slack markup, links and emoji were read as words: "en-us" in a URL counted as "us" (our own prices),
+    # an emoji or :shortcode: made a greeting look like an unknown name (triage).
+    "slack_markup": [
+        (":wave: morning all", None, D),
+        ("thanks!! 🙌🙌", None, D),
+        ("<!here> good morning team", None, D),
+        ("what's the current price on these? https://www.gaf.com/en-us/roofing-products/timberline", None, "web_search"),
+        ("see <https://docs.google.com/document/d/abc|this doc> — which doc covers ridge vents? quote it", None, "knowledge"),
+        ("<@U0123ABC> pull up the Fenwick job 🙏", None, "crm"),
+    ],
+    # Chat shorthand was not expanded: "help w the X thing", "w/ the", "vm", "vid", "thru", "rn", "diff btwn".
+    "chat_shorthand": [
+        ("can u help w the Oyelaran situation", None, "triage"),
+        ("log a call w/ the Dorseys, lvm", None, "crm"),
+        ("make a primer vid for the Castros thurs", None, "scripting"),
+        ("diff btwn estimate sent and contract signed?", None, D),
+        ("whats lumber going for rn", None, "web_search"),
+        ("knocked on 1400 W Colfax Ave, Jo Park, 303-555-0111, wants gutters", None, "new_clients"),
+    ],
+    # Small talk was a closed word list: praise, reactions and day greetings fell through to triage.
+    "small_talk": [
+        ("you're a rockstar", None, D),
+        ("ur the best", None, D),
+        ("that's hilarious lol", None, D),
+        ("happy thursday everyone", None, D),
+        ("hope you had a good weekend", None, D),
+    ],
+    # How things are done in general read as a record operation: "should I", "usually", "a lead" (hypothetical).
+    "generic_process_question": [
+        ("how many appointments should I be setting a week", None, D),
+        ("how long does a job usually stay in inspection", None, D),
+        ("should I log a call every time I text a customer?", None, D),
+        ("what happens when a lead goes cold for 60 days", None, D),
+        ("who should I reassign my leads to when I'm on vacation", None, D),
+        # still records: a schedule anchor, a named customer, a plain count
+        ("which jobs should I follow up on today", None, "crm"),
+        ("should I move the Brandt job to lost?", None, "crm"),
+        ("how many jobs are in production", None, "crm"),
+    ],
+    # "calls" as a verb, or calls to make, is not the transcript corpus.
+    "calls_as_verb": [
+        ("after contract signed, who calls the homeowner to schedule?", None, D),
+        ("how many call attempts before I give up on a lead", None, D),
+        ("what do customers say about scheduling on our calls", None, "analysis"),
+    ],
+    # The "question about a named customer" fallback ignored the writing-help exclusion.
+    "writing_help_for_named_customer": [
+        ("could you write a text for the Abernathys saying the crew starts monday", None, D),
+        ("can you draft an email to the Lindqvists thanking them for the referral", None, D),
+    ],
+    # Script requests the narrow verb window missed; questions about practice that it caught.
+    "script_requests": [
+        ("I need something I can read on the phone for expired estimates, like a script, 30 sec max", None, "scripting"),
+        ("we could use a talk track for the home show booth", None, "scripting"),
+        ("tweak my confirmation script so it mentions parking", None, "scripting"),
+        ("I want to send the Okafors a video before their inspection friday", None, "scripting"),
+        ("I want to know what a door knock script should cover", None, D),
+        ("do we send a video before every appointment?", None, D),
+        ("update the Kim job: left a voicemail, will try friday", None, "crm"),
+    ],
+    # CRM phrasings: "follow up" with a space, "log:" notes, call outcomes, "do I have ...", "what's X got".
+    "crm_phrasing": [
+        ("set up a follow up call with the Bakers for tuesday", None, "crm"),
+        ("log: no answer at the Reeds, try again tomorrow", None, "crm"),
+        ("spoke with mrs. Vance, she wants to wait for the insurance check", None, "crm"),
+        ("do I have an install thursday", None, "crm"),
+        ("what's Luis got this week", None, "crm"),
+        ("search the web for Summit Roofing complaints", None, "web_search"),
+    ],
+    # Analysis phrasings: win/lose more when..., -ing verbs for rep behaviour, quantifiers, ways of saying lost.
+    "analysis_phrasing": [
+        ("do we close more when the homeowner has storm damage photos?", None, "analysis"),
+        ("show me reps using the cost of waiting on their calls", None, "analysis"),
+        ("what do a lot of homeowners complain about on window calls", None, "analysis"),
+        ("main reasons customers chose someone else this quarter", None, "analysis"),
+    ],
+    # Outside information named without the usual keywords.
+    "web_phrasing": [
+        ("how much is the 25D credit worth for batteries", None, "web_search"),
+        ("does the city of Aurora allow roof overs?", None, "web_search"),
+        ("what are 30 year fixed rates doing", None, "web_search"),
+        ("how are tariffs affecting aluminum gutter prices", None, "web_search"),
+        ("what interest rate is the 15-year loan?", None, D),
+        ("do we require a deposit in texas", None, D),
+    ],
+    # Knowledge phrasings: where in a doc, whether a doc exists, send a doc, quote the part.
+    "knowledge_phrasing": [
+        ("where in the handbook does it talk about ladder tie-offs", None, "knowledge"),
+        ("do we have a write-up on HOA approvals?", None, "knowledge"),
+        ("send me the playbook", None, "knowledge"),
+        ("quote the part about ridge vents", "knowledge", "knowledge"),
+        ("do we have any materials left over from the Kline job", None, "crm"),
+    ],
+    # Triage: a matter named only vaguely, "do the same for", but not topics or idioms.
+    "triage_vague_matter": [
+        ("the Halloran thing?", None, "triage"),
+        ("can you look at that thing from yesterday", None, "triage"),
+        ("do the same for the Ostrowskis", None, "triage"),
+        ("what's the deal with the warranty stuff on metal roofs", None, D),
+    ],
+    # Step 3: requests separated by "+", "/", a dash or a new line.
+    "step3_separators": [
+        ("move the Ito job to production + what's the weather in Golden friday", None, "triage"),
+        ("pull up the Vance job / google hail reports for Parker", None, "triage"),
+        ("new lead Al Bo 303-555-0101\nalso what objections come up on solar calls", None, "triage"),
+        ("new lead - Al Bo - 303-555-0101 - wants gutters", None, "new_clients"),
+    ],
+    # Step 1: the request after an acknowledgement or a declared change of subject; statements about the person
+    # in the work; "this month" is not a reference to the work; directives and "which ones" are about the work.
+    "step1_followups": [
+        ("love it. unrelated question, what's the Fixed 120 rate?", "scripting", D),
+        ("great thanks — different topic, when does a job go to completed", "crm", D),
+        ("nvm, how does same as cash work", "new_clients", D),
+        ("new customer from the same street: Bo Diaz 720-555-0133", "scripting", "new_clients"),
+        ("he found us on google", "new_clients", "new_clients"),
+        ("they saw our ad online", "new_clients", "new_clients"),
+        ("what's the promo this month?", "crm", D),
+        ("can you show the ones about gutters", "knowledge", "knowledge"),
+        ("which ones went to Apex?", "analysis", "analysis"),
+        ("btw her number is 303-555-0144", "scripting", "scripting"),
+        ("thanks, that's great", "scripting", "scripting"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("cause", "text", "active", "expected"),
+    [(cause, *case) for cause, cases in ROOT_CAUSES.items() for case in cases],
+    ids=[f"{cause}:{a or '-'}:{t[:50]}" for cause, cases in ROOT_CAUSES.items() for t, a, _ in cases],
+)
+def test_root_cause(cause, text, active, expected):
+    assert label(route(text, active)) == expected
+
+
+def test_route_stays_fast_on_realistic_messages():
+    texts = [(r["text"], r["active_workflow"]) for r in load_unseen()]
+    start = time.perf_counter()
+    for text, active in texts:
+        route(text, active)
+    mean = (time.perf_counter() - start) / len(texts)
+    assert mean < 0.003, f"{mean * 1e6:.0f} us per call"  # ~0.4 ms measured; generous for loaded CI machines

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from typing import Any
+from typing import Any, Protocol
 
 from agents import Agent
 
@@ -19,11 +16,13 @@ from hard_e.agents.context import KnowledgeSearch, TurnContext
 from hard_e.agents.direct import TextModel, answer_directly
 from hard_e.agents.router import route
 from hard_e.agents.state import WorkflowState
-from hard_e.agents.events import Failed, Final, Sink, TextDelta, Thinking
-from hard_e.agents.history import History
+from hard_e.agents.events import Failed, Final, Sink, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.agents.history import History, replace_last_answer
 from hard_e.agents.turn import Turn
 from hard_e.errors import UserFacingError
+from hard_e.integrations.xai import should_refine
 from hard_e.store.repositories import ConversationStore
+from hard_e.store.locks import TurnLocks
 
 log = logging.getLogger(__name__)
 
@@ -39,27 +38,14 @@ TOO_SLOW = "My language model took too long to answer, so I stopped waiting. Ple
 EMPTY = "I came up empty on that one. Could you rephrase it?"
 INTERRUPTED = "I was restarted in the middle of that answer. Please ask me again."
 STORE_DOWN = "My memory (the database) isn't answering right now, so I can't pick up this thread. Please try again in a minute."
+REFINING = "Polishing the wording…"
 GENERIC = "Something went wrong on my side while answering. Please try again in a moment."
 
 
-class KeyedLocks:
-    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+class Refiner(Protocol):
+    """A voice pass over finished text that never fails: on any trouble it returns the input."""
 
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: defaultdict[str, int] = defaultdict(int)
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key], self._locks[key]
+    async def refine(self, text: str, *, kind: str) -> str: ...
 
 
 class Conversations:
@@ -74,9 +60,12 @@ class Conversations:
         team: dict[str, Agent[TurnContext]] | None = None,
         knowledge: KnowledgeSearch | None = None,
         web_search: Any = None,
+        transcripts: Any = None,
         tracing: bool = False,
         turn_timeout: float = 120.0,
         first_token_timeout: float = 45.0,
+        locks: TurnLocks | None = None,
+        refiner: Refiner | None = None,
     ) -> None:
         self._store = store
         self._history = history
@@ -84,10 +73,12 @@ class Conversations:
         self._team = team
         self._knowledge = knowledge
         self._web_search = web_search
+        self._transcripts = transcripts
         self._tracing = tracing
         self._turn_timeout = turn_timeout
         self._first_token_timeout = first_token_timeout
-        self._locks = KeyedLocks()
+        self._locks = locks or TurnLocks()
+        self._refiner = refiner
 
     async def answer(self, turn: Turn, sink: Sink) -> str | None:
         """Answer `turn`; returns the final text, or None when the user was told it failed."""
@@ -101,28 +92,28 @@ class Conversations:
             await sink.send(Failed(STORE_DOWN))
             return None
         await sink.send(Thinking())
-        # One turn at a time per conversation, so history stays in order.
-        async with self._locks.hold(turn.conversation_key):
-            try:
+        try:
+            # One turn at a time per conversation (across processes), so history stays in order.
+            async with self._locks.hold(turn.conversation_key):
                 text = await self._stream_answer(turn, sink)
-            except UserFacingError as exc:
-                await sink.send(Failed(exc.message))
-            except asyncio.CancelledError:
-                # Shutting down mid-answer: tell the user rather than leave a placeholder.
-                await asyncio.shield(sink.send(Failed(INTERRUPTED)))
-                raise
-            except TimeoutError:  # before STORE_ERRORS: TimeoutError is an OSError
-                log.warning("turn timed out conversation=%s", turn.conversation_key)
-                await sink.send(Failed(TOO_SLOW))
-            except STORE_ERRORS as exc:
-                log.error("store failed mid-turn conversation=%s: %s", turn.conversation_key, type(exc).__name__)
-                await sink.send(Failed(STORE_DOWN))
-            except Exception:
-                log.exception("turn failed conversation=%s", turn.conversation_key)
-                await sink.send(Failed(GENERIC))
-            else:
-                await sink.send(Final(text))
-                return text
+        except UserFacingError as exc:
+            await sink.send(Failed(exc.message))
+        except asyncio.CancelledError:
+            # Shutting down mid-answer: tell the user rather than leave a placeholder.
+            await asyncio.shield(sink.send(Failed(INTERRUPTED)))
+            raise
+        except TimeoutError:  # before STORE_ERRORS: TimeoutError is an OSError
+            log.warning("turn timed out conversation=%s", turn.conversation_key)
+            await sink.send(Failed(TOO_SLOW))
+        except STORE_ERRORS as exc:
+            log.error("store failed mid-turn conversation=%s: %s", turn.conversation_key, type(exc).__name__)
+            await sink.send(Failed(STORE_DOWN))
+        except Exception:
+            log.exception("turn failed conversation=%s", turn.conversation_key)
+            await sink.send(Failed(GENERIC))
+        else:
+            await sink.send(Final(text))
+            return text
         return None
 
     async def _stream_answer(self, turn: Turn, sink: Sink) -> str:
@@ -138,11 +129,12 @@ class Conversations:
         return await self._direct(turn, sink)
 
     async def _run_agents(self, turn: Turn, sink: Sink, start: str, state: WorkflowState) -> str:
-        context = TurnContext(turn=turn, state=state, knowledge=self._knowledge, web_search=self._web_search)
+        context = TurnContext(
+            turn=turn, state=state, knowledge=self._knowledge, web_search=self._web_search, transcripts=self._transcripts
+        )
+        session = self._history.session(turn.conversation_key)
         async with asyncio.timeout(self._turn_timeout):
-            answer = await run_agents(
-                self._team[start], context, self._history.session(turn.conversation_key), sink, tracing=self._tracing
-            )
+            answer = await run_agents(self._team[start], context, session, sink, tracing=self._tracing)
         # Triage only routes; the specialist it reached (if any) owns the thread's work now.
         active = answer.last_agent if answer.last_agent != "triage" else None
         await self._store.save_workflow(
@@ -150,7 +142,10 @@ class Conversations:
         )
         if not answer.text.strip():
             raise UserFacingError(EMPTY)
-        return answer.text
+        text = await self._refine(answer.text, "script" if answer.last_agent == "scripting" else "answer", sink)
+        if text != answer.text:
+            await replace_last_answer(session, text)  # the thread remembers what the rep was shown
+        return text
 
     async def _direct(self, turn: Turn, sink: Sink) -> str:
         past = await self._history.messages(turn.conversation_key)
@@ -173,8 +168,19 @@ class Conversations:
         if not text.strip():
             await self._history.append(turn.conversation_key, question)
             raise UserFacingError(EMPTY)
+        text = await self._refine(text, "answer", sink)
         await self._history.append(turn.conversation_key, question, {"role": "assistant", "content": text})
         return text
+
+    async def _refine(self, text: str, kind: str, sink: Sink) -> str:
+        """The optional Grok voice pass over finished scripts and long answers."""
+        if self._refiner is None or not should_refine(text, kind=kind):
+            return text
+        await sink.send(ToolStarted("refine", REFINING))
+        try:
+            return await self._refiner.refine(text, kind=kind)
+        finally:
+            await sink.send(ToolFinished("refine"))
 
     async def _passages(self, question: str) -> list:
         """Knowledge passages for the direct flow; an unavailable index just means none."""

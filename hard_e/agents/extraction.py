@@ -24,7 +24,9 @@ from hard_e.agents.spoken_numbers import (
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # P4: a spoken separator between phone groups (an unspaced hyphen joins words instead, G5).
 _SEPARATOR = re.compile(r"\s*,\s*|\s+[-–—]\s*|\s*[-–—]\s+|[–—]")
-_WRITTEN_PHONE_BEFORE = re.compile(r"(?<!\d)\d{3}[-.]\d{4},?\s+$")
+# P6/G3: the end of a phone number already written as digits — "555-1234", "(512) 555 1234",
+# "5125551234", "15125551234" — just before "extension".
+_WRITTEN_PHONE_BEFORE = re.compile(r"(?<!\d)(?:\d{3}[-. ]\d{4}|\d{7}|1?\d{10}),?\s+$")
 _PHONE_TO_EXTENSION = re.compile(r"\s*,?\s+")
 _PHONE = re.compile(r"(?:\+1 )?(?:\d{3}-)?\d{3}-\d{4}")
 
@@ -350,23 +352,17 @@ def _quantity(doc: _Doc, i: int, end: int, phrase: NumberPhrase | None) -> _Edit
 def _address(doc: _Doc, i: int, end: int) -> _Edit | None:
     """§4: house number, one to three street-name words, a suffix, perhaps a unit."""
     house_end = end
-    # A3: "twenty first street" — the tens word belongs to the street name.
-    if doc.low[end - 1] in TENS and doc.spaced(end - 1) and _ORDINALS.get(doc.low[end], 10) < 10:
+    # A3: "twenty first street" — the tens word belongs to the street name (G5: "twenty-first" too).
+    if _tens_ordinal(doc, end - 1):
         house_end = end - 1
     house = doc.reading(i, house_end)
     if house is None or house.is_decimal or not doc.spaced(house_end - 1):
         return None
-    suffix = None
-    for k in range(house_end, min(house_end + 3, len(doc) - 1)):
-        word = doc.low[k]
-        if not doc.raw[k].isalpha() or word in _NOT_STREET_NAMES or not doc.spaced(k):
-            break
-        if doc.low[k + 1] in _SUFFIXES:
-            suffix = k + 1
-            break
-    if suffix is None:
+    street = _street(doc, house_end)
+    if street is None:
         return None
-    parts = [house.digits, *_street_name(doc.low[house_end:suffix]), _title(doc.raw[suffix])]
+    names, suffix = street
+    parts = [house.digits, *names, _title(doc.raw[suffix])]
     last = suffix
     unit = _unit(doc, suffix)
     if unit:
@@ -375,17 +371,39 @@ def _address(doc: _Doc, i: int, end: int) -> _Edit | None:
     return i, last, " ".join(parts)
 
 
-def _street_name(words: list[str]) -> list[str]:
-    out, k = [], 0
-    while k < len(words):
-        pair = _ORDINALS.get(words[k + 1], 10) if k + 1 < len(words) else 10
-        if words[k] in TENS and pair < 10:
-            out.append(_ordinal(TENS[words[k]] + pair))
+def _street(doc: _Doc, start: int) -> tuple[list[str], int] | None:
+    """A1/A3: one to three street-name words from `start`, then a suffix.
+
+    The names in written form ("North", "5th", "21st") and the suffix's index. A tens word and
+    an ordinal ("twenty first", "twenty-first") are one name: they are written as one word.
+    """
+    names: list[str] = []
+    k = start
+    while len(names) < 3 and k < len(doc):
+        word = doc.low[k]
+        if not doc.raw[k].isalpha() or word in _NOT_STREET_NAMES:
+            return None
+        if _tens_ordinal(doc, k):
+            names.append(_ordinal(TENS[word] + _ORDINALS[doc.low[k + 1]]))
             k += 2
-            continue
-        out.append(_ordinal(_ORDINALS[words[k]]) if words[k] in _ORDINALS else _title(words[k]))
-        k += 1
-    return out
+        else:
+            names.append(_ordinal(_ORDINALS[word]) if word in _ORDINALS else _title(doc.raw[k]))
+            k += 1
+        if not doc.spaced(k - 1):
+            return None
+        if doc.low[k] in _SUFFIXES:
+            return names, k
+    return None
+
+
+def _tens_ordinal(doc: _Doc, k: int) -> bool:
+    """Words k and k+1 are a tens word and a one-digit ordinal, spaced or hyphenated ("thirty-first")."""
+    return (
+        doc.low[k] in TENS
+        and doc.joined(k)
+        and doc.raw[k + 1].isalpha()
+        and _ORDINALS.get(doc.low[k + 1], 10) < 10
+    )
 
 
 def _unit(doc: _Doc, suffix: int) -> tuple[int, str] | None:

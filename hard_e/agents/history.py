@@ -41,3 +41,15 @@ def _as_message(item: Any) -> dict[str, str] | None:
     if not isinstance(content, str) or not content:
         return None
     return {"role": item["role"], "content": content}
+
+
+async def replace_last_answer(session: SQLAlchemySession, text: str) -> bool:
+    """Swap the newest stored assistant message for `text` (what the user was finally shown)."""
+    last = await session.pop_item()
+    if last is None:
+        return False
+    if _as_message(last) is None or last.get("role") != "assistant":
+        await session.add_items([last])  # not an answer: put it back untouched
+        return False
+    await session.add_items([{"role": "assistant", "content": text}])
+    return True

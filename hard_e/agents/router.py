@@ -1,8 +1,9 @@
 """Where one message goes: the direct flow or a specialist agent. Keyword rules, no LLM, no I/O.
 
 Follows docs/ROUTING_GUIDE.md in order: a workflow in progress (step 1), small talk (step 2), two requests
-in one message (step 3), then the first matching rule of step 4. Messages may be typed in a hurry or
-dictated, so matching works on lowercased text with filler words, stutters and common misspellings removed.
+in one message (step 3), then the first matching rule of step 4. Messages may be typed in a hurry, dictated or
+pasted from Slack, so matching works on lowercased text with Slack markup, emoji, filler words, stutters, chat
+shorthand and common misspellings normalised (word lists and normalisation: routing_vocab.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from hard_e.agents.routing_vocab import (COMMON, NUMBER_WORD, PLACES, REPS, STAGE, WHEN, clean, name_candidates,
+                                         plain, rx, words)
 
 AGENTS = ("triage", "crm", "knowledge", "analysis", "web_search", "scripting", "new_clients")
 
@@ -21,106 +25,14 @@ class Route:
     reason: str = ""  # short, for logs; never user text
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
-
-
-def _words(*lines: str) -> frozenset[str]:
-    return frozenset(w for line in lines for w in line.split())
-
-
-# --- vocabulary ---------------------------------------------------------------------------------------------
-STAGE = r"(?:appointment set|estimate sent|contract signed|inspection|production|completed?|lost|lead|signed)"
-WHEN = (r"(?:today|tonight|tomorrow|yesterday|this (?:week|weekend|month|morning|afternoon)|next (?:week|month)|"
-        r"last (?:week|month|night)|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)")
-PLACES = (r"(?:plano|frisco|mckinney|allen|prosper|richardson|garland|carrollton|dallas|fort worth|dfw|irving|"
-          r"arlington|lakewood|golden|arvada|wheat ridge|westminster|denver|englewood|littleton|aurora|boulder|"
-          r"highlands ranch|broomfield|thornton|centennial|parker|castle rock|colorado springs|austin|houston|"
-          r"san antonio|collin county|texas|colorado|tx|the (?:metro|area|state|city|county)|my area|our area|"
-          r"around here|locally|nationally)")
-REPS = _words("karen holt ben sato dana whitfield marcus bell priya nair luis ortega")
-# Ordinary words: not a customer's name when capitalized, after "the" ("the metal roof") or as a plural ("the steps").
-COMMON = _words(
-    "i i'm i've i'll i'd ok okay hi hey hello thanks yes no yep sure please can could would will what which who how",
-    "when where why do does did is are was were be the a an and or but so also new add create write draft move mark",
-    "log let this that these those my our your his her their its it there here he she me you we us if then of on in",
-    "at to for from by with about as not any some all more less than per same whole other next last first second",
-    "third everyone someone anyone nobody old big small current typical average good best better quick again help",
-    "question info lead appointment set inspection estimate sent contract signed production completed complete lost",
-    "stage status essential preferred signature series heritage keystone fixed solar metal standing seam acrc crm",
-    "leap slack hoa apr brightwater hard-e harde google perplexity elevenlabs mr mrs ms dr monday tuesday wednesday",
-    "thursday friday saturday sunday january february march april may june july august september october november",
-    "december today tomorrow yesterday tonight week's month's year's plano frisco mckinney prosper richardson garland",
-    "carrollton dallas fort worth lakewood golden arvada wheat ridge westminster denver englewood littleton aurora",
-    "highlands ranch texas colorado dfw street st avenue ave road rd drive lane ln court ct boulevard blvd way circle",
-    "parkway trail place roof roofing roofs shingle shingles siding vinyl fiber cement window windows gutter gutters",
-    "guard guards battery repair warranty financing insurance storm hail cash premium standard customer customers",
-    "leads job jobs deal deals estimates inspections appointments contracts primer script scripts video videos call",
-    "calls sales won open pending company team office branch headquarters hq house home houses homes weather news",
-    "price prices pricing rate rates doc docs document documents policy policies playbook process calendar objection",
-    "objections technique techniques transcripts reps rep consultants numbers number notes note results options",
-    "packages package squares square panels permits permit codes credits incentives rebates stages installs install",
-    "installation crews photos questions basics rules fields plans plan loans terms days weeks months years hours",
-    "texts emails messages reviews competitors roofers contractors companies suppliers materials costs cost fees",
-    "specs stats ones one others rest guys kids dogs homeowners clients contacts details tear-off tearoff side back",
-    "front damage claim claims adjuster adjusters opener intro close closing line lines version market tariff tariffs",
-    "season week month year day morning afternoon evening usual thing things mess situation issue problem stuff steps",
-    "items ways tips ideas people bills savings utilities payments trucks tools ladders pictures measurements samples",
-    "colors styles brands products services trades branches offices managers teams neighbors owners buyers sellers",
-    "spouses husbands wives partners metrics figures totals averages pros cons benefits features upgrades adders",
-    "discounts deposits deductibles checks leaks stains drafts damages hits dents storms winds hailstorms seasons",
-    "holidays weekends mornings evenings afternoons nights times dates deadlines goals quotas targets ratings stars",
-    "referrals voicemails follow-ups followups files records forms templates sites links invoices receipts taxes",
-    "doors downspouts inverters vents skylights chimneys decks fences screens yards streets neighborhoods areas",
-    "cities towns counties states zones zips regions markets procedures processes phases parts words answers outcomes",
-    "wins losses prospects cats pets folks phone email address amount deposit discount minimum inch shield ice water",
-    "ventilation decking underlayment skylight chimney flashing downspout feet linear foot okay yeah sq ft dollars",
-    "bucks miles watts kw percent seconds minutes",
-)
-ADVICE = _rx(
+# --- rules shared by several steps ---------------------------------------------------------------------------
+ADVICE = rx(
     r"\b(?:how (?:do|should|can|would|could|to) (?:i |we |you )?(?:handle|respond|answer|deal|overcome|counter|"
     r"get past|close|explain|talk|pitch|present|bring up|approach|word|say|reply|react)|what (?:do|should|can|"
     r"would) (?:i|we) (?:say|tell|do)|what to say|best way to|any tips|tips (?:for|on)|advice|help me (?:handle|"
     r"respond|answer|deal|overcome|get past))\b")
-QUESTION = _rx(r"^(?:what|what's|which|who|who's|whose|how|how's|when|when's|where|where's|why|is|are|was|were|do|"
+QUESTION = rx(r"^(?:what|what's|which|who|who's|whose|how|how's|when|when's|where|where's|why|is|are|was|were|do|"
                r"does|did|has|have|had|can|could|should|would|will|any)\b|\?\s*$")
-
-# --- normalising hurried or dictated text -------------------------------------------------------------------
-SPELLING = {
-    "whats": "what's", "wheres": "where's", "whos": "who's", "hows": "how's", "thats": "that's", "whens": "when's",
-    "im": "i'm", "ive": "i've", "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "cant": "can't",
-    "shes": "she's", "theyre": "they're", "theres": "there's", "heres": "here's", "lets": "let's", "u": "you",
-    "ur": "your", "pls": "please", "plz": "please", "tmrw": "tomorrow", "tmr": "tomorrow", "tomorow": "tomorrow",
-    "pul": "pull", "acount": "account", "apointment": "appointment", "appoinment": "appointment", "appt": "appointment",
-    "appts": "appointments", "shedule": "schedule", "schedual": "schedule", "sript": "script", "scirpt": "script",
-    "scrpit": "script",
-    "wether": "weather", "warrenty": "warranty", "warrantee": "warranty", "costumer": "customer", "custmer": "customer",
-    "cusomer": "customer", "inspecton": "inspection", "estimte": "estimate", "nite": "night",
-}
-SPELLING_RX = _rx(r"\b(?:" + "|".join(SPELLING) + r")\b")
-NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-               r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-               r"hundred|thousand)")
-
-
-def _clean(text: str) -> str:
-    t = text.replace("\u2019", "'").replace("\u2018", "'").lower()
-    t = SPELLING_RX.sub(lambda mt: SPELLING[mt.group(0)], t)
-    t = re.sub(r"<@\w+>|@?\bhard-?e\b[,:]?|\bhardy\b[,:]?", " ", t)
-    t = re.sub(r"\b(?:um+|uh+|uhm|er|erm|hmm+|mm+|ah)\b[,.]?", " ", t)
-    t = re.sub(r"\s+", " ", t).strip()
-    return re.sub(rf"\b(?!{NUMBER_WORD}\b|\d)(\w+)(?: \1\b)+", r"\1", t)  # stutters ("the the job"), never digits
-
-
-def _names(text: str) -> frozenset[str]:
-    """Capitalized words that are not sentence-initial, vocabulary or reps: likely customers' names."""
-    out = set()
-    for sentence in re.split(r"[.!?:;\n]\s+|,\s+", text):
-        for word in re.findall(r"[A-Za-z][\w'-]*", sentence)[1:]:
-            w = word.lower().removesuffix("'s").rstrip("'")
-            if word[0].isupper() and not word.isupper() and w not in COMMON and w not in REPS:
-                out.add(w)
-    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -130,17 +42,17 @@ class _Msg:
 
 
 # --- contact details, written and spoken --------------------------------------------------------------------
-PHONE = _rx(r"(?<![\d$,.])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)|(?<![\d$,.])\d{3}-\d{4}(?!\d)")
-EMAIL = _rx(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[a-z0-9]+\s+at\s+(?:[a-z0-9]+\s+){1,4}dot\s+(?:com|net|org|edu|gov|us|"
+PHONE = rx(r"(?<![\d$,.])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)|(?<![\d$,.])\d{3}-\d{4}(?!\d)")
+EMAIL = rx(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[a-z0-9]+\s+at\s+(?:[a-z0-9]+\s+){1,4}dot\s+(?:com|net|org|edu|gov|us|"
             r"io|co|biz|info|me|ca|uk)\b|\bat\s+(?:gmail|yahoo|hotmail|outlook|aol|icloud)\b")
 SUFFIX = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|boulevard|blvd|place|pl|way|circle|cir|"
           r"parkway|pkwy|terrace|trail)")
 FUNCTION = r"(?:a|an|the|and|or|of|on|in|at|to|for|from|by|with|that|this|these|those|my|our|your|his|her|their)"
-ADDRESS = _rx(rf"\b(?:\d{{1,6}}|{NUMBER_WORD}(?:[\s-]+{NUMBER_WORD}){{0,5}})\s+"  # bounded: no backtracking blow-up
+ADDRESS = rx(rf"\b(?:\d{{1,6}}|{NUMBER_WORD}(?:[\s-]+{NUMBER_WORD}){{0,5}})\s+"  # bounded: no backtracking blow-up
               rf"(?:(?!{FUNCTION}\b)[a-z0-9]+\s+){{1,3}}{SUFFIX}\b")
-_SINGLE = _words("zero oh one two three four five six seven eight nine")
-_TWO_DIGITS = _words("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen")
-_TENS = _words("twenty thirty forty fifty sixty seventy eighty ninety")
+_SINGLE = words("zero oh one two three four five six seven eight nine")
+_TWO_DIGITS = words("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen")
+_TENS = words("twenty thirty forty fifty sixty seventy eighty ninety")
 
 
 def _spoken_digits(text: str) -> bool:
@@ -176,14 +88,14 @@ def _contact(t: str) -> bool:
 RECORD_NOUN = (r"(?:job|jobs|roof|reroof|deal|account|house|home|project|estimate|contract|install|inspection|"
                r"appointment|claim|file|property|lead|customer|family|folks|place|order|bid|quote|replacement|"
                r"permit|gutters?|siding|windows?)")
-THE_X_NOUN = _rx(rf"\bthe ([a-z0-9][a-z0-9'-]*) (?:(?:roof|roofing|siding|window|gutters?|solar|metal|storm|"
+THE_X_NOUN = rx(rf"\bthe ([a-z0-9][a-z0-9'-]*) (?:(?:roof|roofing|siding|window|gutters?|solar|metal|storm|"
                  rf"insurance|repair|new) )?{RECORD_NOUN}\b")  # "the kowalski roof", "the delgado siding job"
-POSSESSIVE = _rx(r"\b([a-z][a-z-]*)(?:'s|s') (?:[a-z]+ )?(?:job|roof|deal|account|house|home|project|estimate|"
+POSSESSIVE = rx(r"\b([a-z][a-z-]*)(?:'s|s') (?:[a-z]+ )?(?:job|roof|deal|account|house|home|project|estimate|"
                  r"contract|install|inspection|appointment|claim|file|number|phone|cell|email|address|stage|status|"
                  r"notes?|rep|balance|deposit|info)\b")
-FAMILY = _rx(r"\bthe ([a-z][a-z-]+s)'?(?=$|[\s?.!,])")  # "the okonkwos"
-HONORIFIC = _rx(r"\b(?:mr|mrs|ms|miss|dr)\.? (?!(?:to|and|or|for|with|instead|is|was)\b)[a-z]+")
-HOUSE_NUMBER = _rx(r"\b(?:up|at|on|for|of|with|find|check|is|about)\s+\d{3,6}\s+(?:[nsew]\.?\s+|north\s+|south\s+|"
+FAMILY = rx(r"\bthe ([a-z][a-z-]+s)'?(?=$|[\s?.!,])")  # "the okonkwos"
+HONORIFIC = rx(r"\b(?:mr|mrs|ms|miss|dr)\.? (?!(?:to|and|or|for|with|instead|is|was)\b)[a-z]+")
+HOUSE_NUMBER = rx(r"\b(?:up|at|on|for|of|with|find|check|is|about)\s+\d{3,6}\s+(?:[nsew]\.?\s+|north\s+|south\s+|"
                    r"east\s+|west\s+)?([a-z]{3,})")  # "pull up 4410 elm"
 
 
@@ -209,7 +121,7 @@ def _family(word: str) -> bool:
 
 # --- rule 1: new_clients — create a customer, or a person introduced with contact details -------------------
 PERSON = r"(?:customer|lead|client|contact|homeowner|prospect)"
-CREATE = _rx(
+CREATE = rx(
     # "create a customer", "add a lead", "set up a new client"
     rf"\b(?:create|add|enter|input|set up|setup|make|open|start|register|load|save|(?:put|punch|key|plug) in)\s+"
     rf"(?:up\s+)?(?:a|an|the|this|that|my|one|another)?\s*(?:new\s+)?(?:{PERSON}|customer record|customer profile)\b"
@@ -224,19 +136,19 @@ CREATE = _rx(
     # "I got another lead" (not "I've got a customer problem")
     rf"\b(?:got|have|here's|there's)\s+(?:another|a|one more|a hot|a fresh)\s+(?:lead|customer|client|homeowner)\b"
     r"(?!s|\s+(?:who|that|with|problem|issue|question|complaint|situation|asking|calling|wanting|thing|mess))")
-PROCESS_QUESTION = _rx(  # "what do I need to add a customer?" is direct
+PROCESS_QUESTION = rx(  # "what do I need to add a customer?" is direct
     r"^how (?:do|can|should|would|to)\b|^(?:what|which|how|do|does|is|are|should|when|why|where)\b.*\b(?:need|"
     r"needed|required|require|fields?|info|information|format|process|steps|rules|policy|lead sources?|supposed)\b")
-RECORD_CONTEXT = _rx(  # contact details used to find or update someone already in the CRM
+RECORD_CONTEXT = rx(  # contact details used to find or update someone already in the CRM
     r"\b(?:find|look up|lookup|pull up|search|who is|who's|whose|who lives|who owns|which customer|do we have|"
     r"is there|update|change|correct|fix|replace|swap|new (?:number|phone|cell|email|address)|on file|notes?|log|"
     r"the \w+ (?:job|account|deal|roof))\b")
-MET_SOMEONE = _rx(  # a voice memo about someone new, details maybe still to come
+MET_SOMEONE = rx(  # a voice memo about someone new, details maybe still to come
     r"\b(?:just met|met (?:a|an|this|some)|knocked on|door ?knock|home show|parade of homes|talked to (?:a|an|"
     r"this)|spoke (?:to|with) (?:a|an|this))\b.*\b(?:wants?|interested|looking (?:for|at|to)|needs?|asked (?:for|"
     r"about))\b|\bdetails (?:to follow|later|in a (?:sec|second|minute|bit))\b|\bsend (?:you )?(?:the |her |his |"
     r"their )?(?:details|info)\b")
-INTRO = _rx(r"\b(?:met|knocked|door ?knock|talked|spoke|chatted|home show|name is|name's|names|named|guy|gal|lady|"
+INTRO = rx(r"\b(?:met|knocked|door ?knock|talked|spoke|chatted|home show|name is|name's|names|named|guy|gal|lady|"
             r"woman|man|couple|homeowner|wants|interested|looking for|needs|asked|referral|referred|number is|"
             r"cell is|phone is|email is|lives|new)\b")
 
@@ -259,30 +171,41 @@ def _new_clients(m: _Msg) -> bool:
 
 # --- rule 2: scripting — write, revise or voice a script or primer video ------------------------------------
 SCRIPT = (r"(?:scripts?|primers?|primer videos?|pre-?appointment videos?|intro(?:duction)? videos?|talk track|"
-          r"voicemails?)")
-SCRIPT_ASK = _rx(
+          r"voicemails?|videos? (?:before|ahead of|for) (?:\S+ ){0,2}?(?:appointment|inspection|visit|consult\w*))")
+SCRIPT_PROPER = r"(?:scripts?|primers?|primer videos?|pre-?appointment videos?|intro(?:duction)? videos?|talk track)"
+SCRIPT_ASK = rx(
     rf"\b(?:write|draft|rewrite|re-write|redo|shorten|lengthen|tighten|trim|polish|punch up|revise|edit|generate|"
     rf"create|make|build|prep|prepare|put together|whip up|come up with|record|voice|narrate|produce|render|"
     rf"give me|get me|send me|gimme|can i get|could i get|need|want|i'd like|do)\b(?:\s+\S+){{0,8}}?\s+{SCRIPT}\b|"
+    # revising verbs that also apply to records ("update the Kim job: left a voicemail") need a script noun proper
+    rf"\b(?:rework|refine|adjust|modify|update|tweak|fix|improve|freshen up|reword|rephrase|simplify|personali[sz]e|"
+    rf"customi[sz]e|adapt|translate|spice up)\b(?:\s+\S+){{0,6}}?\s+{SCRIPT_PROPER}\b|"
+    rf"^(?:so |ok |okay |yeah )*(?:i|we)(?:'d| would)? (?:need|want|like|could use)\b(?! to (?:know|understand|"
+    rf"learn|ask|check|find out|see)\b).*\b{SCRIPT_PROPER}\b|"
     rf"\b(?:use|put|work|turn)\b(?:\s+\S+){{0,3}}?\s+(?:in|into)\s+(?:a|an|my|"
     rf"the)\s+(?:[\w-]+\s+){{0,3}}{SCRIPT}\b|\bscript (?:out|up|me)\b|"
     rf"^(?:an?\s+)?(?:[\w-]+\s+){{0,3}}{SCRIPT} for\b")
-SCRIPT_CONTENT_QUESTION = _rx(  # "what goes into a good primer video?" is direct
+SCRIPT_CONTENT_QUESTION = rx(  # "what goes into a good primer video?" is direct
     r"^(?!(?:can|could|would|will) you\b)(?:what|which|how|should|do|does|is|are|when|why|any)\b.*\b(?:should|"
     r"go(?:es)? into|include|contain|structure|sections?|parts|long|length|good|best|tips|rules|guidelines|mention|"
     r"cover|format)\b")
 
 
+# "do we send videos before the appointment?" asks about practice; "do we have a primer for the Kims?" is left alone
+PRACTICE_QUESTION = rx(r"^(?:do|does|did) (?:we|they|reps|our \w+|consultants)\b(?! (?:have|got)\b)")
+
+
 def _scripting(m: _Msg) -> bool:
-    return bool(SCRIPT_ASK.search(m.text)) and not SCRIPT_CONTENT_QUESTION.search(m.text)
+    t = m.text
+    return bool(SCRIPT_ASK.search(t)) and not SCRIPT_CONTENT_QUESTION.search(t) and not PRACTICE_QUESTION.match(t)
 
 
 # --- rule 3: crm — look up or act on specific records; list or count jobs -----------------------------------
-STAGE_MEANING = _rx(  # "what does Inspection mean?" is direct
+STAGE_MEANING = rx(  # "what does Inspection mean?" is direct
     r"\b(?:mean|means|meaning|definition|define|difference between|when (?:do|should|can|would) (?:i|we|you)|"
     r"who (?:can|should|gets to)|what's required|required (?:fields|for)|requirements|what counts as|supposed to|"
     r"how long (?:can|should|does))\b")
-CRM_ACTION = _rx(
+CRM_ACTION = rx(
     # moving stages, marking lost, reopening
     rf"\b(?:move|moved|push|bump|put|set|change|switch|advance|drop|flip|update|kick|send|"
     rf"get)\b(?:\s+\S+){{0,5}}?\s+(?:to|into|in|as)\s+(?:the\s+)?{STAGE}\b(?!\s+(?:source|call))"
@@ -291,26 +214,30 @@ CRM_ACTION = _rx(
     # notes and logged calls
     r"|\b(?:add|put|leave|drop|stick|jot|make)\b(?:\s+\S+){0,3}?\s+notes?\b(?!\s+(?:for|about) (?:the|"
     r"my) (?:script|video))|\blog\b(?:\s+(?:a|an|the|my|that|this|another))?\s+(?:call|visit|text|email|voicemail|"
-    r"door ?knock|conversation|meeting|touch|attempt|no.?show|that|it)\b|\bnote (?:on|in|that)\b|\[(?:call|text|"
+    r"door ?knock|conversation|meeting|touch|attempt|no.?show|that|it)\b|^(?:please )?log\b(?!\s+(?:in|on|into|out)\b)|"
+    r"\bnote (?:on|in|that)\b|\[(?:call|text|"
     r"email|visit|internal|service)\]"
     # scheduling
     r"|\b(?:schedule|reschedule|re-schedule|book|rebook|set up|move|push|bump|cancel|"
     r"confirm)\b(?:\s+\S+){0,5}?\s+(?:appointment|inspection|visit|meeting|adjuster|install|installation|"
-    r"consultation|follow-?up|call ?back|\d+ ?o'?clock)s?\b|\b(?:reschedule|re-schedule|rebook)\b|\b(?:book|"
+    r"consultation|follow[- ]?up|call ?back|\d+ ?o'?clock)s?\b|\b(?:reschedule|re-schedule|rebook)\b|\b(?:book|"
     r"schedule|pencil) (?:me|him|her|them|us)\b|\bput (?:\w+ ){1,3}on (?:my|the|his|her) (?:calendar|schedule)\b")
-STATUS_NEWS = _rx(  # "the Liu job is lost, they went with Apex"
+STATUS_NEWS = rx(  # "the Liu job is lost, they went with Apex"
     r"\b(?:is|was|are|were|just|finally|got|has been|have been) (?:lost|dead|signed|sold|completed?|done|closed|"
     r"cancell?ed)\b|\b(?:went|going|go) with (?:another|a competitor|someone else|the other|[a-z]+)\b|\b(?:signed|"
     r"backed out|bailed)\b")
-UPDATE_FIELD = _rx(r"\b(?:update|change|correct|fix|set|assign|reassign|swap)\b(?:\s+\S+){0,5}?\s+(?:to|as|on|"
+UPDATE_FIELD = rx(r"\b(?:update|change|correct|fix|set|assign|reassign|swap)\b(?:\s+\S+){0,5}?\s+(?:to|as|on|"
                    r"for)\b|\bnew (?:number|phone|cell|email|address)\b|\b(?:assign|reassign)\b")
-LIST_COUNT = _rx(
+LIST_COUNT = rx(
     rf"\b(?:jobs?|deals?|leads?|customers?|clients?|accounts?|anyone|anything|everyone|everything|who's|who is|"
     rf"who are)\b(?:\s+\S+){{0,5}}?\s+(?:in|at|into|reached|hit)\s+(?:the\s+)?{STAGE}\b"
     r"|\bhow many\b(?:\s+\S+){0,4}?\s+(?:jobs|deals|leads|customers|clients|appointments|inspections|estimates|"
     r"installs|contracts|accounts|roofs)\b|\b(?:my|our|[a-z]+'s)\s+(?:\w+\s+)?(?:calendar|schedule|day|agenda|"
     r"appointments|inspections|pipeline|jobs|leads|deals|installs|estimates|follow-?ups|callbacks|tasks)\b|"
-    r"\bwhat (?:do|does|have) (?:i|we|he|she|\w+) (?:have|got)\b|\bwhat's on (?:my|the|\w+'s) (?:calendar|schedule|"
+    r"\bwhat (?:do|does|have) (?:i|we|he|she|\w+) (?:have|got)\b|\bwhat(?:'s| has) (?!that\b|this\b|it\b)(?:i|he|"
+    r"she|\w+) got\b(?! to do)|\b(?:do|does|did) (?:i|he|she|\w+) have (?:a|an|"
+    r"any)\s+(?:\S+\s+)?(?:appointments?|inspections?|installs?|estimates?|meetings?|visits?)\b|"
+    r"\bwhat's on (?:my|the|\w+'s) (?:calendar|schedule|"
     r"books)\b|\b(?:who am i|who do i) (?:seeing|see|meeting)\b|\bwhat's on deck\b|\bgot on (?:my|his|"
     r"her) (?:calendar|plate)\b"
     rf"|\b(?:appointments|inspections|installs|estimates|jobs|leads|deals)\b(?:\s+\S+){{0,5}}?\s+{WHEN}\b"
@@ -318,33 +245,58 @@ LIST_COUNT = _rx(
     r"not)\b"
     rf"|\b(?:close|closed|sign|signed|sell|sold|book|booked|win|won|lose|lost)\s+(?:anything|any|any deals|"
     rf"any jobs|deals|jobs|many)\b(?:\s+\S+){{0,3}}?\s+{WHEN}")
-FIELD = _rx(
+FIELD = rx(
     r"\b(?:stage|status|standing|rep|consultant|salesperson|assigned|amount|contract|value|total|balance|deposit|"
     r"paid|phone|number|cell|email|address|appointment|install|scheduled|notes?|history|last (?:call|touch|"
     r"contact)|quoted?|estimate|bid|claim|adjuster|crew|sign|signed|lost reason|job number|details|info|record|"
     r"on track|still on|progress|booked|when's|when is)\b")
-LOOKUP_VERB = _rx(r"\b(?:pull|look up|lookup|bring up|find|open|check|search|show me|get me|give me|anything on)\b")
-LOOKUP_ANY = _rx(  # these take any name: "pull up kowalski", "where are we with okonkwo"
+LOOKUP_VERB = rx(r"\b(?:pull|look up|lookup|bring up|find|open|check|search|show me|get me|give me|anything on)\b")
+LOOKUP_ANY = rx(  # these take any name: "pull up kowalski", "where are we with okonkwo"
     r"\b(?:pull up|look up|lookup|bring up|dig up|check on|check in on|where are we (?:at )?(?:with|on)|"
     r"where do we stand (?:with|on)|status (?:of|on|for)|update on|latest on|what's (?:going on|happening|up) with|"
     r"what happened with|how's the|how is the|where's|where is|where are|who's got|who has|who owns|who's on|"
     r"who's handling|who's working|who's running)\s+(?:the\s+)?([a-z0-9][\w'-]*)")
-NOT_A_RECORD = COMMON | _words("web internet online transfer guide manual knowledge")
-ANALYSIS_NOUN = _rx(r"\b(?:objections?|techniques?|sentiment|transcripts?|calls|summar\w*)\b")
-WRITING_HELP = _rx(  # a text, email, post or card is direct, even when it mentions an appointment
+NOT_A_RECORD = COMMON | words("web internet online transfer guide manual knowledge")
+ANALYSIS_NOUN = rx(r"\b(?:objections?|techniques?|sentiment|transcripts?|calls|summar\w*)\b")
+WRITING_HELP = rx(  # a text, email, post or card is direct, even when it mentions an appointment
     r"\b(?:write|draft|word|compose|help me (?:write|word|with)|reply)\b(?:\s+\S+){0,4}?\s+(?:texts?|sms|emails?|"
     r"e-mails?|messages?|reply|post|caption|notes? to|cards?|letters?)\b")
+
+
+GENERIC = rx(  # norms and hypotheticals: "how many inspections should I do a week", "before we move a lead to lost"
+    r"\b(?:should (?:i|we|you|reps?)|supposed to|usually|typically|normally|generally|ideally|on average|in general|"
+    r"every time|each time|rule of thumb|quota|best practice)\b|\b(?:when|once|after|before|if|whenever|until|move|"
+    r"mark|put|assign|reopen|add|log|schedule|book|cancel|enter)\b(?:\s+\S+){0,3}?\s+(?:a|an|any given) (?:job|lead|"
+    r"deal|customer|client|homeowner|estimate|contract|inspection|appointment|account)\b")
+GENERIC_QUESTION = rx(r"^(?!(?:can|could|would|will) you\b)(?:what|which|who|how|when|why|is|are|do|does|should|can|"
+                       r"could|would|if)\b|^(?!(?:can|could|would|will) you\b).*\?\s*$")
+SCHEDULE_ANCHOR = rx(rf"\b{WHEN}\b|\b(?:right now|currently|so far)\b")
+
+
+def _generic_question(m: _Msg) -> bool:
+    """A question about how things are done in general, not about specific records: the direct flow's."""
+    t = m.text
+    return bool(GENERIC_QUESTION.search(t) and GENERIC.search(t) and not SCHEDULE_ANCHOR.search(t)
+                and not _entity(m))
+
+
+EXPLICIT_WEB = rx(r"\b(?:search|look|check)\s+(?:\S+\s+)?(?:the )?(?:web|internet|online)\b|\bgoogle (?!reviews?\b)"
+                   r"\w|\bweb search\b")
+
+
+CALL_OUTCOME = rx(r"\b(?:left (?:a |them a |her a |him a )?(?:voicemail|message)|no answer|didn't (?:answer|pick up)|"
+                   r"went (?:straight )?to voicemail|spoke (?:to|with)|talked (?:to|with)|called (?:and|but))\b")
 
 
 def _crm(m: _Msg) -> bool:
     t = m.text
     named = _entity(m)
-    if WRITING_HELP.search(t) or ADVICE.search(t):
+    if WRITING_HELP.search(t) or ADVICE.search(t) or _generic_question(m) or EXPLICIT_WEB.search(t):
         return False
     if not named and (re.match(r"why\b|how (?:do|can|should|would) (?:i|we|you)\b", t)
                       or STAGE_MEANING.search(t) and not re.search(r"\b(?:my|how many|which of|list)\b", t)):
         return False
-    if CRM_ACTION.search(t) or (STATUS_NEWS.search(t) and named and not QUESTION.match(t)):
+    if CRM_ACTION.search(t) or ((STATUS_NEWS.search(t) or CALL_OUTCOME.search(t)) and named and not QUESTION.match(t)):
         return True
     owned = named or re.search(r"\b(?:my|our|\w+'s)\b", t)
     if UPDATE_FIELD.search(t) and (FIELD.search(t) or "assign" in t) and owned:
@@ -361,7 +313,7 @@ def _crm(m: _Msg) -> bool:
 TECHNIQUE = (r"(?:good better best|monthly payment reframe|cost of waiting|feel felt found|third party proof|"
              r"warranty emphasis|inspection photos|isolate (?:the )?objection|involve (?:the )?decision maker|"
              r"trial close|acrc)")
-ANALYSIS = _rx(
+ANALYSIS = rx(
     # many calls: any question about them ("are customers more positive on metal roof calls")
     r"\b(?:calls|transcripts?|recordings|conversations)\b(?![\s-]+(?:scripts?|back|today|tomorrow))"
     # one call: what was said in it, or a summary
@@ -376,16 +328,27 @@ ANALYSIS = _rx(
     rf"|\b(?:techniques?|{TECHNIQUE})\b(?:\s+\S+){{0,4}}?\s+(?:work|works|worked|win|wins|won|close|closes|effective|"
     r"use|used|most|more|often)\b|\bwhy (?:do|did|are|were|have|is) (?:we|deals|jobs|customers|people|homeowners|"
     r"they)\b.*\b(?:lose|lost|losing|win|won|winning|close|closing|sign|signing|walk|go with|pick|choose|buy|"
-    r"cancel)\b|\breasons?\b.*\b(?:lose|lost|losing|win|won|winning)\b|\b(?:deals|jobs) (?:were|we) (?:lost|won)\b|"
-    r"\bwhat (?:do|are|did) (?:customers|homeowners|people|clients|folks)\b.*\b(?:say|said|saying|think|ask|asking|"
+    r"cancel)\b|\breasons?\b.*\b(?:lose|lost|losing|win|won|winning|go(?:ing)? with|went with|chose|choosing|"
+    r"pick\w*|said no|saying no|turn\w* us down|walk\w* away|back\w* out|cancel\w*)\b|"
+    r"\b(?:deals|jobs) (?:were|we) (?:lost|won)\b|"
+    r"\bwhat (?:do|are|did) (?:most |many |our |the |some |a lot of |all )?(?:customers|homeowners|people|clients|"
+    r"folks)\b.*\b(?:say|said|saying|think|ask|asking|"
     r"complain|mention|like|hate|love|want)\b|\b(?:percent\w*|share|ratio|how often|how many)\b.*\b(?:won|lost|"
     r"deals|calls)\b.*\b(?:use|used|using|had|with)\b"
-    rf"|\b(?:won|lost|deals|calls)\b.*\b(?:use|used|using)\s+(?:the\s+)?{TECHNIQUE}")
-NOT_ANALYSIS = _rx(r"\b(?:log|schedule|book|return|make|missed|set up)\b(?:\s+\S+){0,3}?\s+calls?\b|\bcall (?:him|"
-                   r"her|them)\b|\b(?:online|reviews?|yelp|google|bbb|internet|web)\b")  # online reviews: outside
-REP_BEHAVIOUR = _rx(rf"\b(?:handle|handles|use|uses|used|say|says|open|opens|pitch|pitches|approach|differ\w*|"
-                    rf"compare\w*|vs\.?|versus|{TECHNIQUE})\b")
-CALL_CORPUS = _rx(r"\b(?:on|in|from|across|during) (?:our |the |my |his |her |their |\w+ )?calls\b|transcript|"
+    rf"|\b(?:won|lost|deals|calls)\b.*\b(?:use|used|using)\s+(?:the\s+)?{TECHNIQUE}"
+    # win rates of calls with some feature: "do we win more when both spouses are on the call?"
+    r"|\b(?:do|does|did|are|were) (?:we|i|reps|you|they|deals|jobs)\s+(?:\w+\s+)?(?:win|close|sign|lose|convert)"
+    r"\w*\s+(?:more|less|fewer|better|worse|faster|slower)\b|\b(?:win|close|lose|sign|convert)\w* (?:more|less|"
+    r"fewer|better|worse)(?: \w+)? (?:when|if|with|after)\b")
+NOT_ANALYSIS = rx(r"\b(?:log|schedule|book|return|make|missed|set up)\b(?:\s+\S+){0,3}?\s+calls?\b|\bcall (?:him|"
+                   r"her|them)\b|\b(?:who|he|she|someone|somebody|nobody|office|crew|it) calls\b|\bcalls (?:him|her|"
+                   r"them|me|us|you|(?:the|a) (?:customer|homeowner|client))\b|\bhow many (?:[\w-]+ )?(?:calls|"
+                   r"attempts|touches|tries)\b(?:\s+\S+){0,2}?\s+(?:before|until|should|to make|do (?:i|we|you) "
+                   r"(?:make|need))\b"  # calls to make, not calls to study
+                   r"|\b(?:online|reviews?|yelp|google|bbb|internet|web)\b")  # online reviews: outside
+REP_BEHAVIOUR = rx(rf"\b(?:handl(?:e|es|ed|ing)|us(?:e|es|ed|ing)|say(?:s|ing)?|said|open(?:s|ed|ing)?|"
+                    rf"pitch(?:es|ed|ing)?|approach(?:es|ed|ing)?|differ\w*|compar\w*|vs\.?|versus|{TECHNIQUE})\b")
+CALL_CORPUS = rx(r"\b(?:on|in|from|across|during) (?:our |the |my |his |her |their |\w+ )?calls\b|transcript|"
                   r"recording")
 
 
@@ -402,7 +365,7 @@ PRICE = r"(?:price|prices|pricing|cost|costs|charge|charging|charges|rate|rates|
 OUTSIDE = (rf"(?:current(?:ly)?|today'?s?|these days|right now|going rate|market|lately|nowadays|this year|"
            rf"trend\w*|going up|rising|suppl(?:y|ier|iers)|distributors?|wholesale|home depot|lowe's|in {PLACES}|"
            rf"near {PLACES}|owens corning|gaf|certainteed|malarkey|tamko|iko|atlas)")
-WEB = _rx(
+WEB = rx(
     r"\b(?:search the (?:web|internet)|google|look (?:it )?(?:up )?online|search online|on the (?:web|internet)|"
     r"online|web search|bing)\b"
     # market and competitors' prices
@@ -418,21 +381,29 @@ WEB = _rx(
     rf"near|hit)\b"
     r"|\b(?:was there|were there|did it|is it (?:supposed|going)|any|recent|latest)\b(?:\s+\S+){0,3}?\s+(?:rain|"
     r"snow|wind|storms?|hail|hailstorms?)\b|\bsupposed to (?:rain|snow|hail|storm)\b|\b(?:news|headlines)\b"
+    r"|\b(?:tariffs?|supply chain|shortages?|inflation|housing market|recession|the economy)\b"
     # permits and codes, incentives, interest rates
     rf"|\bpermits?\b.*\b(?:cost|fee|fees|need|needed|require\w*|rules|process|{PLACES}|city|county|state)\b|"
     rf"\b{PLACES}\b.*\bpermits?\b|\b(?:need|needs|require\w*) (?:a )?permits?\b|\bcodes?\b.*\b(?:require\w*|say|"
     rf"allow|in {PLACES}|city|state|local)\b|\b(?:{PLACES}|building) codes?\b"
-    r"|\b(?:tax credits?|incentives?|rebates?|itc|net metering|utility (?:programs?|rules|buyback)|grants?)\b|"
+    r"|\b(?:ordinances?|(?<!hoa )regulations?)\b"
+    r"|\b(?:tax credits?|incentives?|rebates?|itc|net metering|utility (?:programs?|rules|buyback)|grants?|25[cd]|"
+    r"(?:energy|federal|solar|state|efficiency) (?:tax )?credits?|inflation reduction act)\b|"
     r"\b(?:interest|mortgage|heloc|prime|fed|federal|apr|loan|bank)\s+rates?\b.*\b(?:current|today|now|these days|"
     r"going|trend|market|national|average|lately|this week|doing|up|down|ris|drop)|\b(?:mortgage|heloc|prime|fed|"
-    r"federal) rates?\b|\brates?\b(?:\s+\S+){0,3}?\s+(?:going up|going down|rising|dropping|doing|trend)")
-OURS = _rx(r"\b(?:we|our|us)\b")
-NOT_JUST_OURS = _rx(rf"\b(?:competitors?|other|market|suppl(?:y|ier|iers)|wholesale|in {PLACES}|search|google|"
+    r"federal) rates?\b|\brates?\b(?:\s+\S+){0,3}?\s+(?:going up|going down|rising|dropping|doing|trend)"
+    r"|\b30[- ]?(?:yr|year) (?:fixed|mortgage|rate|loan)s?\b|\brefi(?:nance)? rates?\b")
+PLACE_RULE = rx(rf"\b{PLACES}\s+(?:\S+\s+){{0,2}}?(?:requir|mandat|allow|ban|enforc)\w*")  # "is Arvada requiring ..."
+RULE_VERB = re.compile(r"(?:requir|mandat|allow|ban|enforc)\w*")
+OURS = rx(r"\b(?:we|our|us)\b")
+NOT_JUST_OURS = rx(rf"\b(?:competitors?|other|market|suppl(?:y|ier|iers)|wholesale|in {PLACES}|search|google|"
                     rf"online|news|hail|weather)\b")
 
 
 def _web(m: _Msg) -> bool:
     t = re.sub(r"\b(?:zip|area|promo|discount) codes?\b", "", m.text)
+    if RULE_VERB.search(t) and PLACE_RULE.search(t):  # a city's or state's rules are outside information
+        return not ADVICE.search(t)
     if not WEB.search(t) or re.search(r"\b(?:search|google|online)\b", t):
         return bool(WEB.search(t))
     if ADVICE.search(t) or re.match(r"(?:can|may|should|do) (?:i|we) (?:tell|say|quote|promise|mention|offer)\b", t):
@@ -443,18 +414,24 @@ def _web(m: _Msg) -> bool:
 # --- rule 6: knowledge — explicit knowledge-base work -------------------------------------------------------
 DOCS = (r"(?:docs?|documents?|documentation|knowledge ?base|kb|training (?:docs|materials|documents)|playbook|"
         r"handbook|manual|wiki|sops?|guides?|materials|policy docs)")
-KNOWLEDGE = _rx(
+DOC_ITEM = (r"(?:docs?|documents?|documentation|write-?ups?|sops?|playbook|handbook|manual|guide|policy doc|"
+            r"training (?:docs?|materials?|videos?))")  # a document one has or sends ("materials" may be shingles)
+KNOWLEDGE = rx(
     rf"\b(?:search|check|look (?:in|through)|browse|go through|dig through|scan)\s+(?:in\s+)?(?:the\s+|our\s+|"
     rf"all\s+)?{DOCS}\b"
     r"|\b(?:which|what)\s+(?:\w+\s+)?(?:doc|document|docs|documents|file|page|section|policy|guide|article|"
     r"sop)\s+(?:covers|talks|mentions|says|has|explains|describes|discusses|is about|deals|cover|talk|mention|say)|"
     r"\b(?:cite|citations?|sources|source it|with (?:a )?source|show (?:me )?(?:the )?source|references)\b|"
-    r"\bquote (?:it|that|this|the (?:doc|document|policy|section|text|passage|line|paragraph|relevant|whole)|"
+    r"\bquote (?:it|that|this|the (?:doc|document|policy|section|text|passage|line|paragraph|relevant|whole|part|"
+    r"parts|bit|clause|sentence|wording|language|rule)|"
     r"me the|"
     rf"directly|verbatim|from (?:the |our )?{DOCS})\b|\b(?:word for word|verbatim|exact (?:wording|language|"
     rf"text))\b|\b(?:list|show|what are|which are|what|which)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:the\s+|our\s+|"
     rf"your\s+)?{DOCS}\b|\bwhere (?:does it|do the docs|in the docs|is it written)\b|\bwhere\b.*\b{DOCS} (?:say|"
-    rf"says|mention|cover)|\bshow me where\b|\b(?:link|pull up|open)\b.*\b{DOCS}\b")
+    rf"says|mention|cover)|\bshow me where\b|\b(?:link|pull up|open)\b.*\b{DOCS}\b"
+    rf"|\bwhere (?:in|on) (?:the |our |that |this )?{DOCS}\b|\b(?:is there|are there|do we have|have we got|got) "
+    rf"(?:a|an|any|some)\s+(?:\S+\s+)?{DOC_ITEM}\b|\b(?:send|share|attach|forward) (?:me |us )?(?:the|that|this|a|"
+    rf"our)\s+(?:\S+\s+)?{DOC_ITEM}\b")
 
 
 def _knowledge(m: _Msg) -> bool:
@@ -462,25 +439,29 @@ def _knowledge(m: _Msg) -> bool:
 
 
 # --- rule 7: triage — needs an agent, but nothing says which ------------------------------------------------
-VAGUE_ACTION = _rx(
-    r"\b(?:sort out|sort|handle|deal with|take care of|fix|help (?:me )?(?:out )?with|look into|figure out|work on|"
+VAGUE_ACTION = rx(
+    r"\b(?:sort out|sort|handle|(?<!the )deal with|take care of|fix|help (?:me )?(?:out )?with|look into|figure out|"
+    r"work on|"
     r"do something about|clean up|straighten out|untangle|chase|follow up (?:on|with))\b|\b(?:customer|client|"
     r"homeowner|job) (?:problem|issue|situation|complaint|mess|thing)\b|\b(?:something's|something is|"
     r"what's) (?:up|wrong|off|weird|going on) with\b|\b(?:problem|issue|trouble) with\b|\bsame as (?:last time|"
-    r"before)\b|\bthe usual\b|\bdo the thing\b|\blike (?:last time|before)\b")
-CONFIRM = _rx(  # confirming or continuing with nothing in progress: "sure, do that", "circle back on it"
+    r"before)\b|\bthe usual\b|\bdo the thing\b|\blike (?:last time|before)\b"
+    # a matter named only vaguely: "the Ruiz thing", "that thing", "do the same for the Parkers"
+    r"|\b(?:do )?(?:the )?same (?:thing )?(?:for|with|to)\b")
+VAGUE_MATTER = rx(r"\b(?:the|that|this) (?:([a-z'-]+) )?(?:thing|situation|stuff|mess|drama|saga|matter)\b")
+CONFIRM = rx(  # confirming or continuing with nothing in progress: "sure, do that", "circle back on it"
     r"^(?:(?:yes|yeah|yep|yup|sure|ok|okay|k|alright|please)\b[\s,!.]*)*(?:do it|do that|go ahead|go for it|"
     r"proceed|confirm(?:ed)?|send it|ship it|please do|circle back(?: on (?:it|that|this))?|keep going|continue|"
     r"carry on|next|again|one more|try again|redo it|finish it|same thing|that one|the other one|both|let's do it|"
     r"run it|and)?(?:[\s,!.]+(?:do it|do that|go ahead|again|please|now|thanks|for me))*[\s!.]*$")
-VERB_START = _rx(  # a clause that asks for something (used for fragments and for splitting double requests)
+VERB_START = rx(  # a clause that asks for something (used for fragments and for splitting double requests)
     r"^(?:please |also |then |and |so |ok |okay |now |can you |could you |would you |will you |i need you to |"
     r"i need |i want |need |let's |go ahead and |quickly |real quick )*(?:add|create|enter|log|move|mark|put|"
     r"update|change|schedule|book|reschedule|set|write|draft|make|give|find|look|pull|check|search|show|list|tell|"
     r"send|record|voice|generate|summarize|summarise|compare|research|get|reopen|assign|cancel|note|call|text|"
     r"remind|help|figure|sort|see|what|what's|which|who|who's|whose|how|how's|when|where|why|is|are|was|were|do|"
     r"does|did|can|could|should|any|new|shorten|rewrite|quote|cite|google|close|email|handle|deal|take|use)\b")
-IMPERATIVE = _rx(r"^(?:please |can you |could you |go |now )?(?:call|text|email|send|ping|remind|tell|contact|"
+IMPERATIVE = rx(r"^(?:please |can you |could you |go |now )?(?:call|text|email|send|ping|remind|tell|contact|"
                  r"reach out|follow up|chase|get|do|help|finish|fix|redo|prep|prepare|handle)\b")
 
 
@@ -493,20 +474,32 @@ def _fragment(m: _Msg) -> bool:
     return bool(unknown or m.names or re.search(r"\b(?:one|ones)\b|\d{3,}", m.text))
 
 
+def _vague_matter(t: str) -> bool:
+    """ "the Ruiz thing", "that thing" — but not "the warranty stuff", which names a topic."""
+    return any(not mt.group(1) or mt.group(1).removesuffix("'s") not in COMMON for mt in VAGUE_MATTER.finditer(t))
+
+
 def _triage(m: _Msg) -> bool:
-    if VAGUE_ACTION.search(m.text) and not ADVICE.search(m.text):
+    if (VAGUE_ACTION.search(m.text) or _vague_matter(m.text)) and not ADVICE.search(m.text):
         return True
     return bool(CONFIRM.match(m.text)) or _fragment(m)
 
 
 # --- step 2: small talk -------------------------------------------------------------------------------------
-SMALL_TALK = _rx(
+SMALL_TALK = rx(
     r"^(?:(?:hi|hey|hello|yo|howdy|hiya|sup|morning|good (?:morning|afternoon|evening|night)|gm|thanks|thank you|"
     r"thank|thx|ty|tysm|appreciate (?:it|you)|much appreciated|cheers|great|cool|nice|awesome|perfect|love it|"
     r"got it|sounds good|lol|haha|lmao|ha|bye|goodbye|see ya|later|talk soon|ttyl|have a good (?:one|day|night|"
     r"weekend)|never ?mind|nvm|you rock|you're the best|great job|nice work|good job|legend|ok|okay|man|dude|buddy|"
     r"so much|a lot|again|all|team|there|guys|friend|bud|for (?:the|your) help|much|very|you|ya|y'all|mate|bro|"
-    r"boss|chief|so|anyway)\b[\s,!.?]*)+$|^(?:are you|you) (?:there|around|awake|up|working|alive|online)\b|"
+    r"boss|chief|so|anyway|everyone|everybody|folks|fam|sir|y'all|hehe|a ton|tons|nice one|(?:a |such a |my )?"
+    r"(?:that's|that is|this is|so) (?:so |too |pretty )?(?:hilarious|funny|great|awesome|amazing|cool|wild|crazy|nice|"
+    r"sweet|perfect|helpful)|(?:a |such a |my )?"
+    r"(?:life ?saver|rock ?star|hero|champ)|(?:you're|youre|your|you are) (?:a|an|my|the best|awesome|amazing|great|"
+    r"killing it)|you rock|"
+    r"happy (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|holidays?|thanksgiving|new year|birthday)|"
+    r"hope (?:you|your|you're|y'all|everyone)(?: \w+){0,5}|how was (?:your|the) (?:weekend|day|week|holiday))"
+    r"\b[\s,!.?]*)+$|^(?:are you|you) (?:there|around|awake|up|working|alive|online)\b|"
     r"^(?:what|how) (?:can|could|do) you (?:do|help)|^what (?:are you|do you|else can you)\b.*\b(?:able|do|help|"
     r"good)\b|^who are you\b|^tell me a joke\b|^how(?:'s| is| are| you)\b.{0,12}\b(?:going|doing|you|day|"
     r"life)\b[\s?!.]*$|^(?:help|test|ping)[\s?!.]*$")
@@ -518,46 +511,85 @@ WORK_NOUN = (r"(?:script|draft|video|primer|voicemail|opener|opening|intro|close
              r"address|spelling|stage|date|time|note|order|greeting|ask|version|record|results?|list|answer|"
              r"research|numbers)")
 LEAD_IN = r"^(?:please |ok |okay |now |actually |can you |could you )*"
-WORK_REFERENCE = _rx(  # edits and follow-ups aimed at the work in progress
+WORK_REFERENCE = rx(  # edits and follow-ups aimed at the work in progress
     rf"\b(?:in|into|to|from|for|on|of)\s+(?:it|there|the {WORK_NOUN})\b|{LEAD_IN}(?:use|put|make|change|cut|trim|"
     rf"drop|remove|swap|replace|keep|add|move|shorten|lengthen|tighten|tweak|rephrase|reword|read|redo|fix|soften|"
     rf"punch up)\s+(?:in\s+)?(?:it|that|this|her|him|them|his|their|the {WORK_NOUN})\b|{LEAD_IN}(?:say|mention|"
     rf"include|call (?:him|her|them)|end with|open with|start with)\b"
     r"|^(?:and |or |but )?(?:what|how) about\b|^(?:and|or) (?:for|in|with|the|only|just|if)\b|^(?:only|just|same|"
     r"instead)\b|\binstead\b|\b(?:of|from|among) (?:those|these|them)\b|\b(?:that|this) one\b|\bthe same\b")
-REFERS = _rx(r"\b(?:it|this|that|these|those|they|them|he|she|him|her|his|their|the script|the draft|the video|"
-             r"the customer)\b")
-COMPANY_KNOWLEDGE = _rx(
+REFERS = rx(r"\b(?:it|this|that|these|those|they|them|he|she|him|her|his|their|the script|the draft|the video|"
+             r"the customer|(?:which|the|those|these) ones|the (?:first|second|third|last|other|top) one)\b")
+COMPANY_KNOWLEDGE = rx(
     r"\b(?:we|our|us|warrant\w*|financ\w*|loan|apr|plans?|prices?|pricing|cost|charge|per square|package|essential|"
     r"preferred|signature|metal|siding|vinyl|fiber cement|windows?|gutters?|guards?|solar|battery|deposit|discount|"
     r"polic\w*|process|stage|mean|required|fields?|lead source|primer|script|objection|handle|respond|inspection|"
-    r"claim|insurance|deductible|office|hours|branch|minimum|transfer|permit|hoa|series)\b")
+    r"claim|insurance|deductible|office|hours|branch|minimum|transfer|permit|hoa|series|same[- ]as[- ]cash|"
+    r"fixed \d+|solar \d+|promo\w*|referral|commission|discounts?|credit score)\b")
+
+
+TOPIC_CHANGE = rx(  # the user says the subject is changing: what follows is not about the work in progress
+    r"^(?:(?:ok|okay|so|also|oh|and|hey)[\s,]+)*(?:(?:totally |completely )?(?:different|unrelated|separate|random|"
+    r"new) (?:question|q|topic)|(?:totally |completely |kinda )?unrelated(?: but| question)?|switching gears|"
+    r"chang(?:e|ing) (?:of )?(?:the )?subject|on another note)\b[\s,:.!-]*")
+ACK = rx(  # a leading acknowledgement ("thx, that's great. ...", "nvm, ...") that carries no request of its own
+    r"^(?:(?:that's|that is|this is|it's|looks|sounds|seems) (?:great|perfect|good|awesome|fine|helpful|super helpful|"
+    r"nice|better|right)|love it|makes sense|interesting|hmm+|got it|nvm|never ?mind|ok|okay|cool|thanks|thx|ty|"
+    r"great|perfect|awesome|nice)(?: thanks| thank you)?$")
+LEAD_IN_ASIDE = rx(r"^(?:btw|by the way|oh and|quick question|real quick)\b[\s,:.!-]*")  # stripped, not a change
+FIRST_CLAUSE = re.compile(r"^(.+?)[,.!?;:\u2014-]+\s+(\S.*)$")
+PRONOUN_SUBJECT = rx(r"^(?:and |oh |also |but |so )?(?:she|he|they|it|her|his|their|its|she's|he's|they're|it's|"
+                      r"shes|hes|theyre)\b")
+DIRECTIVE = rx(r"^(?:can|could|would|will) you (?!tell|explain|remind|let me know)")  # an instruction, not a question
+TIME_EXPR = rx(r"\b(?:this|that|next|last) (?:week|weekend|month|year|quarter|morning|afternoon|evening|season|"
+                r"spring|summer|fall|winter)\b")
+
+
+def _core(t: str) -> tuple[str, bool]:
+    """The message without leading acknowledgements and topic-change markers, and whether the subject changed."""
+    switched = False
+    for _ in range(4):
+        if (mt := TOPIC_CHANGE.match(t)) and mt.end() < len(t):
+            t, switched = t[mt.end():], True
+        elif (mt := LEAD_IN_ASIDE.match(t)) and mt.end() < len(t):
+            t = t[mt.end():]
+        elif (mt := FIRST_CLAUSE.match(t)) and (ACK.match(mt.group(1)) or SMALL_TALK.match(mt.group(1))):
+            t = mt.group(2)
+        else:
+            break
+    return t, switched
 
 
 def _in_workflow(m: _Msg, active: str) -> Route:
-    t = m.text
+    t, switched = _core(m.text)
+    m = _Msg(t, m.names)
     label = _specialist(m)
     supplied_details = _contact(t) and not CREATE.search(t) and not re.search(r"\b(?:met|knocked|home show)\b", t)
     # "add a note that she wants a callback" is about the customer in the work, not a new CRM request
     about_work_customer = label == "crm" and REFERS.search(t) and not _entity(m)
-    if label and label != active and not (WORK_REFERENCE.search(t) or supplied_details or about_work_customer):
+    # "she found us through google": a detail about the person in the work, not a request
+    statement = PRONOUN_SUBJECT.match(t) and not QUESTION.search(t) and not VERB_START.match(t)
+    explicit_new = switched or (label == "new_clients" and CREATE.search(t))  # "new lead: ..." is never a detail
+    if label and label != active and (explicit_new or not (WORK_REFERENCE.search(t) or supplied_details
+                                                           or about_work_customer or statement)):
         return Route("agents", label, f"step1: new {label} request")
     question = QUESTION.search(re.sub(r"^(?:also|ok|okay|so|hey|oh|btw|quick question|real quick)\b[,\s]*", "", t))
-    if not label and question and COMPANY_KNOWLEDGE.search(t) and not REFERS.search(t):
-        if not WORK_REFERENCE.search(t) and not _triage(m):
+    if not label and question and not DIRECTIVE.match(t) and (switched or COMPANY_KNOWLEDGE.search(t)):
+        if not REFERS.search(TIME_EXPR.sub(" ", t)) and not WORK_REFERENCE.search(t) and not _triage(m):
             return Route("direct", None, "step1: self-contained knowledge question")
     return Route("agents", active, "step1: stays with the workflow")
 
 
 # --- step 3: two requests for different specialists ---------------------------------------------------------
-SPLIT = _rx(r"[?!;]+\s+|\.\s+|,?\s+(?:and|&)\s+(?:also\s+|then\s+)?|,?\s+(?:also|plus|then)\s+|,\s+(?=(?:can|could|"
+SPLIT = rx(r"[?!;]+\s+|\.\s+|\s*\n+\s*|\s+[+/]\s+|\s+[-\u2013\u2014]+\s+|,?\s+(?:and|&)\s+(?:also\s+|then\s+)?|"
+           r",?\s+(?:also|plus|then)\s+|,\s+(?=(?:can|could|"
             r"what|how|which)\b)")
-DEPENDENT = _rx(  # the second part uses what the first finds: one request
+DEPENDENT = rx(  # the second part uses what the first finds: one request
     r"\b(?:based on (?:that|it|this|those|them|the results)|using (?:that|those|it|them|the results)|use (?:it|"
     r"that|those|them|these)|put (?:it|that|them|those) in|include (?:it|that|them|those)|(?:that|"
     r"which) (?:handles|covers|addresses|answers) (?:them|those|it)|with (?:that|those) (?:info|numbers|details|"
     r"results)|(?:for|to|on|about|in) (?:those|these) \w+)\b")
-WRITES = _rx(r"\b(?:move|mark|add|log|update|change|schedule|book|reschedule|cancel|reopen|assign|create|enter|put)\b")
+WRITES = rx(r"\b(?:move|mark|add|log|update|change|schedule|book|reschedule|cancel|reopen|assign|create|enter|put)\b")
 
 
 def _two_requests(m: _Msg) -> str | None:
@@ -580,6 +612,7 @@ RULES = (("new_clients", _new_clients), ("scripting", _scripting), ("crm", _crm)
          ("web_search", _web), ("knowledge", _knowledge))
 
 
+@lru_cache(maxsize=512)  # step 3 classifies a one-clause message, then step 4 asks again
 def _specialist(m: _Msg) -> str | None:
     """The first of step 4's rules 1–6 that matches, or None."""
     return next((name for name, matches in RULES if matches(m)), None)
@@ -590,11 +623,11 @@ MAX_CHARS = 4000  # the opening decides the route; bounds the cost of pathologic
 
 def route(text: str, active_workflow: str | None = None) -> Route:
     """Pick the flow and, for the agents flow, the specialist for one message (docs/ROUTING_GUIDE.md)."""
-    text = (text or "")[:MAX_CHARS]
-    t = _clean(text)
+    text = plain((text or "")[:MAX_CHARS])
+    t = clean(text)
     if not re.search(r"\w", t):
         return Route("direct", None, "empty")
-    m = _Msg(t, _names(text))
+    m = _Msg(t, name_candidates(text))
     if active_workflow in AGENTS:
         return _in_workflow(m, active_workflow)
     if SMALL_TALK.search(t):
@@ -607,7 +640,7 @@ def route(text: str, active_workflow: str | None = None) -> Route:
         if _fragment(m) and FIELD.search(t):  # "Nguyen status?"
             return Route("agents", "crm", "step4: crm, record fragment")
         return Route("agents", "triage", "step4: triage")
-    if _entity(m) and not ADVICE.search(t) and not STAGE_MEANING.search(t):
+    if _entity(m) and not ADVICE.search(t) and not STAGE_MEANING.search(t) and not WRITING_HELP.search(t):
         if QUESTION.search(t):  # any other question about a named customer or address
             return Route("agents", "crm", "step4: crm, question about a named customer")
         if IMPERATIVE.match(t) and not WRITING_HELP.search(t):  # "call the Jennings back"

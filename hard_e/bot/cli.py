@@ -33,6 +33,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     kb_search = kb_sub.add_parser("search", help="show the passages that best match a query, with their sources")
     kb_search.add_argument("query", help="what to look for")
     kb_search.add_argument("--limit", type=int, default=5, help="how many passages to show (default 5, at most 50)")
+    transcripts = sub.add_parser("transcripts", help="call transcripts for the Analysis agent")
+    transcripts_sub = transcripts.add_subparsers(dest="transcripts_command", required=True)
+    transcripts_sub.add_parser(
+        "load", help="load new and changed transcript JSON files, drop deleted ones (HARDE_TRANSCRIPTS_URI)"
+    )
     return parser.parse_args(argv)
 
 
@@ -94,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             print("--limit must be between 1 and 50", file=sys.stderr)
             return 2
         return asyncio.run(knowledge_command(args, settings))
+    if args.command == "transcripts":
+        return asyncio.run(transcripts_command(settings))
     return 1
 
 
@@ -106,6 +113,7 @@ async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int
     """`hard-e kb sync` and `hard-e kb search QUERY`: print a short report; 1 when something failed."""
     from hard_e.bot.services import Services
     from hard_e.integrations.knowledge_sources import build_sources
+    from hard_e.store.locks import exclusive
 
     configured = settings.kb_dir is not None or bool(settings.kb_s3_uris)
     if args.kb_command == "sync" and not configured:
@@ -115,7 +123,8 @@ async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int
     try:
         await services.prepare()
         if args.kb_command == "sync":
-            report = await services.knowledge.sync(build_sources(settings))
+            async with exclusive(services.engine, "kb-sync", wait=True):
+                report = await services.knowledge.sync(build_sources(settings))
             print(f"Knowledge base synced in {report.seconds:.1f}s: {report.summary()}.")
             for uri, reason in report.failed:
                 print(f"  failed: {uri}: {reason}")
@@ -134,6 +143,46 @@ async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int
         return 0
     finally:
         await services.aclose()
+
+
+NO_TRANSCRIPTS_URI = (
+    "No transcripts source is configured. Set HARDE_TRANSCRIPTS_URI to a folder or s3://bucket/prefix of "
+    "distilled call transcripts (JSON)."
+)
+
+
+async def transcripts_command(settings: Settings) -> int:
+    """`hard-e transcripts load`: print what was loaded and why files were skipped; 1 only when the
+    source itself could not be used (malformed files are reported, not failures)."""
+    from hard_e.agents.transcripts import load_transcripts
+    from hard_e.integrations.knowledge_sources import SourceError
+    from hard_e.integrations.transcript_sources import transcript_source
+    from hard_e.store import migrate
+    from hard_e.store.db import create_engine
+    from hard_e.store.locks import exclusive
+
+    if not settings.transcripts_uri:
+        print(NO_TRANSCRIPTS_URI, file=sys.stderr)
+        return 1
+    try:
+        source = transcript_source(settings.transcripts_uri)
+    except ValueError as exc:
+        print(f"HARDE_TRANSCRIPTS_URI is not usable: {exc}.", file=sys.stderr)
+        return 1
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        async with exclusive(engine, "transcripts-load", wait=True):
+            report = await load_transcripts(source, engine)
+    except SourceError as exc:
+        print(f"Could not load transcripts from {source.uri}: {exc}. Nothing was changed.", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(f"Transcripts loaded from {source.uri} in {report.seconds:.1f}s: {report.summary()}; {report.calls} calls in total.")
+    for uri, reason in report.skipped:
+        print(f"  skipped: {uri}: {reason}")
+    return 0
 
 
 def excerpt(text: str, limit: int = 200) -> str:

@@ -142,6 +142,7 @@ class Settings:
     perplexity_base_url: str | None = None
     xai_api_key: Secret | None = None
     xai_base_url: str | None = None
+    refine_model: str = "grok-4.3"
     elevenlabs_api_key: Secret | None = None
     elevenlabs_base_url: str | None = None
     elevenlabs_voice_id: str | None = None
@@ -197,6 +198,7 @@ class Settings:
             perplexity_base_url=_url(e, "PERPLEXITY_BASE_URL"),
             xai_api_key=_secret(e, "XAI_API_KEY"),
             xai_base_url=_url(e, "XAI_BASE_URL"),
+            refine_model=_text(e, "HARDE_REFINE_MODEL", "grok-4.3"),
             elevenlabs_api_key=_secret(e, "ELEVENLABS_API_KEY"),
             elevenlabs_base_url=_url(e, "ELEVENLABS_BASE_URL"),
             elevenlabs_voice_id=_text(e, "ELEVENLABS_VOICE_ID"),
@@ -217,6 +219,11 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def turn_lock_wait(self) -> float:
+        """How long a turn queues behind an earlier one in its thread: one whole turn's worth."""
+        return self.first_token_timeout + self.turn_timeout
 
     @property
     def llm_configured(self) -> bool:

@@ -22,9 +22,9 @@ RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 INLINE_CODE = re.compile(r"(`+)(.+?)\1")
-# No `<`, `>` or `|` in the address: those would let a model-written URL close our link early
-# and smuggle in a mention.
-LINK = re.compile(r"\[([^\]\n]+)\]\(((?:https?://|mailto:)[^\s)<>|]+)\)")
+# Balanced parentheses may appear in the address (Wikipedia's are common); no `<`, `>` or `|`:
+# those would let a model-written URL close our link early and smuggle in a mention.
+LINK = re.compile(r"\[([^\]\n]+)\]\(((?:https?://|mailto:)(?:[^\s()<>|]|\([^\s()<>|]*\))+)\)")
 BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 ITALIC_STAR = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 ITALIC_UNDERSCORE = re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=\S)_(?![\w_])")

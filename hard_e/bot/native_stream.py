@@ -65,6 +65,7 @@ class NativeStream:
         self._open_tasks: dict[str, str] = {}
         self._flusher: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()
         self._finished = False
 
     async def send(self, event: Event) -> None:
@@ -120,7 +121,10 @@ class NativeStream:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            await self._flush(urgent=self._sent == 0)
+            # Never cancelled inside an append: Slack may have the text while `_sent` doesn't say so yet,
+            # and the final call would send it again.
+            async with self._flushing:
+                await self._flush(urgent=self._sent == 0)
             await asyncio.sleep(FLUSH_INTERVAL)
 
     async def _flush(self, *, urgent: bool) -> bool:
@@ -177,14 +181,17 @@ class NativeStream:
     async def _finish(self, markdown: str) -> None:
         self._finished = True
         if self._flusher is not None:
-            self._flusher.cancel()
-            await asyncio.gather(self._flusher, return_exceptions=True)
+            async with self._flushing:  # let an append in flight land first
+                self._flusher.cancel()
+                await asyncio.gather(self._flusher, return_exceptions=True)
         try:
             if markdown.startswith(self._text[: self._message_start + self._sent]) and self._ts is not None:
                 self._text = markdown
                 await self._stop_with_rest()
             else:
-                await self._stop_and_post(markdown)
+                # Streamed text can't be taken back: the final answer (a rewrite, or an agent's answer
+                # after its working notes) follows as a message of its own.
+                await self._stop_and_post(markdown, note="_(final answer below)_")
         finally:
             self._calls.leave(self, APPEND)
 
@@ -201,12 +208,12 @@ class NativeStream:
             return
         await self._remember("answer")
 
-    async def _stop_and_post(self, markdown: str) -> None:
-        """Streaming broke down: close the stream if we can and post the whole answer by editing."""
+    async def _stop_and_post(self, markdown: str, note: str = "_(continued below)_") -> None:
+        """Close the stream if we can (ending it with `note`) and post the whole answer by editing."""
         if self._ts is not None:
             try:
                 await self._calls.call("chat.stopStream", channel=self._where.channel, ts=self._ts,
-                                       markdown_text="_(continued below)_")
+                                       markdown_text=note)
             except SlackApiError:
                 pass
         fallback = EditStream(self._calls, self._where, store=self._store)

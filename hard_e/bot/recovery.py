@@ -1,7 +1,8 @@
 """Placeholders left by a process that died mid-answer get a friendly ending.
 
-A live turn ends within the first-token and turn timeouts, so a placeholder older than both (plus
-a margin) belongs to a process that is gone. Every web process sweeps now and then; the
+A live turn ends within the first-token and turn timeouts after it stops queueing behind an earlier
+turn of its thread, so a placeholder older than all three (plus a margin) belongs to a process that
+is gone. Every web process sweeps now and then; the
 conditional update in `claim` lets exactly one of them edit each message.
 """
 
@@ -24,7 +25,7 @@ SWEEP_EVERY = 60.0
 
 def stale_after(services: Services) -> timedelta:
     s = services.settings
-    return timedelta(seconds=s.first_token_timeout + s.turn_timeout + 60)
+    return timedelta(seconds=s.turn_lock_wait + s.first_token_timeout + s.turn_timeout + 60)
 
 
 async def sweep_stale_placeholders(services: Services, client: AsyncWebClient) -> int:

@@ -15,7 +15,7 @@ from hard_e.bot.app import build_app
 from hard_e.bot.config import Settings
 from hard_e.bot.http_server import build_web_app, serve
 from hard_e.bot.recovery import keep_sweeping
-from hard_e.bot.scheduler import sync_knowledge
+from hard_e.bot.scheduler import load_transcripts, sync_knowledge
 from hard_e.bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,8 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
         bolt = build_app(services, socket_mode=not http)
         await verify_slack_credentials(bolt.client, None if http else settings.slack_app_token.get())
         sweeper = asyncio.create_task(keep_sweeping(services, bolt.client))
-        # The knowledge index catches up in the background; answers work meanwhile.
-        syncing = asyncio.create_task(sync_knowledge(services))
+        # The knowledge index and the transcript tables catch up in the background; answers work meanwhile.
+        syncing = asyncio.create_task(_catch_up(services))
         if http:
             await _serve_http(bolt, services, port or settings.port, stop)
         else:
@@ -92,6 +92,11 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
             syncing.cancel()
             await asyncio.gather(sweeper, syncing, return_exceptions=True)
         await services.aclose()
+
+
+async def _catch_up(services: Services) -> None:
+    await sync_knowledge(services)
+    await load_transcripts(services)
 
 
 async def _serve_http(bolt: AsyncApp, services: Services, port: int, stop: asyncio.Event) -> None:

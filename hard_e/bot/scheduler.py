@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from hard_e.bot.config import Settings
 from hard_e.bot.services import Services
+from hard_e.store.locks import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,35 @@ async def sync_knowledge(services: Services) -> None:
     if settings.kb_dir is None and not settings.kb_s3_uris:
         return
     try:
-        report = await services.knowledge.sync(build_sources(settings))
+        async with exclusive(services.engine, "kb-sync", wait=False) as ours:
+            if not ours:
+                log.info("knowledge sync skipped: another process is syncing")
+                return
+            report = await services.knowledge.sync(build_sources(settings))
     except Exception as exc:
         log.error("knowledge sync failed: %s", type(exc).__name__)
         return
     log.info("knowledge synced: %s", report.summary())
+
+
+async def load_transcripts(services: Services) -> None:
+    """Incremental transcript load from HARDE_TRANSCRIPTS_URI (a no-op when it is unset)."""
+    from hard_e.agents.transcripts import load_transcripts as load
+    from hard_e.integrations.transcript_sources import transcript_source
+
+    uri = services.settings.transcripts_uri
+    if not uri:
+        return
+    try:
+        async with exclusive(services.engine, "transcripts-load", wait=False) as ours:
+            if not ours:
+                log.info("transcript load skipped: another process is loading")
+                return
+            report = await load(transcript_source(uri), services.engine)
+    except Exception as exc:
+        log.error("transcript load failed: %s", type(exc).__name__)
+        return
+    log.info("transcripts loaded: %s; %d calls", report.summary(), report.calls)
 
 
 def build_scheduler(services: Services) -> AsyncIOScheduler:
@@ -48,6 +73,10 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
     )
     scheduler.add_job(
         sync_knowledge, "interval", minutes=15, args=[services], id="sync_knowledge",
+        next_run_time=datetime.now(timezone.utc), coalesce=True, max_instances=1,
+    )
+    scheduler.add_job(
+        load_transcripts, "interval", minutes=15, args=[services], id="load_transcripts",
         next_run_time=datetime.now(timezone.utc), coalesce=True, max_instances=1,
     )
     return scheduler

@@ -21,9 +21,13 @@ from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals
 from hard_e.bot.rate_budget import RateBudgets
 from hard_e.integrations.openai_llm import ChatModel, build_client
+from hard_e.integrations.perplexity import build_web_search
+from hard_e.integrations.xai import GrokRefiner, build_refiner
 from hard_e.store import migrate
 from hard_e.store.db import create_engine
 from hard_e.store.repositories import ConversationStore, EventLedger
+from hard_e.store.transcript_store import TranscriptStore
+from hard_e.store.locks import TurnLocks
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,8 @@ class Services:
     budgets: RateBudgets = field(default_factory=lambda: RateBudgets({}))
     native_refusals: NativeRefusals = field(default_factory=NativeRefusals)
     llm_client: AsyncOpenAI | None = None
+    locks: TurnLocks = field(default_factory=TurnLocks)
+    refiner: GrokRefiner | None = None
     _inflight: set[asyncio.Task] = field(default_factory=set)
 
     @classmethod
@@ -57,18 +63,22 @@ class Services:
             )
             model = ChatModel(client, api=settings.openai_api, model=settings.model)
         knowledge = KnowledgeIndex(engine)
+        locks = TurnLocks(engine, wait=settings.turn_lock_wait)
+        refiner = build_refiner(settings)
+        web_search = build_web_search(settings)
         kb_configured = settings.kb_dir is not None or bool(settings.kb_s3_uris)
         conversations = Conversations(
             store=store, history=History(engine), model=model,
             team=build_team(agent_models(settings, client)) if client is not None else None,
-            knowledge=knowledge if kb_configured else None,
+            knowledge=knowledge if kb_configured else None, web_search=web_search, transcripts=TranscriptStore(engine),
             tracing=settings.tracing,
             turn_timeout=settings.turn_timeout, first_token_timeout=settings.first_token_timeout,
+            locks=locks, refiner=refiner,
         )
         return cls(
             settings=settings, engine=engine, events=EventLedger(engine), store=store,
             conversations=conversations, metrics=Metrics(), llm_client=client, budgets=slack_budgets(settings),
-            knowledge=knowledge,
+            knowledge=knowledge, locks=locks, refiner=refiner,
         )
 
     async def prepare(self) -> None:
@@ -105,6 +115,9 @@ class Services:
         await self.drain()
         if self.llm_client is not None:
             await self.llm_client.close()
+        if self.refiner is not None:
+            await self.refiner.close()
+        await self.locks.aclose()
         await self.engine.dispose()
 
 

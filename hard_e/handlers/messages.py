@@ -84,6 +84,9 @@ def turn_from_event(event: dict, *, team_id: str, bot_user_id: str | None) -> Tu
 
 async def take_turn(event: dict, context: AsyncBoltContext, services: "Services", *, kind: str) -> None:
     started = time.monotonic()
+    current = asyncio.current_task()
+    if current is not None:
+        services.track(current)  # from the start, so shutdown waits for it and tells its user if cut short
     if not _answerable(event, context, services):
         services.metrics.events.labels(kind=kind, outcome="ignored").inc()
         return
@@ -105,9 +108,6 @@ async def take_turn(event: dict, context: AsyncBoltContext, services: "Services"
         services.metrics.events.labels(kind=kind, outcome="duplicate").inc()
         return
     services.metrics.events.labels(kind=kind, outcome="answered").inc()
-    current = asyncio.current_task()
-    if current is not None:
-        services.track(current)
     answer = await services.conversations.answer(turn, sink)
     services.metrics.turns.labels(outcome="answered" if answer is not None else "failed").inc()
     services.metrics.turn_seconds.observe(time.monotonic() - started)

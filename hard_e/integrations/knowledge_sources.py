@@ -42,16 +42,18 @@ class KnowledgeSource(Protocol):
     async def read(self, doc: SourceDocument) -> bytes: ...
 
 
-def is_indexable(name: str) -> bool:
-    return not name.startswith(".") and PurePosixPath(name).suffix.lower() in EXTENSIONS
+def is_indexable(name: str, extensions: frozenset[str] = EXTENSIONS) -> bool:
+    return not name.startswith(".") and PurePosixPath(name).suffix.lower() in extensions
 
 
 class FolderSource:
-    """Every md, txt, pdf, docx and html file under a folder, recursively; hidden files and folders skipped."""
+    """Every md, txt, pdf, docx and html file (or other `extensions`) under a folder, recursively;
+    hidden files and folders skipped."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, extensions: frozenset[str] = EXTENSIONS) -> None:
         self.path = Path(path).expanduser().resolve()
         self.uri = str(self.path)
+        self.extensions = extensions
 
     def __repr__(self) -> str:
         return f"FolderSource({self.uri!r})"
@@ -70,7 +72,7 @@ class FolderSource:
         for root, dirs, files in os.walk(self.path, onerror=walk_error):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                if not is_indexable(name):
+                if not is_indexable(name, self.extensions):
                     continue
                 path = Path(root, name)
                 try:
@@ -90,15 +92,16 @@ class FolderSource:
 
 
 class S3Source:
-    """Every md, txt, pdf, docx and html object under `s3://bucket/prefix`."""
+    """Every md, txt, pdf, docx and html object (or other `extensions`) under `s3://bucket/prefix`."""
 
-    def __init__(self, uri: str, client: Any) -> None:
+    def __init__(self, uri: str, client: Any, *, extensions: frozenset[str] = EXTENSIONS) -> None:
         parsed = urlparse(uri)
         if parsed.scheme != "s3" or not parsed.netloc:
             raise ValueError("an S3 source needs an s3://bucket/prefix URI")
         self.uri = uri
         self.bucket = parsed.netloc
         self.prefix = parsed.path.lstrip("/")
+        self.extensions = extensions
         self._client = client
 
     def __repr__(self) -> str:
@@ -121,7 +124,7 @@ class S3Source:
                 if key.endswith("/") or any(part.startswith(".") for part in below.split("/") if part):
                     continue
                 name = key.rsplit("/", 1)[-1]
-                if not is_indexable(name):
+                if not is_indexable(name, self.extensions):
                     continue
                 etag = str(obj.get("ETag", "")).strip('"')
                 docs.append(SourceDocument(f"s3://{self.bucket}/{key}", name, etag, int(obj.get("Size", 0))))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, TIMESTAMP, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, TIMESTAMP, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -106,6 +106,60 @@ class KbChunk(Base):
     ordinal: Mapped[int] = mapped_column(Integer)
     heading: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+
+
+
+class TranscriptCall(Base):
+    """One distilled sales call, as loaded from its JSON file: the facts the analysis tools count.
+
+    The customer's name and contact details stay in the file: no tool needs them.
+    """
+
+    __tablename__ = "transcript_calls"
+
+    call_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # BWC-<yy>-<nnn>
+    source_uri: Mapped[str] = mapped_column(Text, index=True, unique=True)  # absolute path or s3://bucket/key
+    version: Mapped[str] = mapped_column(String(200))  # S3 ETag, or a file's mtime_ns-size
+    date: Mapped[date] = mapped_column(Date)
+    branch: Mapped[str] = mapped_column(String(64))
+    rep: Mapped[str] = mapped_column(String(200))
+    trade: Mapped[str] = mapped_column(String(16))
+    call_type: Mapped[str] = mapped_column(String(32))
+    lead_source: Mapped[str] = mapped_column(String(32))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16), index=True)  # won, lost, pending
+    lost_reason: Mapped[str | None] = mapped_column(String(32))  # only when lost, and optional then
+    deal_value: Mapped[int] = mapped_column(BigInteger)  # whole dollars
+    sentiment: Mapped[str] = mapped_column(String(16))  # the customer's overall sentiment
+    quote_summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TranscriptObjection(Base):
+    """An objection the customer raised on a call, in the order raised."""
+
+    __tablename__ = "transcript_objections"
+
+    call_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("transcript_calls.call_id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 for the first raised
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    quote: Mapped[str] = mapped_column(Text)
+    handled_how: Mapped[str] = mapped_column(Text)
+    resolved: Mapped[bool] = mapped_column(Boolean)
+
+
+class TranscriptTechnique(Base):
+    """A selling technique the rep used on a call (each at most once per call)."""
+
+    __tablename__ = "transcript_techniques"
+
+    call_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("transcript_calls.call_id", ondelete="CASCADE"), primary_key=True
+    )
+    technique: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 
 # Full-text search objects that migration 0002 creates for one dialect only, so no model can declare

@@ -7,8 +7,10 @@ drive them with real HTTP clients from any event loop, or from sync code.
 from __future__ import annotations
 
 import asyncio
+import copy
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Self
 
 from aiohttp import web
@@ -17,6 +19,16 @@ _START_TIMEOUT = 5.0
 _STOP_TIMEOUT = 5.0
 # Handlers still running at shutdown (stalls, delays) get this long to finish.
 _HANDLER_GRACE = 1.0
+
+
+@dataclass(frozen=True)
+class Req:
+    """One recorded request. `headers` keys are lower-cased."""
+
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float  # time.monotonic() when the request arrived
 
 
 class FakeServer:
@@ -30,6 +42,7 @@ class FakeServer:
         self._closing: asyncio.Event | None = None
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
+        self._requests: list[Req] = []
         self.port: int = 0
 
     # -- to override -------------------------------------------------------
@@ -145,7 +158,29 @@ class FakeServer:
             return True
         return False
 
+    async def _record(self, request: web.Request) -> tuple[Any, dict[str, str]]:
+        """Record `request`; returns its JSON body (None when it is not JSON) and lower-cased headers."""
+        at = time.monotonic()
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        with self._lock:
+            self._requests.append(Req(request.path, copy.deepcopy(body) if isinstance(body, dict) else {}, headers, at))
+        return body, headers
+
     # -- test helpers --------------------------------------------------------
+
+    @property
+    def requests(self) -> list[Req]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def last_request(self) -> Req | None:
+        with self._lock:
+            return self._requests[-1] if self._requests else None
 
     def wait_for(
         self, predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01

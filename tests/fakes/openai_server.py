@@ -23,16 +23,6 @@ from ._server import FakeServer
 MAX_STALL_SECONDS = 60.0
 
 
-@dataclass(frozen=True)
-class Req:
-    """One recorded request. `headers` keys are lower-cased."""
-
-    path: str
-    body: dict[str, Any]
-    headers: dict[str, str]
-    at: float  # time.monotonic() when the request arrived
-
-
 @dataclass
 class StreamRecord:
     """Timing of one streamed reply (accessors return copies)."""
@@ -112,7 +102,6 @@ class FakeOpenAI(FakeServer):
         self.default_chunk_size: int = 4
         self.default_delay: float = 0.0
         self._plans: collections.deque[_Plan] = collections.deque()
-        self._requests: list[Req] = []
         self._streams: list[StreamRecord] = []
         self._ids = itertools.count(1)
 
@@ -184,16 +173,6 @@ class FakeOpenAI(FakeServer):
     # -- inspection ---------------------------------------------------------------
 
     @property
-    def requests(self) -> list[Req]:
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def last_request(self) -> Req | None:
-        with self._lock:
-            return self._requests[-1] if self._requests else None
-
-    @property
     def streams(self) -> list[StreamRecord]:
         with self._lock:
             return [replace(s) for s in self._streams]
@@ -207,14 +186,7 @@ class FakeOpenAI(FakeServer):
         return app
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        at = time.monotonic()
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        with self._lock:
-            self._requests.append(Req(request.path, copy.deepcopy(body) if isinstance(body, dict) else {}, headers, at))
+        body, headers = await self._record(request)
         if not isinstance(body, dict):
             return web.json_response(_error_body(400, "Request body must be a JSON object.", None), status=400)
         if headers.get("authorization") != f"Bearer {self.api_key}":

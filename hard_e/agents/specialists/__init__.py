@@ -30,6 +30,11 @@ TOOL_STATUS = {
     "search_web": "Researching on the web…",
     "save_script_draft": "Updating the script draft…",
     "record_customer_details": "Noting the customer's details…",
+    "objections_by_outcome": "Counting objections across our calls…",
+    "win_rate_by_technique": "Working out win rates by technique…",
+    "deal_value_by_trade": "Adding up deal values by trade…",
+    "objection_quotes": "Pulling what customers said…",
+    "transcript_overview": "Looking over the call transcripts…",
 }
 
 

@@ -1,0 +1,131 @@
+"""Vocabulary and text normalisation for the router (hard_e/agents/router.py): word lists, and how hurried,
+dictated or Slack-formatted text is reduced to the lowercase form the router's patterns match. No I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def words(*lines: str) -> frozenset[str]:
+    return frozenset(w for line in lines for w in line.split())
+
+
+# --- vocabulary ---------------------------------------------------------------------------------------------
+STAGE = r"(?:appointment set|estimate sent|contract signed|inspection|production|completed?|lost|lead|signed)"
+WHEN = (r"(?:today|tonight|tomorrow|yesterday|this (?:week|weekend|month|morning|afternoon)|next (?:week|month)|"
+        r"last (?:week|month|night)|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)")
+PLACES = (r"(?:plano|frisco|mckinney|allen|prosper|richardson|garland|carrollton|dallas|fort worth|dfw|irving|"
+          r"arlington|lakewood|golden|arvada|wheat ridge|westminster|denver|englewood|littleton|aurora|boulder|"
+          r"highlands ranch|broomfield|thornton|centennial|parker|castle rock|colorado springs|austin|houston|"
+          r"san antonio|collin county|texas|colorado|tx|the (?:metro|area|state|city|county)|my area|our area|"
+          r"around here|locally|nationally)")
+REPS = words("karen holt ben sato dana whitfield marcus bell priya nair luis ortega")
+# Ordinary words: not a customer's name when capitalized, after "the" ("the metal roof") or as a plural ("the steps").
+COMMON = words(
+    "i i'm i've i'll i'd ok okay hi hey hello thanks yes no yep sure please can could would will what which who how",
+    "when where why do does did is are was were be the a an and or but so also new add create write draft move mark",
+    "log let this that these those my our your his her their its it there here he she me you we us if then of on in",
+    "at to for from by with about as not any some all more less than per same whole other next last first second",
+    "third everyone someone anyone nobody old big small current typical average good best better quick again help",
+    "question info lead appointment set inspection estimate sent contract signed production completed complete lost",
+    "stage status essential preferred signature series heritage keystone fixed solar metal standing seam acrc crm",
+    "leap slack hoa apr brightwater hard-e harde google perplexity elevenlabs mr mrs ms dr monday tuesday wednesday",
+    "thursday friday saturday sunday january february march april may june july august september october november",
+    "december today tomorrow yesterday tonight week's month's year's plano frisco mckinney prosper richardson garland",
+    "carrollton dallas fort worth lakewood golden arvada wheat ridge westminster denver englewood littleton aurora",
+    "highlands ranch texas colorado dfw street st avenue ave road rd drive lane ln court ct boulevard blvd way circle",
+    "parkway trail place roof roofing roofs shingle shingles siding vinyl fiber cement window windows gutter gutters",
+    "guard guards battery repair warranty financing insurance storm hail cash premium standard customer customers",
+    "leads job jobs deal deals estimates inspections appointments contracts primer script scripts video videos call",
+    "calls sales won open pending company team office branch headquarters hq house home houses homes weather news",
+    "price prices pricing rate rates doc docs document documents policy policies playbook process calendar objection",
+    "objections technique techniques transcripts reps rep consultants numbers number notes note results options",
+    "packages package squares square panels permits permit codes credits incentives rebates stages installs install",
+    "installation crews photos questions basics rules fields plans plan loans terms days weeks months years hours",
+    "texts emails messages reviews competitors roofers contractors companies suppliers materials costs cost fees",
+    "specs stats ones one others rest guys kids dogs homeowners clients contacts details tear-off tearoff side back",
+    "front damage claim claims adjuster adjusters opener intro close closing line lines version market tariff tariffs",
+    "season week month year day morning afternoon evening usual thing things mess situation issue problem stuff steps",
+    "items ways tips ideas people bills savings utilities payments trucks tools ladders pictures measurements samples",
+    "colors styles brands products services trades branches offices managers teams neighbors owners buyers sellers",
+    "spouses husbands wives partners metrics figures totals averages pros cons benefits features upgrades adders",
+    "discounts deposits deductibles checks leaks stains drafts damages hits dents storms winds hailstorms seasons",
+    "holidays weekends mornings evenings afternoons nights times dates deadlines goals quotas targets ratings stars",
+    "referrals voicemails follow-ups followups files records forms templates sites links invoices receipts taxes",
+    "doors downspouts inverters vents skylights chimneys decks fences screens yards streets neighborhoods areas",
+    "cities towns counties states zones zips regions markets procedures processes phases parts words answers outcomes",
+    "wins losses prospects cats pets folks phone email address amount deposit discount minimum inch shield ice water",
+    "ventilation decking underlayment skylight chimney flashing downspout feet linear foot okay yeah sq ft dollars",
+    "bucks miles watts kw percent seconds minutes",
+)
+# --- normalising hurried or dictated text -------------------------------------------------------------------
+SPELLING = {
+    "whats": "what's", "wheres": "where's", "whos": "who's", "hows": "how's", "thats": "that's", "whens": "when's",
+    "im": "i'm", "ive": "i've", "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "cant": "can't",
+    "shes": "she's", "theyre": "they're", "theres": "there's", "heres": "here's", "lets": "let's", "u": "you",
+    "ur": "your", "pls": "please", "plz": "please", "tmrw": "tomorrow", "tmr": "tomorrow", "tomorow": "tomorrow",
+    "pul": "pull", "acount": "account", "apointment": "appointment", "appoinment": "appointment", "appt": "appointment",
+    "appts": "appointments", "shedule": "schedule", "schedual": "schedule", "sript": "script", "scirpt": "script",
+    "scrpit": "script",
+    "wether": "weather", "warrenty": "warranty", "warrantee": "warranty", "costumer": "customer", "custmer": "customer",
+    "cusomer": "customer", "inspecton": "inspection", "estimte": "estimate", "nite": "night",
+    # chat shorthand
+    "bc": "because", "cuz": "because", "rn": "right now", "thru": "through", "abt": "about", "btwn": "between",
+    "ppl": "people", "wknd": "weekend", "wkend": "weekend", "wk": "week", "yday": "yesterday", "tmw": "tomorrow",
+    "thurs": "thursday", "thur": "thursday", "tues": "tuesday", "vm": "voicemail", "vms": "voicemails",
+    "lvm": "left voicemail", "vid": "video", "vids": "videos", "convo": "conversation", "convos": "conversations",
+    "msg": "message", "txt": "text", "diff": "difference", "info's": "info is", "ya'll": "y'all", "yall": "y'all",
+}
+SPELLING_RX = rx(r"\b(?:" + "|".join(SPELLING) + r")\b")
+NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+               r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+               r"hundred|thousand)")
+
+
+SLACK_LABELLED = re.compile(r"<(?:https?://|mailto:|tel:|#|!)[^|>\s]*\|([^>]*)>")  # <url|label>: keep the label
+SLACK_MARKUP = re.compile(r"<https?://[^>\s]*>|\bhttps?://\S+|\bwww\.\S+")  # bare links
+SLACK_SPECIAL = re.compile(r"<[!#][^>\s]*>")  # <!here>, <#C123>
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]+|:[a-z][a-z0-9_+-]*:")
+
+
+def plain(text: str) -> str:
+    """Slack markup as a person reads it: link labels kept, bare links, emoji and :shortcodes: dropped."""
+    if "<" in text or "http" in text or "www." in text:
+        text = SLACK_SPECIAL.sub(" ", SLACK_MARKUP.sub(" link ", SLACK_LABELLED.sub(r"\1", text)))
+    return EMOJI.sub(" ", text) if not text.isascii() or ":" in text else text
+
+
+WITH_ABBREV = re.compile(r"\bw/o\b|\bb/c\b|\bw/|(?<![\d.] )(?<!^\d)\bw(?= [a-z])")  # "w/ the", "help w the"
+
+
+INDIRECT_QUESTION = re.compile(  # "I want to know what a primer should include" asks "what a primer should include"
+    r"^(?:(?:hey|so|ok|okay)[,\s]+)*(?:i (?:want|need|'d like|would like) to know|i(?:'m| am| was)? wondering|"
+    r"wondering|"
+    r"i'm curious|curious|do you know|any idea)[,\s]+(?=(?:what|which|who|how|when|where|why)\b)")
+
+
+def clean(text: str) -> str:
+    t = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    t = WITH_ABBREV.sub(lambda mt: {"w/o": "without", "b/c": "because"}.get(mt.group(0), "with "), t)
+    t = SPELLING_RX.sub(lambda mt: SPELLING[mt.group(0)], t)
+    t = re.sub(r"<@\w+>|@?\bhard-?e\b[,:]?|\bhardy\b[,:]?", " ", t)
+    t = re.sub(r"\b(?:um+|uh+|uhm|er|erm|hmm+|mm+|ah)\b[,.]?", " ", t)
+    t = re.sub(r"\s+", " ", t).strip()
+    t = INDIRECT_QUESTION.sub("", t)
+    return re.sub(rf"\b(?!{NUMBER_WORD}\b|\d)(\w+)(?: \1\b)+", r"\1", t)  # stutters ("the the job"), never digits
+
+
+def name_candidates(text: str) -> frozenset[str]:
+    """Capitalized words that are not sentence-initial, vocabulary or reps: likely customers' names."""
+    out = set()
+    for sentence in re.split(r"[.!?:;\n]\s+|,\s+", text):
+        for word in re.findall(r"[A-Za-z][\w'-]*", sentence)[1:]:
+            w = word.lower().removesuffix("'s").rstrip("'")
+            if word[0].isupper() and not word.isupper() and w not in COMMON and w not in REPS:
+                out.add(w)
+    return frozenset(out)
