@@ -320,3 +320,34 @@ async def test_headroom_delays_refill_once_the_bucket_runs_dry():
     assert budget.tokens() == pytest.approx(0.5)  # dry: refill started half a token late
     clock.advance(0.5)
     assert budget.tokens() == pytest.approx(1)
+
+
+async def test_a_call_in_flight_keeps_refill_below_what_slack_could_have_banked():
+    clock = HandClock()
+    budget = RateBudget(60.0, 2, clock=clock)  # one token a second
+    await budget.acquire("a", urgent=True)
+    with budget.in_flight():
+        assert budget.flying == 1
+        clock.advance(5.0)
+        # Slack has not counted the call yet, so its bucket is still full: ours can hold one more turn, not two.
+        assert budget.tokens() == pytest.approx(1)
+    # Slack counted it at the latest now; refill goes on from here.
+    assert budget.flying == 0
+    assert budget.tokens() == pytest.approx(1)
+    clock.advance(1.0)
+    assert budget.tokens() == pytest.approx(2)
+
+
+async def test_a_waiter_held_back_by_calls_in_flight_gets_its_turn_when_they_land():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 1, clock=clock)
+    await budget.acquire("a", urgent=True)
+    served: list[str] = []
+    with budget.in_flight():
+        start(budget, "b", urgent=True, served=served)
+        await advance_one_turn(clock)
+        await advance_one_turn(clock)
+        assert served == []  # the call has not landed: Slack's only token may still be unspent
+    clock.advance(ONE_TURN)
+    await asyncio.sleep(ONE_TURN + TIMER_MARGIN)
+    assert served == ["b"]

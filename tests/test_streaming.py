@@ -15,6 +15,8 @@ from hard_e.agents.events import Final, TextDelta, Thinking, ToolFinished, ToolS
 from hard_e.bot.formatting import markdown_to_mrkdwn
 from hard_e.bot.splitting import split_markdown
 from hard_e.bot.native_stream import NativeRefusals, NativeStream
+from hard_e.bot.metrics import Metrics
+from hard_e.bot.rate_budget import RateBudgets
 from hard_e.bot.services import Services, slack_budgets
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.streaming import PIECE_LIMIT, EditStream, Where, final_pieces
@@ -66,6 +68,29 @@ async def test_ten_concurrent_streams_finish_exactly_with_no_ratelimited_answers
     for i, event in enumerate(events):
         [reply] = fake_slack.messages(channel=f"C{i}", thread_ts=event["ts"])
         assert len(reply.edits) >= 3, f"C{i} got {len(reply.edits)} edits"
+
+
+async def test_an_edit_that_reaches_slack_late_does_not_lead_to_a_ratelimit(fake_slack):
+    # Slack counts an edit when it arrives. A slow edit sent from a full bucket leaves Slack's bucket full
+    # (unable to bank refill) while ours refills; the edits that follow it must not spend that refill.
+    fake_slack.set_rate_limit("chat.update", per_minute=60, burst=2)
+    budgets = RateBudgets({"chat.update": (60.0, 2)})
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake_slack.url)
+    calls = SlackCalls(client, team_id=se.TEAM, budgets=budgets, metrics=Metrics())
+    posted = await client.chat_postMessage(channel="C1", text="Thinking…")
+
+    async def edit(text: str) -> None:
+        await calls.call("chat.update", stream="s", urgent=True, channel="C1", ts=posted["ts"], text=text)
+
+    fake_slack.delay("chat.update", 1.0)
+    slow = asyncio.create_task(edit("one"))
+    await asyncio.sleep(0.3)
+    fake_slack.delay("chat.update", 0)  # the network recovers while the first edit is still on its way
+    await slow
+    await asyncio.gather(edit("two"), edit("three"))
+
+    assert fake_slack.ratelimited_count == 0
+    assert fake_slack.messages(channel="C1")[0].edits[-1] in ("two", "three")
 
 
 async def test_a_ten_thousand_character_answer_arrives_as_several_complete_messages(bot, fake_slack, fake_openai):

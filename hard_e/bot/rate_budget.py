@@ -8,6 +8,11 @@ Hard-E streams at once draw on one budget. A `RateBudget` is a token bucket that
   finishes at about the same time their final edits find tokens waiting;
 - among equals, the stream served least recently goes first, so no stream starves.
 
+A call counts against Slack's bucket when it arrives there, which can be well after we hand out its
+turn (a busy event loop, a slow network). While calls are in flight (`in_flight()`), Slack's bucket
+may still be full with them not yet counted, so ours refills only up to `burst - in flight`: a token
+Slack could not have banked is never handed out.
+
 Everything runs on one event loop: waiting coroutines park on futures, and a single timer wakes
 the budget at the earliest moment another turn could be handed out.
 """
@@ -18,7 +23,8 @@ import asyncio
 import itertools
 import math
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 # Refill arithmetic is floating point; a hair under a whole token still counts as one.
@@ -63,6 +69,7 @@ class RateBudget:
         self._grants = itertools.count()
         self._last_served: dict[Hashable, int] = {}  # stream -> number of its latest grant
         self._wakeup: asyncio.TimerHandle | None = None
+        self._flying = 0  # calls sent and not yet answered
 
     # -- streams ---------------------------------------------------------------------------
 
@@ -134,11 +141,31 @@ class RateBudget:
         self._stamp = max(self._stamp, self._paused_until)
         self._dispatch()
 
+    @contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Around a call whose turn was granted: until Slack answers it, it may not have counted yet."""
+        self._refill(self._clock())
+        self._flying += 1
+        # Slack's bucket holds at most `burst` including this call: ours, with it spent, one less.
+        self._tokens = min(self._tokens, float(self.burst - self._flying))
+        try:
+            yield
+        finally:
+            self._refill(self._clock())
+            self._flying -= 1
+            self._dispatch()
+
+    @property
+    def flying(self) -> int:
+        return self._flying
+
     # -- inside ----------------------------------------------------------------------------
 
     def _refill(self, now: float) -> None:
         if now > self._stamp:
-            self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self._rate)
+            ceiling = float(self.burst - self._flying)
+            if self._tokens < ceiling:
+                self._tokens = min(ceiling, self._tokens + (now - self._stamp) * self._rate)
             self._stamp = now
 
     def _needs(self, waiter: _Waiter) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import nullcontext
 from typing import Any, Hashable
 
 from slack_sdk.errors import SlackApiError
@@ -76,15 +77,16 @@ class SlackCalls:
         budget = self._budgets.get(self._team_id, method)
         if budget is not None and not have_turn:
             await budget.acquire(stream, urgent=urgent, final=final)
-        try:
-            response = await self.client.api_call(method, json={k: v for k, v in params.items() if v is not None})
-        except SlackApiError as exc:
-            code = error_code(exc)
-            self._metrics.slack_calls.labels(method=method, outcome=code).inc()
-            log.warning("slack %s failed: %s", method, code)
-            if budget is not None and (wait := retry_after(exc)):
-                budget.backoff(wait)
-            raise
+        with budget.in_flight() if budget is not None else nullcontext():
+            try:
+                response = await self.client.api_call(method, json={k: v for k, v in params.items() if v is not None})
+            except SlackApiError as exc:
+                code = error_code(exc)
+                self._metrics.slack_calls.labels(method=method, outcome=code).inc()
+                log.warning("slack %s failed: %s", method, code)
+                if budget is not None and (wait := retry_after(exc)):
+                    budget.backoff(wait)  # before the call leaves flight, so nothing slips out in between
+                raise
         self._metrics.slack_calls.labels(method=method, outcome="ok").inc()
         return response
 
