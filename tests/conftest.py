@@ -127,6 +127,11 @@ def bot_env(fake_slack: FakeSlack, fake_openai: FakeOpenAI | None, database_url:
     return env
 
 
+def _bolt_listener(task: asyncio.Task) -> bool:
+    """A listener Bolt started for an acknowledged event (slack_bolt's asyncio listener runner)."""
+    return not task.done() and getattr(task.get_coro(), "__name__", "") == "run_ack_function_asynchronously"
+
+
 @dataclass
 class RunningBot:
     """Hard-E in HTTP mode on 127.0.0.1, as `hard-e run --http` would serve it."""
@@ -153,11 +158,13 @@ class RunningBot:
             return response.status, await response.text()
 
     async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until no turn is in flight (give listeners a moment to start first)."""
-        await asyncio.sleep(0.05)
-        deadline = asyncio.get_running_loop().time() + timeout
-        while any(not t.done() for t in self.services._inflight):
-            if asyncio.get_running_loop().time() > deadline:
+        """Wait until no turn is in flight: none tracked by Hard-E, and none Bolt has dispatched that
+        has yet to start (Bolt acks an event, then runs its listener in a task of its own)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        await asyncio.sleep(0)
+        while any(not t.done() for t in self.services._inflight) or any(map(_bolt_listener, asyncio.all_tasks())):
+            if loop.time() > deadline:
                 raise AssertionError("turns still in flight")
             await asyncio.sleep(0.02)
 
