@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from hard_e.agents.conversation import QUEUED
 from hard_e.agents.router import route
 from hard_e.errors import UserFacingError
 from hard_e.store.db import create_engine
@@ -51,6 +52,52 @@ async def test_turns_of_one_conversation_take_turns_and_others_do_not_wait(datab
     finally:
         await locks.aclose()
         await engine.dispose()
+
+
+async def told_waiting(first: TurnLocks, second: TurnLocks, key_a: str, key_b: str) -> list[str]:
+    """Hold key_a in `first` for 0.3 s while `second` takes key_b; which of them were told they queued."""
+    told: list[str] = []
+    holding = asyncio.Event()
+
+    async def section(locks: TurnLocks, key: str, name: str, *, after: asyncio.Event | None) -> None:
+        if after is not None:
+            await after.wait()
+
+        async def on_wait() -> None:
+            told.append(name)
+
+        async with locks.hold(key, on_wait=on_wait):
+            if after is None:
+                holding.set()
+                await asyncio.sleep(0.3)
+
+    await asyncio.gather(section(first, key_a, "first", after=None), section(second, key_b, "second", after=holding))
+    return told
+
+
+async def test_a_turn_that_queues_is_told_once_and_a_free_one_is_not(database_url):
+    engine = engine_for(database_url)
+    locks = TurnLocks(engine)
+    try:
+        assert await told_waiting(locks, locks, "T1:C1:1.0", "T1:C1:1.0") == ["second"]
+        assert await told_waiting(locks, locks, "T1:C1:1.0", "T1:C1:2.0") == []
+    finally:
+        await locks.aclose()
+        await engine.dispose()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="HARDE_TEST_POSTGRES_URL is not set")
+async def test_on_postgresql_a_turn_queued_behind_another_process_is_told_once(postgres_url):
+    engines = [engine_for(postgres_url), engine_for(postgres_url)]
+    one, two = TurnLocks(engines[0]), TurnLocks(engines[1])
+    try:
+        assert await told_waiting(one, two, "T1:C1:1.0", "T1:C1:1.0") == ["second"]
+        assert await told_waiting(one, two, "T1:C1:1.0", "T1:C1:2.0") == []
+    finally:
+        for locks in (one, two):
+            await locks.aclose()
+        for engine in engines:
+            await engine.dispose()
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="HARDE_TEST_POSTGRES_URL is not set")
@@ -131,8 +178,13 @@ async def test_two_concurrent_turns_in_one_thread_run_one_after_the_other(bot_fa
     history = str(second_request.body["input"])
     asked_first = next(q for q in QUESTIONS if q in str(first_request.body["input"]))
     assert history.index(asked_first) < history.index(FIRST[:40])
-    replies = sorted(m.text for m in fake_slack.messages(channel="C1", thread_ts=root))
-    assert replies == sorted([FIRST, SECOND])
+    replies = fake_slack.messages(channel="C1", thread_ts=root)
+    assert sorted(m.text for m in replies) == sorted([FIRST, SECOND])
+    # While it queued, the second reply said why it was not answering yet.
+    [second_reply] = [m for m in replies if m.text == SECOND]
+    assert f"_{QUEUED}_" in second_reply.edits
+    [first_reply] = [m for m in replies if m.text == FIRST]
+    assert not any(QUEUED in edit for edit in first_reply.edits)
 
 
 async def test_turns_in_different_threads_still_run_side_by_side(bot, fake_slack, fake_openai):

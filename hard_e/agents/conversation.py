@@ -39,6 +39,7 @@ EMPTY = "I came up empty on that one. Could you rephrase it?"
 INTERRUPTED = "I was restarted in the middle of that answer. Please ask me again."
 STORE_DOWN = "My memory (the database) isn't answering right now, so I can't pick up this thread. Please try again in a minute."
 REFINING = "Polishing the wording…"
+QUEUE, QUEUED = "queue", "Answering the earlier message in this thread first…"
 GENERIC = "Something went wrong on my side while answering. Please try again in a moment."
 
 
@@ -94,7 +95,16 @@ class Conversations:
         await sink.send(Thinking())
         try:
             # One turn at a time per conversation (across processes), so history stays in order.
-            async with self._locks.hold(turn.conversation_key):
+            queued = False
+
+            async def waiting() -> None:
+                nonlocal queued
+                queued = True
+                await sink.send(ToolStarted(QUEUE, QUEUED))
+
+            async with self._locks.hold(turn.conversation_key, on_wait=waiting):
+                if queued:
+                    await sink.send(ToolFinished(QUEUE))
                 text = await self._stream_answer(turn, sink)
         except UserFacingError as exc:
             await sink.send(Failed(exc.message))

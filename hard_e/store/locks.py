@@ -19,7 +19,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -133,18 +133,29 @@ class TurnLocks:
         return self._lock_engine is not None
 
     @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
+    async def hold(self, key: str, *, on_wait: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[None]:
+        """Hold `key`'s turn. `on_wait` is awaited once if the turn has to queue behind another."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait
         queued = True
+        told = False
+
+        async def waiting() -> None:
+            nonlocal told
+            if on_wait is not None and not told:
+                told = True
+                await on_wait()
+
         try:
+            if self._local.busy(key):
+                await waiting()
             async with self._local.hold(key, timeout=self._wait):
                 if self._lock_engine is None:
                     queued = False
                     yield
                     return
                 lock_id = advisory_key(key)
-                await self._acquire(lock_id, deadline)
+                await self._acquire(lock_id, deadline, waiting)
                 queued = False
                 try:
                     yield
@@ -156,8 +167,9 @@ class TurnLocks:
             log.warning("turn lock wait expired")
             raise UserFacingError(STILL_BUSY) from None
 
-    async def _acquire(self, lock_id: int, deadline: float) -> None:
-        """Take the advisory lock, polling while another process holds it; TimeoutError past `deadline`."""
+    async def _acquire(self, lock_id: int, deadline: float, waiting: Callable[[], Awaitable[None]]) -> None:
+        """Take the advisory lock, polling while another process holds it (`waiting` is told);
+        TimeoutError past `deadline`."""
         loop = asyncio.get_running_loop()
         pause = self.POLL_FIRST
         while True:
@@ -171,6 +183,7 @@ class TurnLocks:
                 return
             if loop.time() + pause > deadline:
                 raise TimeoutError
+            await waiting()
             await asyncio.sleep(pause)
             pause = min(pause * 2, self.POLL_MAX)
 
