@@ -10,7 +10,7 @@ from agents.testing import ScriptedModel, assistant_message, function_call
 from hard_e.agents.agents_flow import TOO_MANY_STEPS, run_agents
 from hard_e.agents.context import TurnContext
 from hard_e.agents.events import AgentChanged, TextDelta, ToolFinished, ToolStarted
-from hard_e.agents.history import History
+from hard_e.agents.history import AGENT_HISTORY_CHARS, AGENT_HISTORY_ITEMS, History, agent_input
 from hard_e.agents.knowledge import KnowledgeIndex
 from hard_e.agents.specialists import build_team
 from hard_e.agents.state import WorkflowState
@@ -152,3 +152,106 @@ async def test_a_multi_turn_script_conversation_hands_off_uses_tools_and_survive
     assert (state.script.customer, state.script.revisions, state.script.draft) == (
         "the Okonkwos", 2, "Hi, Dana from BWC. Quick one…"
     )
+
+
+async def test_a_model_failure_mid_run_ends_with_a_friendly_message_and_the_thread_goes_on(bot_factory, fake_slack, fake_openai):
+    from tests import slack_events as se
+
+    bot = await bot_factory(HARDE_KB_DIR=str(KNOWLEDGE))
+    fake_openai.reply_tool_call("search_knowledge", {"query": "warranty transfer"}, call_id="call_kb1")
+    fake_openai.fail(status=500, message="upstream exploded: secret internals", times=5)
+    event = se.mention("which doc covers warranty transfers? quote it")
+    await bot.send_event(event)
+    await bot.settle()
+
+    [reply] = fake_slack.messages(channel="C1", thread_ts=event["ts"])
+    assert reply.text.startswith(":warning:")
+    assert "secret internals" not in reply.text and "Traceback" not in reply.text
+
+    fake_openai.reply("Transfers are in the Warranty Policy.")
+    await bot.send_event(se.mention("try that again", thread_ts=event["ts"]))
+    await bot.settle()
+    texts = [m.text for m in fake_slack.messages(channel="C1", thread_ts=event["ts"])]
+    assert texts[-1] == "Transfers are in the Warranty Policy."
+    print(fake_openai.last_request.body["input"])
+
+
+async def test_a_tool_call_left_without_its_result_does_not_break_the_thread(bot_factory, fake_slack, fake_openai):
+    # A turn cut off while its tool ran (a restart, a timeout) can leave a call with no result in the
+    # thread's history; the model API refuses such input, so it must never be sent again.
+    from tests import slack_events as se
+
+    bot = await bot_factory(HARDE_KB_DIR=str(KNOWLEDGE))
+    fake_openai.reply("Transfers are in the Warranty Policy.")
+    event = se.mention("which doc covers warranty transfers? quote it")
+    await bot.send_event(event)
+    await bot.settle()
+    session = History(bot.services.engine).session(f"T1:C1:{event['ts']}")
+    await session.add_items([
+        {"role": "user", "content": "and who signs the transfer form?"},
+        {"type": "function_call", "call_id": "call_cut", "name": "search_knowledge", "arguments": "{\"query\": \"transfer form\"}"},
+    ])
+
+    fake_openai.reply("The homeowner and our office manager sign it.")
+    await bot.send_event(se.mention("which doc says who signs the transfer form?", thread_ts=event["ts"]))
+    await bot.settle()
+
+    request = fake_openai.last_request.body
+    assert any(tool.get("name") == "search_knowledge" for tool in request["tools"])  # the agents flow
+    sent = request["input"]
+    assert not any(item.get("call_id") == "call_cut" for item in sent)
+    assert sent[0]["content"] == "which doc covers warranty transfers? quote it"
+    assert sent[-1]["content"] == "which doc says who signs the transfer form?"
+    assert fake_slack.messages(channel="C1", thread_ts=event["ts"])[-1].text == "The homeowner and our office manager sign it."
+
+
+def long_thread(exchanges: int) -> list[dict]:
+    history = []
+    for n in range(exchanges):
+        history += [
+            {"role": "user", "content": f"question {n}"},
+            {"type": "function_call", "call_id": f"c{n}", "name": "search_knowledge", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": f"c{n}", "output": "passage " * 50},
+            {"role": "assistant", "content": f"answer {n}"},
+        ]
+    return history
+
+
+def test_the_agents_window_on_a_long_thread_starts_at_a_user_message_and_keeps_calls_with_results():
+    new = [{"role": "user", "content": "latest"}]
+    sent = agent_input(long_thread(40), new)
+
+    assert sent[-1] is new[0]
+    assert sent[0] == {"role": "user", "content": sent[0]["content"]}
+    assert len(sent) - 1 <= AGENT_HISTORY_ITEMS
+    assert sent[-2] == {"role": "assistant", "content": "answer 39"}
+    calls = [i["call_id"] for i in sent if i.get("type") == "function_call"]
+    results = [i["call_id"] for i in sent if i.get("type") == "function_call_output"]
+    assert calls == results and calls
+
+    huge = [{"role": "user", "content": "old"}, {"role": "assistant", "content": "x" * AGENT_HISTORY_CHARS},
+            {"role": "user", "content": "recent"}, {"role": "assistant", "content": "short"}]
+    assert [i["content"] for i in agent_input(huge, new)] == ["recent", "short", "latest"]
+    assert agent_input([], new) == new
+
+
+async def test_a_long_thread_sends_the_model_only_its_recent_exchanges(bot_factory, fake_slack, fake_openai):
+    from tests import slack_events as se
+
+    bot = await bot_factory(HARDE_KB_DIR=str(KNOWLEDGE))
+    fake_openai.reply("Transfers are in the Warranty Policy.")
+    event = se.mention("which doc covers warranty transfers? quote it")
+    await bot.send_event(event)
+    await bot.settle()
+    await History(bot.services.engine).session(f"T1:C1:{event['ts']}").add_items(long_thread(100))
+
+    fake_openai.reply("The transfer form is in the Warranty Policy, section 4.")
+    await bot.send_event(se.mention("which doc has the transfer form?", thread_ts=event["ts"]))
+    await bot.settle()
+
+    sent = fake_openai.last_request.body["input"]
+    assert len(sent) <= AGENT_HISTORY_ITEMS + 1
+    assert sent[0] == {"role": "user", "content": sent[0]["content"]}
+    assert "question 99" in str(sent) and "question 50" not in str(sent)
+    assert sent[-1]["content"] == "which doc has the transfer form?"
+    assert fake_slack.messages(channel="C1", thread_ts=event["ts"])[-1].text == "The transfer form is in the Warranty Policy, section 4."

@@ -22,6 +22,7 @@ from agents.memory import Session
 
 from hard_e.agents.context import TurnContext
 from hard_e.agents.events import AgentChanged, Sink, TextDelta, ToolFinished, ToolStarted
+from hard_e.agents.history import agent_input
 from hard_e.agents.specialists import TOOL_STATUS
 from hard_e.errors import UserFacingError
 from hard_e.integrations.openai_llm import user_facing
@@ -46,7 +47,9 @@ async def run_agents(
     """Run the team from `start` on the turn's text, streaming events to `sink`."""
     result = Runner.run_streamed(
         start, input=context.turn.text, context=context, session=session, max_turns=max_turns,
-        run_config=RunConfig(tracing_disabled=not tracing, workflow_name="Hard-E turn"),
+        run_config=RunConfig(
+            tracing_disabled=not tracing, workflow_name="Hard-E turn", session_input_callback=agent_input
+        ),
     )
     tools_by_call: dict[str, str] = {}
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from agents.extensions.memory import SQLAlchemySession
@@ -9,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Enough context for a sales thread without sending a novel to the model each turn.
 HISTORY_LIMIT = 40
+# The agents flow's window on a thread: its latest items, up to this many and about this much text
+# (tool results such as knowledge passages are long), starting at one of the user's messages.
+AGENT_HISTORY_ITEMS = 60
+AGENT_HISTORY_CHARS = 60_000
 
 
 class History:
@@ -53,3 +58,28 @@ async def replace_last_answer(session: SQLAlchemySession, text: str) -> bool:
         return False
     await session.add_items([{"role": "assistant", "content": text}])
     return True
+
+
+def agent_input(history: list[Any], new_input: list[Any]) -> list[Any]:
+    """What the agents flow sends the model: the thread's recent history, then the new message.
+
+    The SDK's `session_input_callback`. A long thread is cut to its latest `AGENT_HISTORY_ITEMS`
+    items and about `AGENT_HISTORY_CHARS` characters, at one of the user's messages, so the window
+    never opens halfway through an exchange (a tool result without its call would be refused by the
+    model API). The newest exchange is always kept, however long.
+    """
+    window: list[Any] = []
+    size = 0
+    for item in reversed(history[-AGENT_HISTORY_ITEMS:]):
+        size += len(json.dumps(item, default=str))
+        if size > AGENT_HISTORY_CHARS and window:
+            break
+        window.append(item)
+    window.reverse()
+    while window and _get(window[0], "role") != "user":
+        window.pop(0)
+    return window + list(new_input)
+
+
+def _get(item: Any, key: str) -> Any:
+    return item.get(key) if isinstance(item, dict) else getattr(item, key, None)
