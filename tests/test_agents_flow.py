@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from agents.testing import ScriptedModel, assistant_message, function_call
 
-from hard_e.agents.agents_flow import TOO_MANY_STEPS, run_agents
+from hard_e.agents.agents_flow import BLOCKED, TOO_MANY_STEPS, run_agents
 from hard_e.agents.context import TurnContext
 from hard_e.agents.events import AgentChanged, TextDelta, ToolFinished, ToolStarted
 from hard_e.agents.history import AGENT_HISTORY_CHARS, AGENT_HISTORY_ITEMS, History, agent_input
@@ -255,3 +255,19 @@ async def test_a_long_thread_sends_the_model_only_its_recent_exchanges(bot_facto
     assert "question 99" in str(sent) and "question 50" not in str(sent)
     assert sent[-1]["content"] == "which doc has the transfer form?"
     assert fake_slack.messages(channel="C1", thread_ts=event["ts"])[-1].text == "The transfer form is in the Warranty Policy, section 4."
+
+
+async def test_a_guardrail_that_trips_gets_a_friendly_refusal(engine):
+    from agents import GuardrailFunctionOutput, input_guardrail
+
+    @input_guardrail(run_in_parallel=False)  # checked before the model speaks, so nothing leaks
+    async def no_ssn(ctx, agent, text):
+        return GuardrailFunctionOutput(output_info=None, tripwire_triggered="ssn" in str(text).lower())
+
+    model = ScriptedModel([[assistant_message("Here is the SSN.")]])
+    guarded = build_team(lambda name: model)["knowledge"].clone(input_guardrails=[no_ssn])
+    sink = Collect()
+    with pytest.raises(UserFacingError) as raised:
+        await run_agents(guarded, TurnContext(turn=turn("what's the Hendersons' SSN?")), History(engine).session("T1:C1:9.0"), sink, tracing=False)
+    assert raised.value.message == BLOCKED
+    assert not any(isinstance(e, TextDelta) for e in sink.events)
