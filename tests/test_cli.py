@@ -16,6 +16,8 @@ import aiohttp
 from tests import slack_events as se
 from tests.conftest import BOT_TOKEN
 
+KNOWLEDGE = os.path.join(os.path.dirname(__file__), "data", "knowledge")
+TRANSCRIPTS = os.path.join(os.path.dirname(__file__), "data", "transcripts")
 BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "HARDE_", "DATABASE_URL", "PORT"))}
 
 
@@ -66,6 +68,49 @@ def test_db_upgrade_creates_the_sqlite_database_under_the_data_dir(tmp_path):
     with sqlite3.connect(tmp_path / "state" / "hard_e.db") as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"conversations", "processed_events", "bot_messages", "agent_sessions", "agent_messages"} <= tables
+
+
+def test_admin_commands_report_a_migration_in_one_line_and_keep_alembic_quiet(tmp_path, database_url):
+    from hard_e.store.migrate import head_revision
+
+    env = {"HARDE_KB_DIR": KNOWLEDGE, "HARDE_DATA_DIR": str(tmp_path), "DATABASE_URL": database_url}
+    synced = hard_e("kb", "sync", env=env, cwd=tmp_path)  # a fresh database: every migration runs
+    found = hard_e("kb", "search", "warranty", env=env, cwd=tmp_path)
+    upgraded = hard_e("db", "upgrade", env=env, cwd=tmp_path)
+
+    assert synced.returncode == found.returncode == upgraded.returncode == 0, synced.stderr + found.stderr
+    assert found.stdout.startswith("1. ") and upgraded.stdout == "Database is up to date.\n"
+    stderr = synced.stderr + found.stderr + upgraded.stderr
+    assert "alembic" not in stderr and "Context impl" not in stderr and "DDL" not in stderr
+    migrated = [line for line in synced.stderr.splitlines() if "database upgraded" in line]
+    assert len(migrated) == 1 and f"database upgraded to {head_revision()} (applied 0001, " in migrated[0]
+    assert "database upgraded" not in found.stderr + upgraded.stderr  # nothing left to apply
+
+
+def test_debug_log_level_still_shows_alembic_at_work(tmp_path):
+    result = hard_e("db", "upgrade", env={"HARDE_DATA_DIR": str(tmp_path), "HARDE_LOG_LEVEL": "debug"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "alembic.runtime.migration: Running upgrade  -> 0001" in result.stderr
+
+
+def test_admin_commands_start_without_the_agents_sdk_openai_or_slack(tmp_path):
+    """Importing the Agents SDK alone takes seconds; store-only commands must not pay for it."""
+    script = (
+        "import contextlib, sys\n"
+        "from hard_e.bot.cli import main\n"
+        "for argv in sys.argv[1:]:\n"
+        "    with contextlib.suppress(SystemExit):\n"
+        "        assert main(argv.split()) == 0, argv\n"
+        "print(sorted(m for m in ('agents', 'openai', 'slack_bolt', 'slack_sdk') if m in sys.modules))\n"
+    )
+    commands = ["--help", "db upgrade", "kb sync", "kb search warranty", "transcripts load"]
+    env = {**BASE_ENV, "HARDE_DATA_DIR": str(tmp_path), "HARDE_KB_DIR": KNOWLEDGE, "HARDE_TRANSCRIPTS_URI": TRANSCRIPTS}
+    result = subprocess.run(
+        [sys.executable, "-c", script, *commands], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Transcripts loaded from" in result.stdout
+    assert result.stdout.splitlines()[-1] == "[]"
 
 
 def test_chat_streams_answers_and_keeps_history(tmp_path, fake_openai):
@@ -124,8 +169,7 @@ async def test_run_http_serves_slack_then_stops_cleanly_on_sigterm(tmp_path, fak
 
 
 async def test_clock_process_runs_its_jobs_and_stops_on_sigterm(tmp_path):
-    knowledge = os.path.join(os.path.dirname(__file__), "data", "knowledge")
-    env = {**BASE_ENV, "HARDE_DATA_DIR": str(tmp_path), "HARDE_KB_DIR": knowledge}
+    env = {**BASE_ENV, "HARDE_DATA_DIR": str(tmp_path), "HARDE_KB_DIR": KNOWLEDGE}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hard_e", "clock", env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

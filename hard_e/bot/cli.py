@@ -1,4 +1,8 @@
-"""The `hard-e` command (also `python -m hard_e`)."""
+"""The `hard-e` command (also `python -m hard_e`).
+
+Admin commands (`db`, `kb`, `transcripts`) touch only the store: they must not import the Agents SDK,
+openai or Slack (seconds of start-up), so those imports stay inside the `run`/`chat`/`clock` branches.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,13 @@ import argparse
 import asyncio
 import logging
 import sys
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, AsyncIterator
 
 from hard_e.bot.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 # These libraries log request/response bodies or SQL parameters at DEBUG: message text, tokens.
 QUIET_LOGGERS = (
@@ -45,6 +54,8 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Alembic narrates every check ("Context impl SQLiteImpl."); `migrate.upgrade` logs what was applied.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,16 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(clock(settings))
         return 0
     if args.command == "db":
-        from hard_e.bot.services import Services
-
-        async def upgrade() -> None:
-            services = Services.build(settings)
-            try:
-                await services.prepare()
-            finally:
-                await services.aclose()
-
-        asyncio.run(upgrade())
+        asyncio.run(upgrade_database(settings))
         print("Database is up to date.")
         return 0
     if args.command == "kb":
@@ -104,6 +106,26 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
+@asynccontextmanager
+async def migrated_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The store, migrated, for admin commands: what `Services` would give them, minus models and Slack."""
+    from hard_e.store import migrate
+    from hard_e.store.db import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def upgrade_database(settings: Settings) -> None:
+    """`hard-e db upgrade`."""
+    async with migrated_engine(settings):
+        pass
+
+
 NO_KB_SOURCES = (
     "No knowledge source is configured. Set HARDE_KB_DIR or HARDE_KB_S3_URIS (a folder, or s3://bucket/prefix URIs)."
 )
@@ -111,7 +133,7 @@ NO_KB_SOURCES = (
 
 async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int:
     """`hard-e kb sync` and `hard-e kb search QUERY`: print a short report; 1 when something failed."""
-    from hard_e.bot.services import Services
+    from hard_e.agents.knowledge import KnowledgeIndex
     from hard_e.integrations.knowledge_sources import build_sources
     from hard_e.store.locks import exclusive
 
@@ -119,19 +141,18 @@ async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int
     if args.kb_command == "sync" and not configured:
         print(NO_KB_SOURCES, file=sys.stderr)
         return 1
-    services = Services.build(settings)
-    try:
-        await services.prepare()
+    async with migrated_engine(settings) as engine:
+        knowledge = KnowledgeIndex(engine)
         if args.kb_command == "sync":
-            async with exclusive(services.engine, "kb-sync", wait=True):
-                report = await services.knowledge.sync(build_sources(settings))
+            async with exclusive(engine, "kb-sync", wait=True):
+                report = await knowledge.sync(build_sources(settings))
             print(f"Knowledge base synced in {report.seconds:.1f}s: {report.summary()}.")
             for uri, reason in report.failed:
                 print(f"  failed: {uri}: {reason}")
             return 1 if report.failed else 0
-        passages = await services.knowledge.search(args.query, limit=args.limit)
+        passages = await knowledge.search(args.query, limit=args.limit)
         if not passages:
-            documents, _ = await services.knowledge.counts()
+            documents, _ = await knowledge.counts()
             if documents:
                 print("Nothing in the knowledge base matches that.")
                 return 0
@@ -141,8 +162,6 @@ async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int
         for number, passage in enumerate(passages, start=1):
             print(f"{number}. {passage.citation}\n   {passage.heading}\n   {excerpt(passage.text)}\n")
         return 0
-    finally:
-        await services.aclose()
 
 
 NO_TRANSCRIPTS_URI = (
@@ -157,8 +176,6 @@ async def transcripts_command(settings: Settings) -> int:
     from hard_e.agents.transcripts import load_transcripts
     from hard_e.integrations.knowledge_sources import SourceError
     from hard_e.integrations.transcript_sources import transcript_source
-    from hard_e.store import migrate
-    from hard_e.store.db import create_engine
     from hard_e.store.locks import exclusive
 
     if not settings.transcripts_uri:
@@ -169,16 +186,12 @@ async def transcripts_command(settings: Settings) -> int:
     except ValueError as exc:
         print(f"HARDE_TRANSCRIPTS_URI is not usable: {exc}.", file=sys.stderr)
         return 1
-    engine = create_engine(settings.database_url)
     try:
-        await migrate.upgrade(engine)
-        async with exclusive(engine, "transcripts-load", wait=True):
+        async with migrated_engine(settings) as engine, exclusive(engine, "transcripts-load", wait=True):
             report = await load_transcripts(source, engine)
     except SourceError as exc:
         print(f"Could not load transcripts from {source.uri}: {exc}. Nothing was changed.", file=sys.stderr)
         return 1
-    finally:
-        await engine.dispose()
     print(f"Transcripts loaded from {source.uri} in {report.seconds:.1f}s: {report.summary()}; {report.calls} calls in total.")
     for uri, reason in report.skipped:
         print(f"  skipped: {uri}: {reason}")

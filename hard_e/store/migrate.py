@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+log = logging.getLogger(__name__)
 
 
 def alembic_config() -> Config:
@@ -29,6 +32,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(_run)
+    # Alembic's own INFO lines are quieted by the CLI (shown at HARDE_LOG_LEVEL=debug); this is the one that matters.
+    if applied := cfg.attributes.get("applied"):
+        log.info("database upgraded to %s (applied %s)", applied[-1], ", ".join(applied))
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -13,11 +13,14 @@ MIGRATION_LOCK_ID = 7_311_420_001
 
 def run_migrations_online() -> None:
     connection = context.config.attributes["connection"]
+    applied = context.config.attributes.setdefault("applied", [])
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # What actually ran (not what was pending before the lock), so `migrate.upgrade` can say so.
+        on_version_apply=lambda *, step, **_: applied.append(step.up_revision_id),
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
