@@ -13,7 +13,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from hard_e.agents.knowledge import KnowledgeIndex, chunk_document, query_terms
 from hard_e.bot.config import Settings
@@ -146,6 +147,55 @@ async def test_documents_of_a_source_no_longer_configured_are_removed(index, kb_
 
     assert (report.unchanged, report.removed) == (11, 1)
     assert all(p.title != "Extra" for p in await index.search("gutter guard cleaning schedule extra"))
+
+
+async def test_a_batch_that_fails_to_commit_is_redone_by_the_next_sync(engine, kb_dir):
+    # One document at a time in listing order, three per transaction; the database refuses the last
+    # batch, which holds the new document, at commit (PostgreSQL) or on insert (SQLite).
+    index = KnowledgeIndex(engine, concurrency=1, batch_documents=3)
+    late = kb_dir / "zz_late_addition.md"
+    late.write_text("# Late Addition\n\nThe zeppelin hangar roof needs a cricket.\n")
+    await refuse_chunks_mentioning(engine, "zeppelin")
+
+    with pytest.raises(DBAPIError):
+        await index.sync([FolderSource(kb_dir)])
+
+    committed = await indexed_uris(engine)
+    assert len(committed) == 9 and str(late) not in committed  # three whole batches, nothing of the fourth
+    chunks_before = {uri: await chunk_rows(engine, uri) for uri in committed}
+    assert all(chunks_before.values())
+    assert {row[1] for row in await chunk_rows(engine)} == committed
+
+    await refuse_chunks_mentioning(engine, None)
+    report = await index.sync([FolderSource(kb_dir)])
+
+    assert (report.added, report.updated, report.unchanged, report.removed, report.failed) == (3, 0, 9, 0, [])
+    assert {uri: await chunk_rows(engine, uri) for uri in committed} == chunks_before  # not written twice
+    expected_chunks = sum(len(chunk_document(parse_document(path.name, path.read_bytes()))) for path in kb_dir.iterdir())
+    assert await index.counts() == (12, expected_chunks)
+    assert [p.title for p in await index.search("zeppelin hangar")] == ["Late Addition"]
+
+
+async def refuse_chunks_mentioning(engine, word: str | None) -> None:
+    """A trigger that makes the transaction writing a chunk containing `word` fail; None drops it."""
+    async with engine.begin() as conn:
+        postgres = engine.dialect.name == "postgresql"
+        if word is None:
+            await conn.execute(text("DROP TRIGGER refuse_chunk" + (" ON kb_chunks" if postgres else "")))
+        elif postgres:
+            await conn.execute(text(
+                "CREATE FUNCTION refuse_chunk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.text LIKE '%{word}%' THEN RAISE EXCEPTION 'chunk refused'; END IF; RETURN NEW; END $$"
+            ))
+            await conn.execute(text(
+                "CREATE CONSTRAINT TRIGGER refuse_chunk AFTER INSERT ON kb_chunks DEFERRABLE INITIALLY DEFERRED "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_chunk()"
+            ))
+        else:
+            await conn.execute(text(
+                f"CREATE TRIGGER refuse_chunk BEFORE INSERT ON kb_chunks WHEN new.text LIKE '%{word}%' "
+                "BEGIN SELECT RAISE(ABORT, 'chunk refused'); END"
+            ))
 
 
 async def test_malformed_pdf_is_counted_as_failed_and_the_rest_indexed(index, kb_dir, caplog):

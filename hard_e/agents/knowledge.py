@@ -3,6 +3,9 @@
 Sync is incremental: a document whose version (ETag, or mtime and size) is unchanged is skipped, a
 changed one is re-chunked, and one its source no longer lists leaves the index. A source that fails
 to list keeps its documents (and is reported) — an outage must not empty the knowledge base.
+Documents are written in batches, one transaction each, and a version is stored only with its
+chunks: a batch that fails to commit leaves its documents at their old versions, so the next sync
+redoes whatever did not commit.
 
 Chunks follow the document's structure: split by headings, then packed paragraph by paragraph into
 passages of about 800–1,200 characters, each carrying its section's heading path.
@@ -21,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hard_e.integrations.documents import DocumentError, ParsedDocument, parse_document
 from hard_e.integrations.knowledge_sources import KnowledgeSource, SourceDocument, SourceError
-from hard_e.store.knowledge_store import KnowledgeStore
+from hard_e.store.knowledge_store import DocumentVersion, KnowledgeStore
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,11 @@ MAX_QUERY_TERMS = 24
 TITLE_BOOST = 1.0
 CANDIDATES_PER_RESULT = 4
 HEADING_SEPARATOR = " > "
+# A transaction per document spent most of a sync committing (benchmarks/kb_search.py). A batch closes
+# at whichever limit comes first: larger batches made syncs no faster, only their transactions longer
+# (tens of milliseconds here), and on SQLite a conversation's writes wait for them.
+BATCH_DOCUMENTS = 50
+BATCH_CHUNKS = 500
 
 
 @dataclass(frozen=True)
@@ -69,9 +77,13 @@ class SyncReport:
 class KnowledgeIndex:
     """Full-text index of the knowledge base, kept in the store (SQLite FTS5 or PostgreSQL)."""
 
-    def __init__(self, engine: AsyncEngine, *, concurrency: int = 8) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, concurrency: int = 8, batch_documents: int = BATCH_DOCUMENTS,
+        batch_chunks: int = BATCH_CHUNKS,
+    ) -> None:
         self._store = KnowledgeStore(engine)
         self._concurrency = concurrency
+        self._batch_limits = (batch_documents, batch_chunks)
         self._write_lock = asyncio.Lock()  # one writer at a time: SQLite has only one anyway
 
     async def sync(self, sources: Sequence[KnowledgeSource]) -> SyncReport:
@@ -101,12 +113,15 @@ class KnowledgeIndex:
                     work.append((source, doc))
 
         limit = asyncio.Semaphore(self._concurrency)
+        batches = _Batches(self._store, self._write_lock, report, *self._batch_limits)
         try:
             async with asyncio.TaskGroup() as group:
                 for source, doc in work:
-                    group.create_task(self._index(source, doc, indexed.get(doc.uri) is not None, report, limit))
+                    is_update = indexed.get(doc.uri) is not None
+                    group.create_task(self._index(source, doc, is_update, report, limit, batches))
         except ExceptionGroup as errors:  # a store failure: surface it as itself
             raise errors.exceptions[0] from None
+        await batches.flush()
 
         gone = [uri for uri, known in indexed.items() if uri not in listed and known.source not in unreachable]
         if gone:
@@ -117,7 +132,8 @@ class KnowledgeIndex:
         return report
 
     async def _index(
-        self, source: KnowledgeSource, doc: SourceDocument, is_update: bool, report: SyncReport, limit: asyncio.Semaphore
+        self, source: KnowledgeSource, doc: SourceDocument, is_update: bool, report: SyncReport,
+        limit: asyncio.Semaphore, batches: _Batches,
     ) -> None:
         async with limit:
             try:
@@ -133,15 +149,14 @@ class KnowledgeIndex:
                 report.failed.append((doc.uri, f"could not be read ({type(exc).__name__})"))
                 log.warning("knowledge document %s was not indexed: %s", doc.uri, type(exc).__name__)
                 return
-        async with self._write_lock:
-            await self._store.replace(
-                uri=doc.uri, source=source.uri, title=parsed.title[:MAX_TITLE], version=doc.version,
-                size=doc.size, chunks=chunks,
+            # Still holding a reading slot: while a full batch waits to be written, reading pauses.
+            await batches.add(
+                DocumentVersion(
+                    uri=doc.uri, source=source.uri, title=parsed.title[:MAX_TITLE], version=doc.version,
+                    size=doc.size, chunks=chunks,
+                ),
+                is_update,
             )
-        if is_update:
-            report.updated += 1
-        else:
-            report.added += 1
 
     async def search(self, query: str, limit: int = 5) -> list[Passage]:
         """The passages that best match `query`, any user text (punctuation, quotes, AND, *…) welcome."""
@@ -157,6 +172,47 @@ class KnowledgeIndex:
     async def counts(self) -> tuple[int, int]:
         """(documents, chunks) currently indexed."""
         return await self._store.counts()
+
+
+class _Batches:
+    """Parsed documents on their way to the store, a batch per transaction.
+
+    One batch is written while the next fills; a document that finds the next one full waits, so
+    memory holds at most two batches and the documents being read. Documents count as added or
+    updated once their batch has committed.
+    """
+
+    def __init__(
+        self, store: KnowledgeStore, lock: asyncio.Lock, report: SyncReport, max_documents: int, max_chunks: int
+    ) -> None:
+        self._store, self._lock, self._report = store, lock, report
+        self._max_documents, self._max_chunks = max_documents, max_chunks
+        self._pending: list[tuple[DocumentVersion, bool]] = []  # (document, is_update)
+        self._chunks = 0
+
+    async def add(self, document: DocumentVersion, is_update: bool) -> None:
+        self._pending.append((document, is_update))
+        self._chunks += len(document.chunks)
+        if self._full():
+            async with self._lock:
+                if self._full():  # else the writer we waited for took it along
+                    await self._write()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            await self._write()
+
+    def _full(self) -> bool:
+        return len(self._pending) >= self._max_documents or self._chunks >= self._max_chunks
+
+    async def _write(self) -> None:
+        batch, self._pending, self._chunks = self._pending, [], 0
+        if not batch:
+            return
+        await self._store.replace([document for document, _ in batch])
+        updated = sum(1 for _, is_update in batch if is_update)
+        self._report.updated += updated
+        self._report.added += len(batch) - updated
 
 
 def _parse_and_chunk(name: str, data: bytes) -> tuple[ParsedDocument, list[tuple[str, str]]]:

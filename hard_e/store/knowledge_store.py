@@ -59,6 +59,18 @@ class IndexedDocument:
 
 
 @dataclass(frozen=True)
+class DocumentVersion:
+    """A document's version ready to index: its row, and its (heading path, text) chunks in order."""
+
+    uri: str
+    source: str
+    title: str
+    version: str
+    size: int
+    chunks: Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
 class ChunkRow:
     title: str
     uri: str
@@ -80,26 +92,32 @@ class KnowledgeStore:
             rows = await conn.execute(select(KbDocument.uri, KbDocument.source, KbDocument.version))
             return {row.uri: IndexedDocument(row.uri, row.source, row.version) for row in rows}
 
-    async def replace(
-        self, *, uri: str, source: str, title: str, version: str, size: int, chunks: Sequence[tuple[str, str]]
-    ) -> None:
-        """Index a document's new version: its row upserted and its chunks replaced, in one transaction."""
-        values = dict(uri=uri, source=source, title=title, version=version, size=size, synced_at=utcnow())
-        upsert = (pg_insert if self.dialect == "postgresql" else sqlite_insert)(KbDocument).values(**values)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=["uri"], set_={k: v for k, v in values.items() if k != "uri"}
+    async def replace(self, documents: Sequence[DocumentVersion]) -> None:
+        """Index new versions of `documents` (each URI once): their rows upserted and their chunks
+        replaced, all in one transaction, so a failure leaves every one of them as it was."""
+        if not documents:
+            return
+        synced_at = utcnow()
+        rows = [
+            dict(uri=d.uri, source=d.source, title=d.title, version=d.version, size=d.size, synced_at=synced_at)
+            for d in documents
+        ]
+        chunks = [
+            {"document_uri": d.uri, "ordinal": n, "heading": heading, "text": body}
+            for d in documents
+            for n, (heading, body) in enumerate(d.chunks)
+        ]
+        uris = [d.uri for d in documents]
+        new_row = (pg_insert if self.dialect == "postgresql" else sqlite_insert)(KbDocument)
+        upsert = new_row.on_conflict_do_update(
+            index_elements=["uri"], set_={name: new_row.excluded[name] for name in rows[0] if name != "uri"}
         )
         async with self._engine.begin() as conn:
-            await conn.execute(upsert)
-            await conn.execute(delete(KbChunk).where(KbChunk.document_uri == uri))
+            await conn.execute(upsert, rows)
+            for start in range(0, len(uris), _DELETE_BATCH):
+                await conn.execute(delete(KbChunk).where(KbChunk.document_uri.in_(uris[start:start + _DELETE_BATCH])))
             if chunks:
-                await conn.execute(
-                    insert(KbChunk),
-                    [
-                        {"document_uri": uri, "ordinal": n, "heading": heading, "text": body}
-                        for n, (heading, body) in enumerate(chunks)
-                    ],
-                )
+                await conn.execute(insert(KbChunk), chunks)
 
     async def remove(self, uris: Sequence[str]) -> int:
         """Drop documents and (by cascade, and the FTS triggers on SQLite) their chunks."""
