@@ -6,6 +6,7 @@ import json
 import random
 import re
 import string
+import time
 from pathlib import Path
 
 import pytest
@@ -520,6 +521,107 @@ def test_unseen_examples_meet_the_accuracy_bar():
     ]
     accuracy = 1 - len(misses) / len(examples)
     assert accuracy >= UNSEEN_MIN_ACCURACY, f"accuracy {accuracy:.3f} on {len(examples)}:\n" + "\n".join(misses)
+
+
+# ---- second blind set: 200 more rows written from the conventions alone ------------------
+
+BATCH2 = Path(__file__).parent / "data" / "spoken_unseen_batch2.jsonl"
+# Written blind like the first set, except that rows the conventions leave open to more than
+# one reading are kept and carry an "ambiguous" note. Before this pass the normalizer scored
+# 199/200 on it; the miss is a marked row ("it's a one way street": A1 read to the letter makes
+# it an address, the A1 case above keeps the idiom). Any unmarked miss is a defect.
+BATCH2_MIN_ACCURACY = 0.995
+
+
+def batch2_examples() -> list[dict]:
+    lines = BATCH2.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_second_unseen_set_is_large_and_covers_every_entity_kind():
+    examples = batch2_examples()
+    assert len(examples) == 200
+    assert [ex["id"] for ex in examples] == [f"s2-{k:03d}" for k in range(1, 201)]
+    kinds = {ex["category"] for ex in examples}
+    assert {"email", "phone", "address", "money", "measure", "datetime", "negative", "mixed"} <= kinds
+    unchanged = [ex for ex in examples if ex["input"] == ex["expected"]]
+    assert len(unchanged) >= 30
+
+
+def test_second_unseen_set_meets_the_accuracy_bar_and_misses_only_ambiguous_rows():
+    examples = batch2_examples()
+    missed = [ex for ex in examples if scored(normalize_spoken(ex["input"])) != scored(ex["expected"])]
+    report = "\n".join(
+        f"{ex['id']} [{ex['category']}] {ex['input']!r}\n    expected {ex['expected']!r}\n"
+        f"    got      {normalize_spoken(ex['input'])!r}\n    ambiguous: {ex.get('ambiguous', 'no')}"
+        for ex in missed
+    )
+    accuracy = 1 - len(missed) / len(examples)
+    assert accuracy >= BATCH2_MIN_ACCURACY, f"accuracy {accuracy:.3f} on {len(examples)}:\n{report}"
+    assert all("ambiguous" in ex for ex in missed), report
+
+
+# Readings checked while probing for the second set; each follows a rule literally.
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("one eight hundred, five five five, one two one two", "+1 800-555-1212"),  # P4 with a hundred piece
+        ("five hundred five five five one two three four", "500-555-1234"),  # N2 group reading
+        ("she's at three oh three five five five twenty one hundred", "she's at 303-555-2100"),
+        ("mike at one eight hundred roofs dot com", "mike@1800roofs.com"),  # E5 numbers in the domain
+        ("email me at j smith at outlook dot com", "email me at jsmith@outlook.com"),  # E1 last "at"
+        ("send it to a j at roofco dot com", "send it to aj@roofco.com"),  # E4 "a" beside a letter
+        ("two twenty twenty first avenue", "220 21st Avenue"),  # A3 tens word goes to the street
+        ("one main street suite two hundred and five", "1 Main Street Suite 205"),
+        ("two hundred dollars and fifty cents", "$200.50"),
+        ("fifteen ninety nine dollars", "$1,599"),  # group reading, not $15.99
+        ("the lot is one hundred by two hundred feet", "the lot is one hundred by 200 feet"),
+        ("the shop is two miles down the road", "the shop is 2 miles down the road"),
+        ("one buck", "one buck"),  # M1 names "bucks" only
+        ("the code is oh four four one", "the code is oh four four one"),  # N4, then P1's four digits
+        ("the area code is two one four", "the area code is two one four"),  # P5 needs it directly after
+    ],
+)
+def test_readings_checked_in_the_second_blind_pass(spoken, written):
+    assert normalize_spoken(spoken) == written
+
+
+# Shapes that could make a scanner go quadratic or a regex backtrack: long runs of letters,
+# "at"s, connectors, separators, number words that only sometimes join, unit and currency cues.
+_LONG_SHAPES = [
+    ("", "b ", "at demo dot com"),
+    ("tom at ", "b ", " dot com"),
+    ("", "x y z at ", ""),
+    ("", "b c at d e dot ", ""),
+    ("tom at ", "demo dot ", "com"),
+    ("", "e-", "e at demo dot com"),
+    ("", "five, ", ""),
+    ("", "five dash ", ""),
+    ("", "five — ", ""),
+    ("five", " ", ", five"),
+    ("", "double ", ""),
+    ("one ", "point five ", ""),
+    ("", "one and a half ", ""),
+    ("", "oh ", ""),
+    ("", "area code three one two ", ""),
+    ("", "five five five one two three four extension ", ""),
+    ("", "one main oak elm ", "street"),
+    ("one main street ", "unit ", ""),
+    ("", "five dollars and ", "cents"),
+    ("", "a ", "hundred"),
+    ("", "plus one ", ""),
+    ("", "it's'", ""),
+    ("", "emily at demo dot com, five five five, one two three four, one twenty three main street, ", ""),
+]
+
+
+@pytest.mark.parametrize(("head", "unit", "tail"), _LONG_SHAPES, ids=[repr(s[1]) for s in _LONG_SHAPES])
+def test_twenty_thousand_characters_of_odd_input_finish_quickly(head, unit, tail):
+    text = head + unit * (20_000 // len(unit)) + tail
+    started = time.perf_counter()
+    result = normalize_spoken(text)
+    assert time.perf_counter() - started < 0.5
+    assert isinstance(result, str)
 
 
 # ---- root cause: a hyphenated tens-ordinal street name ("thirty-first") is one name (A3, G5) ----
