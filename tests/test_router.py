@@ -725,23 +725,33 @@ def test_long_dictated_input_is_routed_quickly():
 
 
 # --- Robustness pass --------------------------------------------------------------------------------------------
-# tests/data/routing_unseen.jsonl: 412 messages written from docs/ROUTING_GUIDE.md in three batches, each labelled
-# before the router was run on it (batch 1: 262, batch 2: 94, batch 3: 56). Each batch was measured once, its misses
-# were traced to root causes, and the rules were fixed; all rows pass now. Rows with an "ambiguous" field (8, ~2%)
-# are where the guide leaves room and a tie-break was applied.
-UNSEEN = Path(__file__).parent / "data" / "routing_unseen.jsonl"
+# Unseen sets: messages written from docs/ROUTING_GUIDE.md, each batch labelled before the router was run on it
+# (and, from batch 4 on, before the router's code was read). Each batch was measured once, its misses were traced to
+# root causes, and the rules were fixed; all rows pass now. Rows with an "ambiguous" field are where the guide leaves
+# room and a tie-break was applied.
+# - routing_unseen.jsonl: 412 messages in three batches (batch 1: 262, batch 2: 94, batch 3: 56); 8 ambiguous (~2%).
+# - routing_unseen_batch4.jsonl: 250 messages, 74 with a workflow in progress; 10 ambiguous (4%); 91.2% before fixes.
+DATA = Path(__file__).parent / "data"
+UNSEEN_SETS = {"batches1-3": DATA / "routing_unseen.jsonl", "batch4": DATA / "routing_unseen_batch4.jsonl"}
 # Every row passes today, so this is a regression guard, not a generalization claim (fresh batches scored 91-95%
-# before their fixes). The floor leaves room for the ~2% of ambiguous rows to flip under a rule change that is
-# defensible under the guide, plus ~1% (four rows) of slack; anything worse is a real regression.
+# before their fixes). The floor leaves room for the ambiguous rows to flip under a rule change that is defensible
+# under the guide, plus about 1% of slack; anything worse is a real regression.
 UNSEEN_MIN_ACCURACY = 0.97
 
 
-def load_unseen() -> list[dict]:
-    return [json.loads(line) for line in UNSEEN.read_text().splitlines() if line.strip()]
+def load_unseen(name: str | None = None) -> list[dict]:
+    paths = [UNSEEN_SETS[name]] if name else list(UNSEEN_SETS.values())
+    return [json.loads(line) for path in paths for line in path.read_text().splitlines() if line.strip()]
 
 
-def test_unseen_set_is_well_formed():
+def test_unseen_ids_are_unique_across_sets():
     rows = load_unseen()
+    assert len({r["id"] for r in rows}) == len(rows)
+
+
+@pytest.mark.parametrize("name", UNSEEN_SETS)
+def test_unseen_set_is_well_formed(name):
+    rows = load_unseen(name)
     assert len(rows) >= 150 and len({r["id"] for r in rows}) == len(rows)
     for r in rows:
         assert r["active_workflow"] in (None, *AGENTS)
@@ -749,8 +759,9 @@ def test_unseen_set_is_well_formed():
         assert r["expected_agent"] in (None, *AGENTS)
 
 
-def test_unseen_set_accuracy():
-    rows = load_unseen()
+@pytest.mark.parametrize("name", UNSEEN_SETS)
+def test_unseen_set_accuracy(name):
+    rows = load_unseen(name)
     failures = []
     for r in rows:
         got = route(r["text"], r["active_workflow"])
@@ -890,6 +901,127 @@ ROOT_CAUSES = {
         ("btw her number is 303-555-0144", "scripting", "scripting"),
         ("thanks, that's great", "scripting", "scripting"),
     ],
+    # --- batch 4 ---
+    # Farewells were missing from small talk ("night", "talk tomorrow"), so they fell through to triage.
+    "farewells": [
+        ("gn all", None, D),
+        ("heading out, see you tomorrow", None, D),
+        ("catch ya later", None, D),
+        ("talk to you monday", None, D),
+        ("good night", "scripting", "scripting"),
+    ],
+    # Writing help only knew write/draft/word: cleaning up, proofreading or answering a text, email or review went to
+    # triage ("clean up" is a vague action) or web_search ("google review"). A customer who replied is still a record.
+    "writing_help_edits": [
+        ("can you proofread this text before I send it to the Hills: running 20 min late", None, D),
+        ("polish my reply to this yelp review", None, D),
+        ("edit my email to the Kims so it sounds friendlier", None, D),
+        ("help me answer this text from a homeowner asking if we're still coming", None, D),
+        ("did the Hills reply to my text?", None, "crm"),
+        ("did the Pruitts ever open the estimate email?", None, "crm"),
+        ("write a voicemail script for the Hills", None, "scripting"),
+    ],
+    # Ordinary words read as customers' names: "the class 4 shingle" and "the transfers section" as families, "the
+    # steep roof policy" as a customer's roof, "steep adder?" as a bare name, "fixed 180" as a house number.
+    "ordinary_words_as_names": [
+        ("is the glass on series 500 triple pane", None, D),
+        ("quote me the deposits section from the pricing doc", None, "knowledge"),
+        ("is there a steep roof adder on the Signature package?", None, D),
+        ("fixed 120 apr?", None, D),
+        ("series 500 price?", None, D),
+        ("is the class 4 upgrade worth it for a customer in Aurora", None, D),
+        ("the Nguyens?", None, "triage"),
+        ("the 4410 one", None, "triage"),
+        ("what stage is the Bass job in", None, "crm"),
+        ("what's the status on the Bass roof", None, "crm"),
+    ],
+    # Our own plans and packages by name are ours, like "we"/"our": "right now" does not make them outside news.
+    "our_plans_by_name": [
+        ("what's the same as cash promo rate right now", None, D),
+        ("what's the Signature package going for these days", None, D),
+        ("what are shingle prices in Denver right now", None, "web_search"),
+        ("are tariffs pushing Signature shingle prices up", None, "web_search"),
+    ],
+    # Which value to record in the CRM ("which lost reason do I pick") is the CRM's rules, not why deals were lost;
+    # "the cheaper bid" is not a customer's bid.
+    "crm_value_choice": [
+        ("which lost reason goes on it when they picked another company", None, D),
+        ("what lost reason do I choose if the homeowner chose to wait", None, D),
+        ("what lost reason should I put when they went with the cheaper bid", None, D),
+        ("what stage do I put a job in when the adjuster hasn't come yet", None, D),
+        ("what are the top reasons we lose deals to competitors", None, "analysis"),
+        ("what are the top lost reasons this quarter on our calls", None, "analysis"),
+    ],
+    # "quote it to customers" is what to tell a customer, not a request to quote a document.
+    "quote_to_customer": [
+        ("can I quote the 4.8 star rating to homeowners?", None, D),
+        ("our workmanship warranty is 25 years on metal, can I quote that to homeowners", None, D),
+        ("is it ok to quote it for customers over the phone", None, D),
+        ("quote the section on transfers", None, "knowledge"),
+        ("cite the doc that covers it", None, "knowledge"),
+    ],
+    # What a named customer said, asked or pushed back on in a call is the transcripts', not a CRM lookup.
+    "one_call_content": [
+        ("what did the Vasquez family worry about on their call", None, "analysis"),
+        ("did Raj raise the HOA on his call last week?", None, "analysis"),
+        ("summarize what Kevin Ashford asked during the call", None, "analysis"),
+        ("log a call with Raj, he asked about the HOA", None, "crm"),
+        ("spoke with the Vances on the call, she said they'll wait", None, "crm"),
+        ("add a note from my call with the Hills: she's worried about price", None, "crm"),
+        ("what did the adjuster say on the Salas claim", None, "crm"),
+    ],
+    # Another company named like a customer ("what Apex is charging"), a company's website, and "where are X rates
+    # at" (a topic, not a record) went to crm.
+    "other_companies_and_topics": [
+        ("how much is Apex charging for gutter guards", None, "web_search"),
+        ("pull up Summit's website and see what warranty they offer", None, "web_search"),
+        ("where are interest rates at these days", None, "web_search"),
+        ("where are lumber prices at", None, "web_search"),
+        ("how much are we charging the Hills", None, "crm"),
+        ("where's the Pruitt job at", None, "crm"),
+        ("where are we with 4410 Elm", None, "crm"),
+        ("check the site photos for the Hill job", None, "crm"),
+    ],
+    # Asking whether the knowledge base has anything on a topic; a docs search is never a CRM lookup.
+    "kb_search": [
+        ("is there anything in the playbook about trust objections", None, "knowledge"),
+        ("search the docs for ladder rules and move the Hill job to inspection", None, "triage"),
+        ("check the materials on the Hill job", None, "crm"),
+    ],
+    # A relative or neighbour added as a new contact ("add Walt's wife Linda as a contact").
+    "relative_as_contact": [
+        ("add her husband Jerry as a contact too, 555-201-7788", None, "new_clients"),
+        ("put the neighbor's son in as a lead, Tyler Moss", None, "new_clients"),
+        ("add the homeowner's daughter as a second contact, Mia 555-230-1111", None, "new_clients"),
+        ("add a note to the Jenkins job that her husband is the decision maker", None, "crm"),
+    ],
+    # A section of a call script ("my cold call opener", "phone pitch") is a script.
+    "script_parts": [
+        ("punch up my door knock opener", None, "scripting"),
+        ("give me a better phone pitch for solar leads", None, "scripting"),
+        ("draft a better voicemail opener", None, "scripting"),
+        ("what's a good cold call opener?", None, D),
+        ("what should my door knock opener say", None, D),
+        ("how steep is the pitch on the Hill roof", None, "crm"),
+    ],
+    # Continuing later with nothing in progress: "circle back on this tomorrow", "circle back on the X job".
+    "continue_later": [
+        ("circle back on it after lunch", None, "triage"),
+        ("ok go ahead tomorrow", None, "triage"),
+        ("circle back on the Hill job tomorrow", None, "triage"),
+        ("circle back on it tomorrow", "crm", "crm"),
+    ],
+    # Step 1: "address is ..." / "zip is ..." is a detail for the work even when the street type is abbreviated
+    # (Trl, Cv, Pt); "lead sources" (plural) is company knowledge.
+    "step1_field_values": [
+        ("zip is 80401", "new_clients", "new_clients"),
+        ("street is 45 Arrowhead Cv, Golden", "new_clients", "new_clients"),
+        ("the address is 88 Old Mill Pt", "new_clients", "new_clients"),
+        ("which lead sources do we use?", "new_clients", D),
+        ("what's the address on the Hill job", "new_clients", "crm"),
+        ("is her lead source referral or website?", "new_clients", "new_clients"),
+        ("new lead: Ira Katz 303-555-0199", "scripting", "new_clients"),
+    ],
 }
 
 
@@ -908,4 +1040,4 @@ def test_route_stays_fast_on_realistic_messages():
     for text, active in texts:
         route(text, active)
     mean = (time.perf_counter() - start) / len(texts)
-    assert mean < 0.003, f"{mean * 1e6:.0f} us per call"  # ~0.4 ms measured; generous for loaded CI machines
+    assert mean < 0.003, f"{mean * 1e6:.0f} us per call"  # ~0.2 ms measured; generous for loaded CI machines

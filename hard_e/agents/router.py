@@ -46,7 +46,7 @@ PHONE = rx(r"(?<![\d$,.])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\
 EMAIL = rx(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[a-z0-9]+\s+at\s+(?:[a-z0-9]+\s+){1,4}dot\s+(?:com|net|org|edu|gov|us|"
             r"io|co|biz|info|me|ca|uk)\b|\bat\s+(?:gmail|yahoo|hotmail|outlook|aol|icloud)\b")
 SUFFIX = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|boulevard|blvd|place|pl|way|circle|cir|"
-          r"parkway|pkwy|terrace|trail)")
+          r"parkway|pkwy|terrace|ter|trail|trl|cove|cv|highway|hwy|crossing|xing|loop|bend|pike|pt)")
 FUNCTION = r"(?:a|an|the|and|or|of|on|in|at|to|for|from|by|with|that|this|these|those|my|our|your|his|her|their)"
 ADDRESS = rx(rf"\b(?:\d{{1,6}}|{NUMBER_WORD}(?:[\s-]+{NUMBER_WORD}){{0,5}})\s+"  # bounded: no backtracking blow-up
               rf"(?:(?!{FUNCTION}\b)[a-z0-9]+\s+){{1,3}}{SUFFIX}\b")
@@ -93,7 +93,9 @@ THE_X_NOUN = rx(rf"\bthe ([a-z0-9][a-z0-9'-]*) (?:(?:roof|roofing|siding|window|
 POSSESSIVE = rx(r"\b([a-z][a-z-]*)(?:'s|s') (?:[a-z]+ )?(?:job|roof|deal|account|house|home|project|estimate|"
                  r"contract|install|inspection|appointment|claim|file|number|phone|cell|email|address|stage|status|"
                  r"notes?|rep|balance|deposit|info)\b")
-FAMILY = rx(r"\bthe ([a-z][a-z-]+s)'?(?=$|[\s?.!,])")  # "the okonkwos"
+# "the okonkwos" — but not "the transfers section" (a topic)
+FAMILY = rx(r"\bthe ([a-z][a-z-]+s)'?(?=$|[\s?.!,])(?!\s+(?:section|policy|part|page|doc|document|clause|chapter|"
+            r"rules?|language|wording|topic|bit|sheet|form|template|table|list|guide|stage|package|plan|program)\b)")
 HONORIFIC = rx(r"\b(?:mr|mrs|ms|miss|dr)\.? (?!(?:to|and|or|for|with|instead|is|was)\b)[a-z]+")
 HOUSE_NUMBER = rx(r"\b(?:up|at|on|for|of|with|find|check|is|about)\s+\d{3,6}\s+(?:[nsew]\.?\s+|north\s+|south\s+|"
                    r"east\s+|west\s+)?([a-z]{3,})")  # "pull up 4410 elm"
@@ -114,13 +116,17 @@ def _entity(m: _Msg) -> bool:
 
 
 def _family(word: str) -> bool:
-    if word in COMMON or word.endswith(("tions", "ments", "ities", "nesses", "ences", "ances", "ists")):
+    if word in COMMON or word.endswith(("tions", "ments", "ities", "nesses", "ences", "ances", "ists", "ss", "us",
+                                        "sis")):  # "the class 4 shingle", "the bonus", "the basis"
         return False
     return word[:-1] not in COMMON and word[:-2] not in COMMON
 
 
 # --- rule 1: new_clients — create a customer, or a person introduced with contact details -------------------
 PERSON = r"(?:customer|lead|client|contact|homeowner|prospect)"
+# someone added alongside a customer: "add walt's wife linda as a contact"
+RELATIVE = (r"(?:(?:the |his |her |their )?[a-z]+'s|his|her|their|the) (?:wife|husband|spouse|son|daughter|mom|dad|"
+            r"mother|father|brother|sister|neighbou?r|partner|tenant|friend|landlord|property manager)(?: [a-z]+){0,2}")
 CREATE = rx(
     # "create a customer", "add a lead", "set up a new client"
     rf"\b(?:create|add|enter|input|set up|setup|make|open|start|register|load|save|(?:put|punch|key|plug) in)\s+"
@@ -128,8 +134,8 @@ CREATE = rx(
     rf"(?!\s+(?:note|call|stage|source))|"
     # "enter him in the crm", "add her as a customer"
     rf"\b(?:add|enter|put|get|input|load|stick|throw|pop|save)\s+(?:him|her|them|this (?:guy|lady|person|couple|"
-    rf"homeowner|one|family)|these (?:folks|people)|[a-z]+(?: [a-z]+)?)\s+(?:in|into|to|on|as)\s+(?:the\s+|a\s+|an\s+)?"
-    rf"(?:new\s+)?(?:crm|system|leap|database|{PERSON})\b|"
+    rf"homeowner|one|family)|these (?:folks|people)|{RELATIVE}|[a-z]+(?: [a-z]+)?)\s+(?:in|into|to|on|as)\s+"
+    rf"(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?:crm|system|leap|database|{PERSON})\b|"
     # "new lead: ...", "got a new customer for you"
     rf"(?:^|\b(?:got|have|here's|here is|there's|another|one more|a|so|ok|okay|yeah|quick)\s+)(?:a\s+)?new {PERSON}\b"
     rf"(?!s|[\s-]+(?:calls?|scripts?|videos?|stage|source|form))|\bnew {PERSON}\s*(?::|for (?:you|me|the crm))|"
@@ -159,7 +165,7 @@ def _new_clients(m: _Msg) -> bool:
         return False
     if CREATE.search(t):
         return True
-    if SCRIPT_ASK.search(t) or WRITING_HELP.search(t) or ADVICE.search(t):
+    if SCRIPT_ASK.search(t) or _writing_help(t) or ADVICE.search(t):
         return False  # details given for a script or a text, not to record someone
     asks = re.match(r"(?:what|which|who|whose|where|when|is|are|do|does|did)\b", t)
     if MET_SOMEONE.search(t) and not asks:
@@ -170,9 +176,13 @@ def _new_clients(m: _Msg) -> bool:
 
 
 # --- rule 2: scripting — write, revise or voice a script or primer video ------------------------------------
-SCRIPT = (r"(?:scripts?|primers?|primer videos?|pre-?appointment videos?|intro(?:duction)? videos?|talk track|"
-          r"voicemails?|videos? (?:before|ahead of|for) (?:\S+ ){0,2}?(?:appointment|inspection|visit|consult\w*))")
-SCRIPT_PROPER = r"(?:scripts?|primers?|primer videos?|pre-?appointment videos?|intro(?:duction)? videos?|talk track)"
+CALL_PART = (r"(?:(?:cold[- ]?call|call|phone|door[- ]?knock(?:ing)?|voicemail) (?:openers?|opening|intro|close|"
+             r"closing|spiel|pitch|lines)|spiel)")  # a section of a call script: "my cold call opener"
+SCRIPT = (rf"(?:{CALL_PART}|scripts?|primers?|primer videos?|pre-?appointment videos?|intro(?:duction)? videos?|"
+          r"talk track|voicemails?|videos? (?:before|ahead of|for) (?:\S+ ){0,2}?(?:appointment|inspection|visit|"
+          r"consult\w*))")
+SCRIPT_PROPER = (rf"(?:{CALL_PART}|scripts?|primers?|primer videos?|pre-?appointment videos?|intro(?:duction)? videos?|"
+                 r"talk track)")
 SCRIPT_ASK = rx(
     rf"\b(?:write|draft|rewrite|re-write|redo|shorten|lengthen|tighten|trim|polish|punch up|revise|edit|generate|"
     rf"create|make|build|prep|prepare|put together|whip up|come up with|record|voice|narrate|produce|render|"
@@ -255,12 +265,26 @@ LOOKUP_ANY = rx(  # these take any name: "pull up kowalski", "where are we with 
     r"\b(?:pull up|look up|lookup|bring up|dig up|check on|check in on|where are we (?:at )?(?:with|on)|"
     r"where do we stand (?:with|on)|status (?:of|on|for)|update on|latest on|what's (?:going on|happening|up) with|"
     r"what happened with|how's the|how is the|where's|where is|where are|who's got|who has|who owns|who's on|"
-    r"who's handling|who's working|who's running)\s+(?:the\s+)?([a-z0-9][\w'-]*)")
+    r"who's handling|who's working|who's running)\s+(?:the\s+)?([a-z][\w'-]*|\d{3,6}\s+[a-z]{3,})")
+SAID = (r"(?:say|said|saying|mention\w*|talk\w*|bring|brought|objections?|object\w*|react\w*|push\w* back|"
+        r"ask\w*|complain\w*|worr\w*|rais\w*|concern\w*|hesitat\w*)")
+A_CALL = (r"(?:in|on|from|during)\s+(?:my|the|our|his|her|their|that|this|yesterday's|today's|last)\s+(?:\S+\s+){0,2}?"
+          r"call\b")
+ONE_CALL_TALK = rf"\b{A_CALL}.*\b{SAID}|\b{SAID}\b.*\b{A_CALL}"  # "did she bring up the warranty on her call?"
+ONE_CALL = rx(ONE_CALL_TALK)
 NOT_A_RECORD = COMMON | words("web internet online transfer guide manual knowledge")
 ANALYSIS_NOUN = rx(r"\b(?:objections?|techniques?|sentiment|transcripts?|calls|summar\w*)\b")
-WRITING_HELP = rx(  # a text, email, post or card is direct, even when it mentions an appointment
-    r"\b(?:write|draft|word|compose|help me (?:write|word|with)|reply)\b(?:\s+\S+){0,4}?\s+(?:texts?|sms|emails?|"
-    r"e-mails?|messages?|reply|post|caption|notes? to|cards?|letters?)\b")
+WRITING_HELP = rx(  # a text, email, post, card or review reply is direct, even when it mentions an appointment
+    r"\b(?:write|draft|word|compose|help me (?:write|word|with)|reply|clean up|polish|proofread|proof|edit|fix up|"
+    r"tidy up|touch up|reword|rephrase|look over|punch up|soften)\b(?:\s+\S+){0,4}?\s+(?:texts?|sms|emails?|"
+    r"e-mails?|messages?|reply|replies|post|caption|notes? to|cards?|letters?|reviews?|comments?|dms?)\b")
+REPLIED = rx(r"\b(?:did|has|have|had|didn't|hasn't|haven't)\s+(?:\S+\s+){0,3}?(?:reply|replied|respond\w*|answer\w*|"
+             r"read|open\w*|get|got|see|seen)\b")  # "did the Hills reply to my text?" asks about the customer
+
+
+@lru_cache(maxsize=512)
+def _writing_help(t: str) -> bool:
+    return bool(WRITING_HELP.search(t)) and not REPLIED.search(t)
 
 
 GENERIC = rx(  # norms and hypotheticals: "how many inspections should I do a week", "before we move a lead to lost"
@@ -288,10 +312,16 @@ CALL_OUTCOME = rx(r"\b(?:left (?:a |them a |her a |him a )?(?:voicemail|message)
                    r"went (?:straight )?to voicemail|spoke (?:to|with)|talked (?:to|with)|called (?:and|but))\b")
 
 
+COMPANY_TALK = rx(r"\b(?:charg(?:e|es|ing)|reviews?|reviewed|rated|ratings?|reputation|bbb|yelp|web ?site)\b")
+
+
 def _crm(m: _Msg) -> bool:
     t = m.text
     named = _entity(m)
-    if WRITING_HELP.search(t) or ADVICE.search(t) or _generic_question(m) or EXPLICIT_WEB.search(t):
+    if _writing_help(t) or ADVICE.search(t) or _generic_question(m) or EXPLICIT_WEB.search(t) or KB_SEARCH.search(t):
+        return False
+    if ((COMPANY_TALK.search(t) and _web(m))  # "what is Apex charging": another company
+            or (ONE_CALL.search(t) and QUESTION.search(t))) and not CRM_ACTION.search(t):  # what was said: analysis
         return False
     if not named and (re.match(r"why\b|how (?:do|can|should|would) (?:i|we|you)\b", t)
                       or STAGE_MEANING.search(t) and not re.search(r"\b(?:my|how many|which of|list)\b", t)):
@@ -305,8 +335,8 @@ def _crm(m: _Msg) -> bool:
         return True
     if (LOOKUP_VERB.search(t) or FIELD.search(t)) and named:
         return not ANALYSIS_NOUN.search(t) or bool(FIELD.search(t) and not re.search(r"\bcalls?\b|summar", t))
-    hit = LOOKUP_ANY.search(t)
-    return bool(hit and hit.group(1) not in NOT_A_RECORD)
+    hit = LOOKUP_ANY.search(t)  # weak evidence: loses to outside information ("where are interest rates at")
+    return bool(hit and hit.group(1) not in NOT_A_RECORD) and (named or not _web(m))
 
 
 # --- rule 4: analysis — patterns across our sales calls -----------------------------------------------------
@@ -317,10 +347,7 @@ ANALYSIS = rx(
     # many calls: any question about them ("are customers more positive on metal roof calls")
     r"\b(?:calls|transcripts?|recordings|conversations)\b(?![\s-]+(?:scripts?|back|today|tomorrow))"
     # one call: what was said in it, or a summary
-    r"|\b(?:in|on|from|during)\s+(?:my|the|our|his|her|their|that|this|yesterday's|today's|"
-    r"last)\s+(?:\S+\s+){0,2}?call\b.*\b(?:say|said|mention|talk|bring|brought|objection|react)|\b(?:say|said|"
-    r"mention\w*|talk\w*|bring|brought|objections?|react\w*)\b.*\b(?:in|on|during)\s+(?:my|the|our|his|her|their|"
-    r"that|this|yesterday's|today's|last)\s+(?:\S+\s+){0,2}?call\b|\bsummar\w*\b(?:\s+\S+){0,4}?\s+call|"
+    rf"|{ONE_CALL_TALK}|\bsummar\w*\b(?:\s+\S+){{0,4}}?\s+call|"
     r"\bcall summar|\bsentiment\b|\b(?:win|close|closing|conversion|success) rates?\b"
     # objections, techniques, reasons deals were won or lost, what customers say
     r"|\b(?:which|what|most|top|common|frequent|biggest|main|usual)\b(?:\s+\S+){0,4}?\s+objections?\b|"
@@ -352,11 +379,17 @@ CALL_CORPUS = rx(r"\b(?:on|in|from|across|during) (?:our |the |my |his |her |the
                   r"recording")
 
 
+PROCESS_CHOICE = rx(r"\b(?:do|should|would|can|must) (?:i|we|you|reps) (?:pick|choose|select|put|enter|mark|tag|log|"
+                     r"set)\b|\b(?:which|what) lost reason\b")  # which value to record: the CRM's rules, direct
+
+
 def _analysis(m: _Msg) -> bool:
     t = m.text
     rep = any(re.search(rf"\b{r}\b", t) for r in REPS) or re.search(r"\b(?:reps|top performers|consultants)\b", t)
     if NOT_ANALYSIS.search(t) or (ADVICE.search(t) and not rep and not CALL_CORPUS.search(t)):
         return False  # "how should I handle price objections?" is coaching, which is direct
+    if PROCESS_CHOICE.search(t) and not CALL_CORPUS.search(t):
+        return False
     return bool(ANALYSIS.search(t) or (rep and REP_BEHAVIOUR.search(t)))
 
 
@@ -372,7 +405,8 @@ WEB = rx(
     rf"|\b{PRICE}\b.*\b{OUTSIDE}\b|\b{OUTSIDE}\b.*\b{PRICE}\b|\bgoing rate\b|\b{PRICE}\b.*\b(?:around here|locally)\b"
     r"|\b(?:does|do|is|are) (?!we\b|you\b|i\b|they\b|our\b)[a-z]+(?: [a-z]+)? (?:charge|charging|quote|quoting|"
     r"sell|selling)\b|\b(?:prices?|costs?|rates?) (?:doing|trending|going up|going down|headed|rising|dropping|"
-    r"jump\w*|spik\w*)\b|\b(?:competitors?|competition|other (?:roofers|roofing companies|contractors|companies|"
+    r"jump\w*|spik\w*)\b|\bwhere (?:are|is|'s) (?:\S+\s+){0,3}?(?:prices?|costs?|rates?)(?: at)?[\s?!.]*$"
+    r"|\b(?:competitors?|competition|other (?:roofers|roofing companies|contractors|companies|"
     r"installers|outfits|guys)|[a-z]+ (?:roofing|exteriors|construction|restoration))\b.*\b(?:charg\w*|pric\w*|"
     r"cost\w*|reviews?|reviewed|rating|rated|reputation|yelp|bbb|offer\w*|selling|doing)\b"
     # weather, storms, hail, news
@@ -395,17 +429,27 @@ WEB = rx(
     r"|\b30[- ]?(?:yr|year) (?:fixed|mortgage|rate|loan)s?\b|\brefi(?:nance)? rates?\b")
 PLACE_RULE = rx(rf"\b{PLACES}\s+(?:\S+\s+){{0,2}}?(?:requir|mandat|allow|ban|enforc)\w*")  # "is Arvada requiring ..."
 RULE_VERB = re.compile(r"(?:requir|mandat|allow|ban|enforc)\w*")
-OURS = rx(r"\b(?:we|our|us)\b")
-NOT_JUST_OURS = rx(rf"\b(?:competitors?|other|market|suppl(?:y|ier|iers)|wholesale|in {PLACES}|search|google|"
-                    rf"online|news|hail|weather)\b")
+# our own plans and packages by name count as "ours": "what rate is fixed 120 right now" is direct
+OURS = rx(r"\b(?:we|our|us|brightwater|heritage|series \d+|fixed \d+|solar \d+|same[- ]as[- ]cash|(?:essential|"
+          r"preferred|signature) (?:package|tier|option|roof|shingles?|system))\b")
+NOT_JUST_OURS = rx(rf"\b(?:competitors?|other|market|suppl(?:y|ier|iers)|wholesale|tariffs?|manufacturers?|"
+                    rf"in {PLACES}|search|google|online|news|hail|weather)\b")
+
+
+THEIR_SITE = rx(r"\b(?:check|look at|go to|visit|read|pull up|browse|open)\b(?:\s+\S+){0,3}?\s+(?:(?:their|its|"
+                 r"[a-z]+'s) (?:web ?)?site|(?:the |that |this )?web ?site)\b")  # a company's website, not a job site
 
 
 def _web(m: _Msg) -> bool:
     t = re.sub(r"\b(?:zip|area|promo|discount) codes?\b", "", m.text)
+    if _writing_help(t) and not EXPLICIT_WEB.search(t):
+        return False  # "help me reply to a google review" is writing help
+    if THEIR_SITE.search(t):
+        return True
     if RULE_VERB.search(t) and PLACE_RULE.search(t):  # a city's or state's rules are outside information
         return not ADVICE.search(t)
-    if not WEB.search(t) or re.search(r"\b(?:search|google|online)\b", t):
-        return bool(WEB.search(t))
+    if not (hit := WEB.search(t)) or re.search(r"\b(?:search|google|online)\b", t):
+        return bool(hit)
     if ADVICE.search(t) or re.match(r"(?:can|may|should|do) (?:i|we) (?:tell|say|quote|promise|mention|offer)\b", t):
         return False  # coaching, or what we may tell customers: our policy
     return not OURS.search(t) or bool(NOT_JUST_OURS.search(t))  # our own prices and policies are direct
@@ -416,9 +460,13 @@ DOCS = (r"(?:docs?|documents?|documentation|knowledge ?base|kb|training (?:docs|
         r"handbook|manual|wiki|sops?|guides?|materials|policy docs)")
 DOC_ITEM = (r"(?:docs?|documents?|documentation|write-?ups?|sops?|playbook|handbook|manual|guide|policy doc|"
             r"training (?:docs?|materials?|videos?))")  # a document one has or sends ("materials" may be shingles)
+KB = r"(?:docs|documents|documentation|knowledge ?base|kb|training (?:docs|materials|documents)|playbook|handbook|wiki)"
+KB_SEARCH = rx(  # searching the knowledge base, or asking whether it has anything on a topic; never a CRM lookup
+    rf"\b(?:search|look (?:in|through)|browse|go through|dig through|scan)\s+(?:in\s+)?(?:the\s+|our\s+|all\s+)?"
+    rf"{KB}\b|\b(?:anything|something|stuff|info|information)\s+(?:in|on|from)\s+(?:the\s+|our\s+)?{KB}\b")
 KNOWLEDGE = rx(
-    rf"\b(?:search|check|look (?:in|through)|browse|go through|dig through|scan)\s+(?:in\s+)?(?:the\s+|our\s+|"
-    rf"all\s+)?{DOCS}\b"
+    rf"{KB_SEARCH.pattern}|\b(?:search|check|look (?:in|through)|browse|go through|dig through|scan)\s+(?:in\s+)?"
+    rf"(?:the\s+|our\s+|all\s+)?{DOCS}\b"
     r"|\b(?:which|what)\s+(?:\w+\s+)?(?:doc|document|docs|documents|file|page|section|policy|guide|article|"
     r"sop)\s+(?:covers|talks|mentions|says|has|explains|describes|discusses|is about|deals|cover|talk|mention|say)|"
     r"\b(?:cite|citations?|sources|source it|with (?:a )?source|show (?:me )?(?:the )?source|references)\b|"
@@ -434,14 +482,20 @@ KNOWLEDGE = rx(
     rf"our)\s+(?:\S+\s+)?{DOC_ITEM}\b")
 
 
+QUOTE_TO_CUSTOMER = rx(  # "can I quote it to customers" asks what to tell a customer, not for a document's words
+    r"\bquote (?:(?:it|that|this|them|those) )?(?:to|for) (?:the |a |my |our )?(?:customers?|homeowners?|clients?|"
+    r"people|buyers?|them|him|her)\b|^(?:can|may|should|could) (?:i|we|reps?) quote\b")
+
+
 def _knowledge(m: _Msg) -> bool:
-    return bool(KNOWLEDGE.search(re.sub(r"\blead sources?\b", "", m.text)))
+    t = re.sub(r"\blead sources?\b", "", m.text)
+    return bool(KNOWLEDGE.search(QUOTE_TO_CUSTOMER.sub(" ", t)))
 
 
 # --- rule 7: triage — needs an agent, but nothing says which ------------------------------------------------
 VAGUE_ACTION = rx(
     r"\b(?:sort out|sort|handle|(?<!the )deal with|take care of|fix|help (?:me )?(?:out )?with|look into|figure out|"
-    r"work on|"
+    r"work on|circle back (?:on|with|to)|loop back (?:on|with)|touch base (?:on|with)|"
     r"do something about|clean up|straighten out|untangle|chase|follow up (?:on|with))\b|\b(?:customer|client|"
     r"homeowner|job) (?:problem|issue|situation|complaint|mess|thing)\b|\b(?:something's|something is|"
     r"what's) (?:up|wrong|off|weird|going on) with\b|\b(?:problem|issue|trouble) with\b|\bsame as (?:last time|"
@@ -453,7 +507,8 @@ CONFIRM = rx(  # confirming or continuing with nothing in progress: "sure, do th
     r"^(?:(?:yes|yeah|yep|yup|sure|ok|okay|k|alright|please)\b[\s,!.]*)*(?:do it|do that|go ahead|go for it|"
     r"proceed|confirm(?:ed)?|send it|ship it|please do|circle back(?: on (?:it|that|this))?|keep going|continue|"
     r"carry on|next|again|one more|try again|redo it|finish it|same thing|that one|the other one|both|let's do it|"
-    r"run it|and)?(?:[\s,!.]+(?:do it|do that|go ahead|again|please|now|thanks|for me))*[\s!.]*$")
+    r"run it|and)?(?:[\s,!.]+(?:do it|do that|go ahead|again|please|now|thanks|for me))*"
+    rf"(?:\s+(?:{WHEN}|later|in a (?:bit|sec|second|minute|few)|after lunch|first thing(?: in the morning)?))?[\s!.]*$")
 VERB_START = rx(  # a clause that asks for something (used for fragments and for splitting double requests)
     r"^(?:please |also |then |and |so |ok |okay |now |can you |could you |would you |will you |i need you to |"
     r"i need |i want |need |let's |go ahead and |quickly |real quick )*(?:add|create|enter|log|move|mark|put|"
@@ -465,13 +520,16 @@ IMPERATIVE = rx(r"^(?:please |can you |could you |go |now )?(?:call|text|email|s
                  r"reach out|follow up|chase|get|do|help|finish|fix|redo|prep|prepare|handle)\b")
 
 
+HOUSE_OR_JOB_NUMBER = r"(?<!fixed )(?<!solar )(?<!series )\b\d{3,}"  # not a plan or product: "APR on the fixed 180?"
+
+
 def _fragment(m: _Msg) -> bool:
     """A bare name or a few words with no ask: "Kessler", "the Millers?", "Petrov job"."""
     words = re.findall(r"[a-z][a-z'-]*", m.text)
     if len(words) > 4 or VERB_START.match(m.text) or SMALL_TALK.match(m.text):
         return False
     unknown = [w for w in words if w.removesuffix("'s") not in COMMON]
-    return bool(unknown or m.names or re.search(r"\b(?:one|ones)\b|\d{3,}", m.text))
+    return bool(unknown or m.names or re.search(r"\b(?:one|ones)\b|" + HOUSE_OR_JOB_NUMBER, m.text))
 
 
 def _vague_matter(t: str) -> bool:
@@ -480,7 +538,8 @@ def _vague_matter(t: str) -> bool:
 
 
 def _triage(m: _Msg) -> bool:
-    if (VAGUE_ACTION.search(m.text) or _vague_matter(m.text)) and not ADVICE.search(m.text):
+    vague = VAGUE_ACTION.search(m.text) or _vague_matter(m.text)
+    if vague and not ADVICE.search(m.text) and not _writing_help(m.text):  # "clean up this email" is writing help
         return True
     return bool(CONFIRM.match(m.text)) or _fragment(m)
 
@@ -489,7 +548,9 @@ def _triage(m: _Msg) -> bool:
 SMALL_TALK = rx(
     r"^(?:(?:hi|hey|hello|yo|howdy|hiya|sup|morning|good (?:morning|afternoon|evening|night)|gm|thanks|thank you|"
     r"thank|thx|ty|tysm|appreciate (?:it|you)|much appreciated|cheers|great|cool|nice|awesome|perfect|love it|"
-    r"got it|sounds good|lol|haha|lmao|ha|bye|goodbye|see ya|later|talk soon|ttyl|have a good (?:one|day|night|"
+    r"got it|sounds good|lol|haha|lmao|ha|bye|goodbye|see ya|later|talk soon|ttyl|night|nite|gn|g'night|goodnight|"
+    r"(?:talk|catch|see) (?:to )?(?:you |ya |u )?(?:tomorrow|later|monday|in the morning|next week)|heading out|"
+    r"signing off|logging off|peace(?: out)?|have a good (?:one|day|night|"
     r"weekend)|never ?mind|nvm|you rock|you're the best|great job|nice work|good job|legend|ok|okay|man|dude|buddy|"
     r"so much|a lot|again|all|team|there|guys|friend|bud|for (?:the|your) help|much|very|you|ya|y'all|mate|bro|"
     r"boss|chief|so|anyway|everyone|everybody|folks|fam|sir|y'all|hehe|a ton|tons|nice one|(?:a |such a |my )?"
@@ -523,7 +584,7 @@ REFERS = rx(r"\b(?:it|this|that|these|those|they|them|he|she|him|her|his|their|t
 COMPANY_KNOWLEDGE = rx(
     r"\b(?:we|our|us|warrant\w*|financ\w*|loan|apr|plans?|prices?|pricing|cost|charge|per square|package|essential|"
     r"preferred|signature|metal|siding|vinyl|fiber cement|windows?|gutters?|guards?|solar|battery|deposit|discount|"
-    r"polic\w*|process|stage|mean|required|fields?|lead source|primer|script|objection|handle|respond|inspection|"
+    r"polic\w*|process|stage|mean|required|fields?|lead sources?|primer|script|objection|handle|respond|inspection|"
     r"claim|insurance|deductible|office|hours|branch|minimum|transfer|permit|hoa|series|same[- ]as[- ]cash|"
     r"fixed \d+|solar \d+|promo\w*|referral|commission|discounts?|credit score)\b")
 
@@ -541,6 +602,10 @@ FIRST_CLAUSE = re.compile(r"^(.+?)[,.!?;:\u2014-]+\s+(\S.*)$")
 PRONOUN_SUBJECT = rx(r"^(?:and |oh |also |but |so )?(?:she|he|they|it|her|his|their|its|she's|he's|they're|it's|"
                       r"shes|hes|theyre)\b")
 DIRECTIVE = rx(r"^(?:can|could|would|will) you (?!tell|explain|remind|let me know)")  # an instruction, not a question
+DETAIL_STATEMENT = rx(  # "address is ...", "the zip is 75078": a field value supplied for the work
+    r"^(?:(?:and|oh|also|so|ok|okay|actually|wait|no)[\s,]+)*(?:(?:the|her|his|their|my|new|correct|right)\s+)*"
+    r"(?:address|street|zip(?: code)?|city|state|phone(?: number)?|number|cell|mobile|email|e-mail|name|last name|"
+    r"first name|spelling|unit|apt|apartment|lead source|source|best time(?: to call)?)\s+(?:is|was|should be|=|:)")
 TIME_EXPR = rx(r"\b(?:this|that|next|last) (?:week|weekend|month|year|quarter|morning|afternoon|evening|season|"
                 r"spring|summer|fall|winter)\b")
 
@@ -564,7 +629,8 @@ def _in_workflow(m: _Msg, active: str) -> Route:
     t, switched = _core(m.text)
     m = _Msg(t, m.names)
     label = _specialist(m)
-    supplied_details = _contact(t) and not CREATE.search(t) and not re.search(r"\b(?:met|knocked|home show)\b", t)
+    supplied_details = ((_contact(t) or DETAIL_STATEMENT.match(t)) and not CREATE.search(t)
+                        and not re.search(r"\b(?:met|knocked|home show)\b", t))
     # "add a note that she wants a callback" is about the customer in the work, not a new CRM request
     about_work_customer = label == "crm" and REFERS.search(t) and not _entity(m)
     # "she found us through google": a detail about the person in the work, not a request
@@ -640,9 +706,9 @@ def route(text: str, active_workflow: str | None = None) -> Route:
         if _fragment(m) and FIELD.search(t):  # "Nguyen status?"
             return Route("agents", "crm", "step4: crm, record fragment")
         return Route("agents", "triage", "step4: triage")
-    if _entity(m) and not ADVICE.search(t) and not STAGE_MEANING.search(t) and not WRITING_HELP.search(t):
+    if _entity(m) and not ADVICE.search(t) and not STAGE_MEANING.search(t) and not _writing_help(t):
         if QUESTION.search(t):  # any other question about a named customer or address
             return Route("agents", "crm", "step4: crm, question about a named customer")
-        if IMPERATIVE.match(t) and not WRITING_HELP.search(t):  # "call the Jennings back"
+        if IMPERATIVE.match(t) and not _writing_help(t):  # "call the Jennings back"
             return Route("agents", "triage", "step4: triage, unclear action on a customer")
     return Route("direct", None, "step4: direct")

@@ -62,6 +62,12 @@ COMMON = words(
     "wins losses prospects cats pets folks phone email address amount deposit discount minimum inch shield ice water",
     "ventilation decking underlayment skylight chimney flashing downspout feet linear foot okay yeah sq ft dollars",
     "bucks miles watts kw percent seconds minutes",
+    # roof and pricing words that describe a topic, not a customer: "the steep roof policy", "steep adder?"
+    "steep flat low-slope pitched leaking leaky damaged hail-damaged asphalt tile slate tpo shake garage porch patio",
+    "detached upper lower entire partial recent latest commercial residential financed two-story one-story adder",
+    "pitch pitches class transfer transfers section sections approval approvals reason reasons source sources score",
+    "scores extra extras tier tiers option grade cheap cheaper cheapest expensive pricey lower lowest higher highest",
+    "newer older original revised updated competing",
 )
 # --- normalising hurried or dictated text -------------------------------------------------------------------
 SPELLING = {
