@@ -18,6 +18,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -52,10 +53,22 @@ class Passage:
     heading: str  # the section's heading path, e.g. "Warranty Policy > Transfers"
     text: str
     score: float  # higher is better; comparable within one search only
+    source: str = ""  # the source it came from: a folder's path, or s3://bucket/prefix
+
+    @property
+    def location(self) -> str:
+        """Where the document lives, as a rep would recognise it: its S3 URI (bucket and key), or its
+        path within the knowledge folder (the server's own directories are nobody's business in Slack)."""
+        if self.uri.startswith("s3://") or not self.source:
+            return self.uri
+        try:
+            return PurePath(self.uri).relative_to(self.source).as_posix()
+        except ValueError:
+            return self.uri
 
     @property
     def citation(self) -> str:
-        return f"{self.title} ({self.uri})"
+        return f"{self.title} ({self.location})"
 
 
 @dataclass
@@ -165,7 +178,7 @@ class KnowledgeIndex:
             return []
         limit = max(1, min(limit, 50))
         rows = await self._store.search(terms, limit * CANDIDATES_PER_RESULT)
-        passages = [Passage(r.title, r.uri, r.heading, r.text, r.score * _title_boost(terms, r.title)) for r in rows]
+        passages = [Passage(r.title, r.uri, r.heading, r.text, r.score * _title_boost(terms, r.title), r.source) for r in rows]
         passages.sort(key=lambda p: p.score, reverse=True)  # stable: ties keep the store's order
         return passages[:limit]
 

@@ -23,7 +23,7 @@ _DELETE_BATCH = 500
 # joined: joining every match before sorting made searches 1.5–1.7× slower at 10,000 chunks (benchmarks/kb_search.py).
 _SQLITE_SEARCH = text(
     """
-    SELECT d.title, d.uri, c.heading, c.text, -best.bm25_rank AS score
+    SELECT d.title, d.uri, d.source, c.heading, c.text, -best.bm25_rank AS score
     FROM (
         SELECT rowid, bm25(kb_chunks_fts, 2.0, 1.0) AS bm25_rank
         FROM kb_chunks_fts
@@ -40,7 +40,7 @@ _SQLITE_SEARCH = text(
 # Normalization 1 divides by 1 + log(length), so a long chunk doesn't win by size alone.
 _POSTGRES_SEARCH = text(
     """
-    SELECT d.title, d.uri, c.heading, c.text, ts_rank_cd(c.search, q, 1) AS score
+    SELECT d.title, d.uri, d.source, c.heading, c.text, ts_rank_cd(c.search, q, 1) AS score
     FROM kb_chunks AS c
     JOIN kb_documents AS d ON d.uri = c.document_uri
     CROSS JOIN websearch_to_tsquery('english', :query) AS q
@@ -74,6 +74,7 @@ class DocumentVersion:
 class ChunkRow:
     title: str
     uri: str
+    source: str
     heading: str
     text: str
     score: float
@@ -141,7 +142,7 @@ class KnowledgeStore:
             statement, query = _SQLITE_SEARCH, " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
         async with self._engine.connect() as conn:
             rows = await conn.execute(statement, {"query": query, "limit": limit})
-            return [ChunkRow(r.title, r.uri, r.heading, r.text, float(r.score)) for r in rows]
+            return [ChunkRow(r.title, r.uri, r.source, r.heading, r.text, float(r.score)) for r in rows]
 
     async def counts(self) -> tuple[int, int]:
         """(documents, chunks) in the index."""
