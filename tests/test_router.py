@@ -731,9 +731,13 @@ def test_long_dictated_input_is_routed_quickly():
 # room and a tie-break was applied.
 # - routing_unseen.jsonl: 412 messages in three batches (batch 1: 262, batch 2: 94, batch 3: 56); 8 ambiguous (~2%).
 # - routing_unseen_batch4.jsonl: 250 messages, 74 with a workflow in progress; 10 ambiguous (4%); 91.2% before fixes.
+# - routing_unseen_batch5.jsonl: 250 messages from a wider range of writers (managers, office staff, new reps,
+#   fragments, dictation, pasted emails and texts, customers' names around policy questions), 79 with a workflow in
+#   progress; 12 ambiguous (5%); 90.4% before fixes.
 DATA = Path(__file__).parent / "data"
-UNSEEN_SETS = {"batches1-3": DATA / "routing_unseen.jsonl", "batch4": DATA / "routing_unseen_batch4.jsonl"}
-# Every row passes today, so this is a regression guard, not a generalization claim (fresh batches scored 91-95%
+UNSEEN_SETS = {"batches1-3": DATA / "routing_unseen.jsonl", "batch4": DATA / "routing_unseen_batch4.jsonl",
+               "batch5": DATA / "routing_unseen_batch5.jsonl"}
+# Every row passes today, so this is a regression guard, not a generalization claim (fresh batches scored 88-95%
 # before their fixes). The floor leaves room for the ambiguous rows to flip under a rule change that is defensible
 # under the guide, plus about 1% of slack; anything worse is a real regression.
 UNSEEN_MIN_ACCURACY = 0.97
@@ -1021,6 +1025,112 @@ ROOT_CAUSES = {
         ("what's the address on the Hill job", "new_clients", "crm"),
         ("is her lead source referral or website?", "new_clients", "new_clients"),
         ("new lead: Ira Katz 303-555-0199", "scripting", "new_clients"),
+    ],    # --- batch 5 ---
+    # A customer's question passed on by the rep ("the Okafors asked if we ...") or a policy question beside a name
+    # ("before I call the Ruiz lead, what's our ...") is about our products and policies; it went to crm because a
+    # customer was named. Their own record ("asked when their install is") is still crm.
+    "passed_on_policy_question": [
+        ("Mrs. Alvarez asked me whether we price cash and financing the same", None, D),
+        ("the Garzas asked whether our gutter guards come in bronze", None, D),
+        ("Kim Tran is asking whether we do solar batteries?", None, D),
+        ("the Dales said the other guy offered 0%, do we have a same-as-cash plan?", None, D),
+        ("after I see the Ortegas tonight, what's our minimum for gutters?", None, D),
+        ("Mr. Boyd asked about our warranty on skylights, how long is it?", None, D),
+        ("the Hills asked when their install is", None, "crm"),
+        ("Mr. Vance wants to know who his consultant is", None, "crm"),
+        ("the Pruitts asked if we got their deposit", None, "crm"),
+        ("Mrs. Hill asked if we could change her appointment to friday", None, "crm"),
+        ("the Hills, what's our price on their roof?", None, "crm"),
+        ("what did we quote the Hills?", None, "crm"),
+    ],
+    # Who may do something is process ("who's allowed to reopen a lost job"), not a request to do it.
+    "permission_questions": [
+        ("who's allowed to move a job to Production?", None, D),
+        ("am I allowed to reopen a lost deal myself?", None, D),
+        ("reopen the Hill job", None, "crm"),
+    ],
+    # Where a customer found us ("on Facebook", "on Nextdoor") was read as a customer's name.
+    "platform_names": [
+        ("a homeowner found us on Nextdoor, which lead source is that?", None, D),
+        ("customer saw us on Instagram, what lead source do I put", None, D),
+        ("new lead from Facebook: Ana Ruiz 214-555-0177", None, "new_clients"),
+    ],
+    # Coaching phrased as "the best response to ..." or about reps in general ("how should reps handle ...") went to
+    # analysis; a named rep's calls still do.
+    "advice_phrasing": [
+        ("what's the best comeback to 'I need to think about it'?", None, D),
+        ("best reply for 'your price is too high'", None, D),
+        ("how should our reps respond when the homeowner wants to wait for insurance?", None, D),
+        ("how should reps handle financing objections?", "analysis", D),
+        ("how does Luis handle price objections on his calls?", None, "analysis"),
+        ("how does Priya handle spouse objections?", None, "analysis"),
+        ("what objections come up most on roofing calls?", None, "analysis"),
+    ],
+    # A measure before a noun ("the 15-minute lead rule", "the 48-hour estimate section") read as a customer's name.
+    "measure_words_as_names": [
+        ("what's the 30-day estimate rule?", None, D),
+        ("quote the 48-hour estimate section", None, "knowledge"),
+        ("is the 10-year workmanship warranty on the Essential roof?", None, D),
+        ("what stage is the 2200 Elm job in", None, "crm"),
+    ],
+    # Veteran shorthand: the day before the list ("monday inspections?"), a change said after the noun ("appt moved
+    # to"), a labelled note after a surname ("Kessler - update: ..."), "put that on the X job".
+    "crm_noun_first": [
+        ("monday inspections?", None, "crm"),
+        ("thursday's installs", None, "crm"),
+        ("Vega inspection got pushed to friday 10am", None, "crm"),
+        ("the Ito install was moved to the 3rd", None, "crm"),
+        ("Kessler - update: wife approved, sending contract", None, "crm"),
+        ("he prefers calls over texts, put that on the Kim job", None, "crm"),
+        ("fyi - note: office closed monday", None, D),
+        ("if an appointment gets cancelled, what stage does it go to", None, D),
+        ("what happens when an install is pushed back a week", None, D),
+    ],
+    "small_talk_still": [
+        ("you still around?", None, D),
+    ],
+    # Outside information: reviews named before the company, "doing price-wise", weather next to "we" (our install).
+    "outside_info_phrasing": [
+        ("what do the reviews say about Front Range Roofing?", None, "web_search"),
+        ("ratings on Apex Exteriors vs us?", None, "web_search"),
+        ("what are shingles doing price-wise?", None, "web_search"),
+        ("how's aluminum looking cost-wise this month", None, "web_search"),
+        ("is rain in the forecast for Frisco friday? we have an install", None, "web_search"),
+        ("what's the temperature going to be tomorrow, we're tearing off in Golden", None, "web_search"),
+        ("how are our reviews?", None, D),
+        ("does our warranty cover wind damage?", None, D),
+    ],
+    # A new customer after a clause break ("hold on, new lead came in: ...") or with a create verb ("can you enter
+    # him?") was taken as a detail for the work in progress, or as a CRM lookup.
+    "new_record_after_a_break": [
+        ("ok hang on, new customer: Bo Diaz 720-555-0133", "scripting", "new_clients"),
+        ("hold on - new lead just came in, Kate Yu 214-555-0190", "crm", "new_clients"),
+        ("new lead just came in: Kate Yu 214-555-0190", None, "new_clients"),
+        ("Sam Ortiz 303-555-0147 from the home show, can you enter him?", None, "new_clients"),
+        ("thanks, new customer questions go to the office right?", None, D),
+        ("add 303-555-0147 as a second number on the Hill job", None, "crm"),
+    ],
+    # Step 1: "also add that ..." edits the work; a preference for texts over calls is not the transcripts; "any
+    # sources for that?" asks about the result.
+    "step1_followups_batch5": [
+        ("and add that she prefers mornings", "crm", "crm"),
+        ("also add that the gate code is 4412", "crm", "crm"),
+        ("add a note that she'd rather get texts than calls", None, "crm"),
+        ("also what objections come up on solar calls?", "crm", "analysis"),
+        ("where's the source on that?", "web_search", "web_search"),
+        ("any citation for this?", "analysis", "analysis"),
+        ("which doc covers warranty transfers?", "web_search", "knowledge"),
+    ],
+    # A question mark followed by a sign-off ("...? thanks") hid a general question.
+    "question_then_signoff": [
+        ("if a customer's claim gets denied, can we still move the job to Lost? thanks", None, D),
+        ("can you move the Hill job to Lost? thanks", None, "crm"),
+    ],
+    # A timed opener ("a 20 second opener") is a piece of a script; what one should say is still a question.
+    "timed_opener": [
+        ("need a 30 second opener for solar door knocks", None, "scripting"),
+        ("what's a good 30 second opener?", None, D),
+        ("need to know what a voicemail should say", None, D),
     ],
 }
 

@@ -28,7 +28,10 @@ class Route:
 # --- rules shared by several steps ---------------------------------------------------------------------------
 ADVICE = rx(
     r"\b(?:how (?:do|should|can|would|could|to) (?:i |we |you )?(?:handle|respond|answer|deal|overcome|counter|"
-    r"get past|close|explain|talk|pitch|present|bring up|approach|word|say|reply|react)|what (?:do|should|can|"
+    r"get past|close|explain|talk|pitch|present|bring up|approach|word|say|reply|react)|how (?:should|do|can|would) "
+    r"(?:reps|a rep|consultants|a consultant|our (?:reps|consultants|team)|the team|new reps|salespeople) (?:handle|"
+    r"respond|answer|deal|overcome|counter|get past|explain|present|approach)|best (?:responses?|replies|reply|"
+    r"answers?|comebacks?|rebuttals?|counters?) (?:to|for)|what (?:do|should|can|"
     r"would) (?:i|we) (?:say|tell|do)|what to say|best way to|any tips|tips (?:for|on)|advice|help me (?:handle|"
     r"respond|answer|deal|overcome|get past))\b")
 QUESTION = rx(r"^(?:what|what's|which|who|who's|whose|how|how's|when|when's|where|where's|why|is|are|was|were|do|"
@@ -101,6 +104,10 @@ HOUSE_NUMBER = rx(r"\b(?:up|at|on|for|of|with|find|check|is|about)\s+\d{3,6}\s+(
                    r"east\s+|west\s+)?([a-z]{3,})")  # "pull up 4410 elm"
 
 
+MEASURE = re.compile(r"(?:\d+|[a-z]+)-(?:minutes?|hours?|days?|weeks?|months?|years?|feet|foot|inch|inches|"
+                     r"stor(?:y|ies)|layers?|steps?|points?|seconds?|squares?)")  # "the 15-minute lead rule"
+
+
 @lru_cache(maxsize=512)
 def _entity(m: _Msg) -> bool:
     t = m.text
@@ -110,7 +117,7 @@ def _entity(m: _Msg) -> bool:
         return True
     for mt in (*THE_X_NOUN.finditer(t), *POSSESSIVE.finditer(t)):
         w = mt.group(1).removesuffix("'s")
-        if len(w) > 1 and w not in COMMON and w + "s" not in COMMON:
+        if len(w) > 1 and w not in COMMON and w + "s" not in COMMON and not MEASURE.fullmatch(w):
             return True
     return any(_family(mt.group(1)) for mt in FAMILY.finditer(t))
 
@@ -137,8 +144,9 @@ CREATE = rx(
     rf"homeowner|one|family)|these (?:folks|people)|{RELATIVE}|[a-z]+(?: [a-z]+)?)\s+(?:in|into|to|on|as)\s+"
     rf"(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?:crm|system|leap|database|{PERSON})\b|"
     # "new lead: ...", "got a new customer for you"
-    rf"(?:^|\b(?:got|have|here's|here is|there's|another|one more|a|so|ok|okay|yeah|quick)\s+)(?:a\s+)?new {PERSON}\b"
-    rf"(?!s|[\s-]+(?:calls?|scripts?|videos?|stage|source|form))|\bnew {PERSON}\s*(?::|for (?:you|me|the crm))|"
+    rf"(?:^|[,:;.!]\s*|\b(?:got|have|here's|here is|there's|another|one more|a|so|ok|okay|yeah|quick)\s+)(?:a\s+)?"
+    rf"new {PERSON}\b(?!s|[\s-]+(?:calls?|scripts?|videos?|stage|source|form|questions?|intake|process|fields?))|"
+    rf"\bnew {PERSON}\s*(?::|for (?:you|me|the crm)|(?:just )?(?:came in|came through|called in|walked in|showed up))|"
     # "I got another lead" (not "I've got a customer problem")
     rf"\b(?:got|have|here's|there's)\s+(?:another|a|one more|a hot|a fresh)\s+(?:lead|customer|client|homeowner)\b"
     r"(?!s|\s+(?:who|that|with|problem|issue|question|complaint|situation|asking|calling|wanting|thing|mess))")
@@ -156,7 +164,7 @@ MET_SOMEONE = rx(  # a voice memo about someone new, details maybe still to come
     r"their )?(?:details|info)\b")
 INTRO = rx(r"\b(?:met|knocked|door ?knock|talked|spoke|chatted|home show|name is|name's|names|named|guy|gal|lady|"
             r"woman|man|couple|homeowner|wants|interested|looking for|needs|asked|referral|referred|number is|"
-            r"cell is|phone is|email is|lives|new)\b")
+            r"cell is|phone is|email is|lives|new|add|enter|save)\b")
 
 
 def _new_clients(m: _Msg) -> bool:
@@ -176,8 +184,9 @@ def _new_clients(m: _Msg) -> bool:
 
 
 # --- rule 2: scripting — write, revise or voice a script or primer video ------------------------------------
+# a section of a call script: "my cold call opener", "a 20 second opener"
 CALL_PART = (r"(?:(?:cold[- ]?call|call|phone|door[- ]?knock(?:ing)?|voicemail) (?:openers?|opening|intro|close|"
-             r"closing|spiel|pitch|lines)|spiel)")  # a section of a call script: "my cold call opener"
+             r"closing|spiel|pitch|lines)|spiel|\d+[- ]?(?:second|sec)s? (?:openers?|opening|intro|pitch|close))")
 SCRIPT = (rf"(?:{CALL_PART}|scripts?|primers?|primer videos?|pre-?appointment videos?|intro(?:duction)? videos?|"
           r"talk track|voicemails?|videos? (?:before|ahead of|for) (?:\S+ ){0,2}?(?:appointment|inspection|visit|"
           r"consult\w*))")
@@ -190,13 +199,15 @@ SCRIPT_ASK = rx(
     # revising verbs that also apply to records ("update the Kim job: left a voicemail") need a script noun proper
     rf"\b(?:rework|refine|adjust|modify|update|tweak|fix|improve|freshen up|reword|rephrase|simplify|personali[sz]e|"
     rf"customi[sz]e|adapt|translate|spice up)\b(?:\s+\S+){{0,6}}?\s+{SCRIPT_PROPER}\b|"
-    rf"^(?:so |ok |okay |yeah )*(?:i|we)(?:'d| would)? (?:need|want|like|could use)\b(?! to (?:know|understand|"
+    rf"^(?:so |ok |okay |yeah )*(?:(?:i|we)(?:'d| would)? (?:need|want|like|could use)|need)\b"
+    rf"(?! to (?:know|understand|"
     rf"learn|ask|check|find out|see)\b).*\b{SCRIPT_PROPER}\b|"
     rf"\b(?:use|put|work|turn)\b(?:\s+\S+){{0,3}}?\s+(?:in|into)\s+(?:a|an|my|"
     rf"the)\s+(?:[\w-]+\s+){{0,3}}{SCRIPT}\b|\bscript (?:out|up|me)\b|"
     rf"^(?:an?\s+)?(?:[\w-]+\s+){{0,3}}{SCRIPT} for\b")
 SCRIPT_CONTENT_QUESTION = rx(  # "what goes into a good primer video?" is direct
-    r"^(?!(?:can|could|would|will) you\b)(?:what|which|how|should|do|does|is|are|when|why|any)\b.*\b(?:should|"
+    r"^(?:(?:i )?(?:need|want) to know |tell me )?(?!(?:can|could|would|will) you\b)(?:what|which|how|should|do|"
+    r"does|is|are|when|why|any)\b.*\b(?:should|"
     r"go(?:es)? into|include|contain|structure|sections?|parts|long|length|good|best|tips|rules|guidelines|mention|"
     r"cover|format)\b")
 
@@ -213,7 +224,8 @@ def _scripting(m: _Msg) -> bool:
 # --- rule 3: crm — look up or act on specific records; list or count jobs -----------------------------------
 STAGE_MEANING = rx(  # "what does Inspection mean?" is direct
     r"\b(?:mean|means|meaning|definition|define|difference between|when (?:do|should|can|would) (?:i|we|you)|"
-    r"who (?:can|should|gets to)|what's required|required (?:fields|for)|requirements|what counts as|supposed to|"
+    r"who (?:can|should|gets to)|(?:allowed|permitted) to|what's required|required (?:fields|for)|requirements|"
+    r"what counts as|supposed to|"
     r"how long (?:can|should|does))\b")
 CRM_ACTION = rx(
     # moving stages, marking lost, reopening
@@ -222,6 +234,8 @@ CRM_ACTION = rx(
     r"|\bmark\b(?:\s+\S+){0,4}?\s+(?:as\s+)?(?:lost|won|signed|completed?|dead|closed)\b|\b(?:reopen|re-open|"
     r"revive|close (?:it |that |this )?out)\b"
     # notes and logged calls
+    r"|\b(?:put|add|stick|jot|throw|save) (?:that|this|it) (?:on|in|to|into) (?:the )?[\w'-]+ (?:job|account|record|"
+    r"file|notes?)\b"
     r"|\b(?:add|put|leave|drop|stick|jot|make)\b(?:\s+\S+){0,3}?\s+notes?\b(?!\s+(?:for|about) (?:the|"
     r"my) (?:script|video))|\blog\b(?:\s+(?:a|an|the|my|that|this|another))?\s+(?:call|visit|text|email|voicemail|"
     r"door ?knock|conversation|meeting|touch|attempt|no.?show|that|it)\b|^(?:please )?log\b(?!\s+(?:in|on|into|out)\b)|"
@@ -230,7 +244,10 @@ CRM_ACTION = rx(
     # scheduling
     r"|\b(?:schedule|reschedule|re-schedule|book|rebook|set up|move|push|bump|cancel|"
     r"confirm)\b(?:\s+\S+){0,5}?\s+(?:appointment|inspection|visit|meeting|adjuster|install|installation|"
-    r"consultation|follow[- ]?up|call ?back|\d+ ?o'?clock)s?\b|\b(?:reschedule|re-schedule|rebook)\b|\b(?:book|"
+    r"consultation|follow[- ]?up|call ?back|\d+ ?o'?clock)s?\b|\b(?:appointment|inspection|visit|meeting|install|"
+    r"installation|consultation|adjuster visit)s?\s+(?:(?:is|was|got|has been|just got|needs to be|should be)\s+)?"
+    r"(?:moved|pushed|bumped|rescheduled|cancell?ed|shifted|switched|changed) (?:to|back|up|till|until|from)\b|"
+    r"\b(?:reschedule|re-schedule|rebook)\b|\b(?:book|"
     r"schedule|pencil) (?:me|him|her|them|us)\b|\bput (?:\w+ ){1,3}on (?:my|the|his|her) (?:calendar|schedule)\b")
 STATUS_NEWS = rx(  # "the Liu job is lost, they went with Apex"
     r"\b(?:is|was|are|were|just|finally|got|has been|have been) (?:lost|dead|signed|sold|completed?|done|closed|"
@@ -251,6 +268,8 @@ LIST_COUNT = rx(
     r"books)\b|\b(?:who am i|who do i) (?:seeing|see|meeting)\b|\bwhat's on deck\b|\bgot on (?:my|his|"
     r"her) (?:calendar|plate)\b"
     rf"|\b(?:appointments|inspections|installs|estimates|jobs|leads|deals)\b(?:\s+\S+){{0,5}}?\s+{WHEN}\b"
+    rf"|\b{WHEN}(?:'s)?\s+(?:\S+\s+){{0,2}}?(?:appointments|inspections|installs|estimates|schedule|calendar|"
+    rf"agenda)\b"
     r"|\b(?:estimates|jobs|deals|leads)\b(?:\s+\S+){0,3}?\s+(?:older than|over|stuck|without|with no|that haven't|"
     r"not)\b"
     rf"|\b(?:close|closed|sign|signed|sell|sold|book|booked|win|won|lose|lost)\s+(?:anything|any|any deals|"
@@ -291,9 +310,10 @@ GENERIC = rx(  # norms and hypotheticals: "how many inspections should I do a we
     r"\b(?:should (?:i|we|you|reps?)|supposed to|usually|typically|normally|generally|ideally|on average|in general|"
     r"every time|each time|rule of thumb|quota|best practice)\b|\b(?:when|once|after|before|if|whenever|until|move|"
     r"mark|put|assign|reopen|add|log|schedule|book|cancel|enter)\b(?:\s+\S+){0,3}?\s+(?:a|an|any given) (?:job|lead|"
-    r"deal|customer|client|homeowner|estimate|contract|inspection|appointment|account)\b")
+    r"deal|customer|client|homeowner|estimate|contract|inspection|appointment|account|install|installation|visit)\b")
 GENERIC_QUESTION = rx(r"^(?!(?:can|could|would|will) you\b)(?:what|which|who|how|when|why|is|are|do|does|should|can|"
-                       r"could|would|if)\b|^(?!(?:can|could|would|will) you\b).*\?\s*$")
+                       r"could|would|if)\b|^(?!(?:can|could|would|will) you\b).*\?\s*(?:(?:thanks|thank you|thx|ty|"
+                       r"cheers|please)[\s!.]*)?$")
 SCHEDULE_ANCHOR = rx(rf"\b{WHEN}\b|\b(?:right now|currently|so far)\b")
 
 
@@ -306,6 +326,19 @@ def _generic_question(m: _Msg) -> bool:
 
 EXPLICIT_WEB = rx(r"\b(?:search|look|check)\s+(?:\S+\s+)?(?:the )?(?:web|internet|online)\b|\bgoogle (?!reviews?\b)"
                    r"\w|\bweb search\b")
+
+
+NOTE_LABEL = rx(r"\b(?:notes?|update)\s*:\s*\S")
+LEADING_NAME = rx(r"^([a-z][\w'-]*)(?: [a-z][\w'-]*)?\s*[-,:]")  # "Ngata - ...": a surname opens a fragment
+NOT_A_NAME = words("fyi btw reminder heads ps psa")
+
+
+def _note_for_record(m: _Msg) -> bool:
+    """ "Ngata - note: adjuster thurs 2pm": a labelled note for a named customer, or for the surname that opens it."""
+    if not NOTE_LABEL.search(m.text):
+        return False
+    first = (mt := LEADING_NAME.match(m.text)) and mt.group(1).removesuffix("'s")
+    return _entity(m) or bool(first) and first not in COMMON and first not in NOT_A_NAME
 
 
 CALL_OUTCOME = rx(r"\b(?:left (?:a |them a |her a |him a )?(?:voicemail|message)|no answer|didn't (?:answer|pick up)|"
@@ -326,17 +359,48 @@ def _crm(m: _Msg) -> bool:
     if not named and (re.match(r"why\b|how (?:do|can|should|would) (?:i|we|you)\b", t)
                       or STAGE_MEANING.search(t) and not re.search(r"\b(?:my|how many|which of|list)\b", t)):
         return False
-    if CRM_ACTION.search(t) or ((STATUS_NEWS.search(t) or CALL_OUTCOME.search(t)) and named and not QUESTION.match(t)):
+    if CRM_ACTION.search(t) or _note_for_record(m) or ((STATUS_NEWS.search(t) or CALL_OUTCOME.search(t)) and named
+                                                       and not QUESTION.match(t)):
         return True
     owned = named or re.search(r"\b(?:my|our|\w+'s)\b", t)
     if UPDATE_FIELD.search(t) and (FIELD.search(t) or "assign" in t) and owned:
         return True
+    if named and _passed_on_policy_question(m):
+        return False
     if LIST_COUNT.search(t) and not ANALYSIS_NOUN.search(t):
         return True
     if (LOOKUP_VERB.search(t) or FIELD.search(t)) and named:
         return not ANALYSIS_NOUN.search(t) or bool(FIELD.search(t) and not re.search(r"\bcalls?\b|summar", t))
     hit = LOOKUP_ANY.search(t)  # weak evidence: loses to outside information ("where are interest rates at")
     return bool(hit and hit.group(1) not in NOT_A_RECORD) and (named or not _web(m))
+
+
+# A customer's question passed on ("the Nunez family asked if we install in Castle Rock") is about our products and
+# policies, the direct flow's, unless it asks about their own record ("asked when their install is").
+RELAYED = rx(r"\b(?:asked|asks|asking|wants? to know|wanted to know|wondering|wondered|is curious)\b(?:\s+(?:me|us|the "
+             r"office|the front desk))?\s+(?:if|whether|how|what|why|about|do|does|can|is|are|will|would)\b")
+ABOUT_US = rx(r"\b(?:we|we'll|we're|we'd|us|our|brightwater|fixed \d+|solar \d+|series \d+|same[- ]as[- ]cash|"
+              r"warrant\w*|financ\w*|guards?|packages?|polic\w*|minimum|discounts?|credit score|apr)\b")
+RECORD_ASK = rx(r"\b(?:his|her|their|its|[a-z]+'s) (?:\w+ )?(?:stage|status|rep|consultant|appointment|install|"
+                r"inspection|estimate|contract|balance|amount|date|crew|claim|notes?|job|schedule|bid|quote|price|"
+                r"deposit|payment|permit|email|phone|number|address|name|roof|house|home)\b(?! warrant)|\b(?:stage|"
+                rf"status|when|yet|did|got|received|sent|still on|{WHEN})\b")
+CLAUSE = re.compile(r"[.?!;,]\s+|\s+[-\u2013\u2014]+\s+|:\s+")
+
+
+def _passed_on_policy_question(m: _Msg) -> bool:
+    """A named customer's question about our products or policies, relayed by the rep."""
+    return bool(RELAYED.search(m.text) and ABOUT_US.search(m.text) and not RECORD_ASK.search(m.text))
+
+
+def _policy_question_beside_name(m: _Msg) -> bool:
+    """ "before I call the Brandt lead back, what's our minimum for a roof repair?": the question itself is ours."""
+    asked = [c for c in CLAUSE.split(m.text) if QUESTION.search(c)]
+    if not asked:
+        return False
+    clause = asked[-1]
+    return (not _entity(_Msg(clause, m.names)) and bool(ABOUT_US.search(clause)) and not RECORD_ASK.search(clause)
+            and not FIELD.search(clause) and not re.search(r"\b(?:he|she|they|him|her|them|his|their)\b", clause))
 
 
 # --- rule 4: analysis — patterns across our sales calls -----------------------------------------------------
@@ -372,7 +436,11 @@ NOT_ANALYSIS = rx(r"\b(?:log|schedule|book|return|make|missed|set up)\b(?:\s+\S+
                    r"them|me|us|you|(?:the|a) (?:customer|homeowner|client))\b|\bhow many (?:[\w-]+ )?(?:calls|"
                    r"attempts|touches|tries)\b(?:\s+\S+){0,2}?\s+(?:before|until|should|to make|do (?:i|we|you) "
                    r"(?:make|need))\b"  # calls to make, not calls to study
-                   r"|\b(?:online|reviews?|yelp|google|bbb|internet|web)\b")  # online reviews: outside
+                   r"|\b(?:online|reviews?|yelp|google|bbb|internet|web)\b"  # online reviews: outside
+                   # a preference ("he prefers texts over calls"), not calls to study
+                   r"|\b(?:texts?|texting|emails?|emailing)\s+(?:over|instead of|rather than|than|not|to)\s+"
+                   r"(?:phone\s+)?calls\b|\b(?:prefers|would rather|'d rather)\b(?:\s+\S+){0,3}?\s+calls\b|"
+                   r"\bcalls\s+(?:over|rather than|instead of)\b")
 REP_BEHAVIOUR = rx(rf"\b(?:handl(?:e|es|ed|ing)|us(?:e|es|ed|ing)|say(?:s|ing)?|said|open(?:s|ed|ing)?|"
                     rf"pitch(?:es|ed|ing)?|approach(?:es|ed|ing)?|differ\w*|compar\w*|vs\.?|versus|{TECHNIQUE})\b")
 CALL_CORPUS = rx(r"\b(?:on|in|from|across|during) (?:our |the |my |his |her |their |\w+ )?calls\b|transcript|"
@@ -386,7 +454,8 @@ PROCESS_CHOICE = rx(r"\b(?:do|should|would|can|must) (?:i|we|you|reps) (?:pick|c
 def _analysis(m: _Msg) -> bool:
     t = m.text
     rep = any(re.search(rf"\b{r}\b", t) for r in REPS) or re.search(r"\b(?:reps|top performers|consultants)\b", t)
-    if NOT_ANALYSIS.search(t) or (ADVICE.search(t) and not rep and not CALL_CORPUS.search(t)):
+    normative = re.search(r"\b(?:should|supposed to|ought to|best (?:way|response|reply|answer))\b", t)
+    if NOT_ANALYSIS.search(t) or (ADVICE.search(t) and (not rep or normative) and not CALL_CORPUS.search(t)):
         return False  # "how should I handle price objections?" is coaching, which is direct
     if PROCESS_CHOICE.search(t) and not CALL_CORPUS.search(t):
         return False
@@ -409,6 +478,10 @@ WEB = rx(
     r"|\b(?:competitors?|competition|other (?:roofers|roofing companies|contractors|companies|"
     r"installers|outfits|guys)|[a-z]+ (?:roofing|exteriors|construction|restoration))\b.*\b(?:charg\w*|pric\w*|"
     r"cost\w*|reviews?|reviewed|rating|rated|reputation|yelp|bbb|offer\w*|selling|doing)\b"
+    r"|\b(?:reviews?|ratings?|reputation)\b.*\b(?:competitors?|other (?:roofers|roofing companies|contractors|"
+    r"companies|installers|outfits)|(?!(?:our|the|my|your|their|his|her|on|for|of|in|and|with|to|a|an|about|metal|"
+    r"shingle|storm|residential|commercial|new)\b)[a-z]+ (?:roofing|exteriors|construction|restoration))\b"
+    r"|\b(?:doing|looking|trending|headed|going)\b(?:\s+\S+){0,2}?\s+(?:price|cost)[- ]?wise\b"
     # weather, storms, hail, news
     rf"|\b(?:weather|forecast|tornado|temperature|temps|freeze)\b|\b(?:rain|snow|wind|storms?|hail|"
     rf"hailstorms?)\b(?:\s+\S+){{0,3}}?\s+(?:reports?|maps?|data|events?|swath|path|history|{WHEN}|in {PLACES}|"
@@ -433,9 +506,10 @@ RULE_VERB = re.compile(r"(?:requir|mandat|allow|ban|enforc)\w*")
 OURS = rx(r"\b(?:we|our|us|brightwater|heritage|series \d+|fixed \d+|solar \d+|same[- ]as[- ]cash|(?:essential|"
           r"preferred|signature) (?:package|tier|option|roof|shingles?|system))\b")
 NOT_JUST_OURS = rx(rf"\b(?:competitors?|other|market|suppl(?:y|ier|iers)|wholesale|tariffs?|manufacturers?|"
-                    rf"in {PLACES}|search|google|online|news|hail|weather)\b")
+                    rf"in {PLACES}|search|google|online|news|hail|weather|forecasts?|tornado\w*|temperatures?|temps)\b")
 
 
+COMPANY_WORD = r"(?:roofing|exteriors|construction|restoration|contracting|builders|remodel\w*)\b"
 THEIR_SITE = rx(r"\b(?:check|look at|go to|visit|read|pull up|browse|open)\b(?:\s+\S+){0,3}?\s+(?:(?:their|its|"
                  r"[a-z]+'s) (?:web ?)?site|(?:the |that |this )?web ?site)\b")  # a company's website, not a job site
 
@@ -452,7 +526,8 @@ def _web(m: _Msg) -> bool:
         return bool(hit)
     if ADVICE.search(t) or re.match(r"(?:can|may|should|do) (?:i|we) (?:tell|say|quote|promise|mention|offer)\b", t):
         return False  # coaching, or what we may tell customers: our policy
-    return not OURS.search(t) or bool(NOT_JUST_OURS.search(t))  # our own prices and policies are direct
+    company = any(re.search(rf"\b{re.escape(n)} (?:\w+ )?{COMPANY_WORD}", t) for n in m.names)  # "Apex Exteriors"
+    return not OURS.search(t) or bool(NOT_JUST_OURS.search(t)) or company  # our own prices and policies are direct
 
 
 # --- rule 6: knowledge — explicit knowledge-base work -------------------------------------------------------
@@ -470,6 +545,7 @@ KNOWLEDGE = rx(
     r"|\b(?:which|what)\s+(?:\w+\s+)?(?:doc|document|docs|documents|file|page|section|policy|guide|article|"
     r"sop)\s+(?:covers|talks|mentions|says|has|explains|describes|discusses|is about|deals|cover|talk|mention|say)|"
     r"\b(?:cite|citations?|sources|source it|with (?:a )?source|show (?:me )?(?:the )?source|references)\b|"
+    r"\bquote the (?:[\w-]+ ){1,3}(?:section|passage|paragraph|clause|part)\b|"
     r"\bquote (?:it|that|this|the (?:doc|document|policy|section|text|passage|line|paragraph|relevant|whole|part|"
     r"parts|bit|clause|sentence|wording|language|rule)|"
     r"me the|"
@@ -560,7 +636,7 @@ SMALL_TALK = rx(
     r"killing it)|you rock|"
     r"happy (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|holidays?|thanksgiving|new year|birthday)|"
     r"hope (?:you|your|you're|y'all|everyone)(?: \w+){0,5}|how was (?:your|the) (?:weekend|day|week|holiday))"
-    r"\b[\s,!.?]*)+$|^(?:are you|you) (?:there|around|awake|up|working|alive|online)\b|"
+    r"\b[\s,!.?]*)+$|^(?:are you|you) (?:still )?(?:there|around|awake|up|working|alive|online)\b|"
     r"^(?:what|how) (?:can|could|do) you (?:do|help)|^what (?:are you|do you|else can you)\b.*\b(?:able|do|help|"
     r"good)\b|^who are you\b|^tell me a joke\b|^how(?:'s| is| are| you)\b.{0,12}\b(?:going|doing|you|day|"
     r"life)\b[\s?!.]*$|^(?:help|test|ping)[\s?!.]*$")
@@ -571,12 +647,13 @@ WORK_NOUN = (r"(?:script|draft|video|primer|voicemail|opener|opening|intro|close
              r"wording|part|paragraph|section|middle|beginning|end|first|last|second|name|number|email|phone|"
              r"address|spelling|stage|date|time|note|order|greeting|ask|version|record|results?|list|answer|"
              r"research|numbers)")
-LEAD_IN = r"^(?:please |ok |okay |now |actually |can you |could you )*"
+LEAD_IN = r"^(?:please |ok |okay |now |actually |also |and |oh |then |can you |could you )*"
 WORK_REFERENCE = rx(  # edits and follow-ups aimed at the work in progress
     rf"\b(?:in|into|to|from|for|on|of)\s+(?:it|there|the {WORK_NOUN})\b|{LEAD_IN}(?:use|put|make|change|cut|trim|"
     rf"drop|remove|swap|replace|keep|add|move|shorten|lengthen|tighten|tweak|rephrase|reword|read|redo|fix|soften|"
     rf"punch up)\s+(?:in\s+)?(?:it|that|this|her|him|them|his|their|the {WORK_NOUN})\b|{LEAD_IN}(?:say|mention|"
     rf"include|call (?:him|her|them)|end with|open with|start with)\b"
+    r"|\b(?:for|on|behind|about)\s+(?:that|this|those|these)\s*[?.!]*$"  # "any sources for that?": the result
     r"|^(?:and |or |but )?(?:what|how) about\b|^(?:and|or) (?:for|in|with|the|only|just|if)\b|^(?:only|just|same|"
     r"instead)\b|\binstead\b|\b(?:of|from|among) (?:those|these|them)\b|\b(?:that|this) one\b|\bthe same\b")
 REFERS = rx(r"\b(?:it|this|that|these|those|they|them|he|she|him|her|his|their|the script|the draft|the video|"
@@ -706,7 +783,8 @@ def route(text: str, active_workflow: str | None = None) -> Route:
         if _fragment(m) and FIELD.search(t):  # "Nguyen status?"
             return Route("agents", "crm", "step4: crm, record fragment")
         return Route("agents", "triage", "step4: triage")
-    if _entity(m) and not ADVICE.search(t) and not STAGE_MEANING.search(t) and not _writing_help(t):
+    if (_entity(m) and not ADVICE.search(t) and not STAGE_MEANING.search(t) and not _writing_help(t)
+            and not _passed_on_policy_question(m) and not _policy_question_beside_name(m)):
         if QUESTION.search(t):  # any other question about a named customer or address
             return Route("agents", "crm", "step4: crm, question about a named customer")
         if IMPERATIVE.match(t) and not _writing_help(t):  # "call the Jennings back"

@@ -62,6 +62,8 @@ COMMON = words(
     "wins losses prospects cats pets folks phone email address amount deposit discount minimum inch shield ice water",
     "ventilation decking underlayment skylight chimney flashing downspout feet linear foot okay yeah sq ft dollars",
     "bucks miles watts kw percent seconds minutes",
+    # where customers find us: "someone who found us on Facebook" names a site, not a customer
+    "facebook instagram nextdoor yelp angi angie's thumbtack homeadvisor tiktok youtube linkedin twitter craigslist",
     # roof and pricing words that describe a topic, not a customer: "the steep roof policy", "steep adder?"
     "steep flat low-slope pitched leaking leaky damaged hail-damaged asphalt tile slate tpo shake garage porch patio",
     "detached upper lower entire partial recent latest commercial residential financed two-story one-story adder",
