@@ -554,3 +554,20 @@ async def test_a_simple_question_in_slack_is_answered_with_cited_knowledge_passa
     assert "cite" in instructions and "Signature package" in instructions
     [reply] = fake_slack.messages(channel="C1", thread_ts=event["ts"])
     assert "Warranty Policy" in reply.text and "warranty_policy.md" in reply.text
+
+
+async def test_small_talk_is_answered_without_knowledge_passages(bot_factory, fake_slack, fake_openai, kb_dir):
+    from hard_e.bot.scheduler import sync_knowledge
+    from tests import slack_events as se
+
+    bot = await bot_factory(HARDE_KB_DIR=str(kb_dir))
+    await sync_knowledge(bot.services)
+    assert await bot.services.knowledge.search("good morning")  # the words do match documents...
+    fake_openai.reply("Morning! What can I dig up for you?")
+    event = se.mention("good morning")
+    await bot.send_event(event)
+    await bot.settle()
+
+    [request] = fake_openai.requests
+    assert "From the company knowledge base" not in request.body["instructions"]  # ...but a greeting looks nothing up
+    assert [m.text for m in fake_slack.messages(channel="C1", thread_ts=event["ts"])] == ["Morning! What can I dig up for you?"]

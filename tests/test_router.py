@@ -783,6 +783,16 @@ def test_unseen_set_accuracy(name):
 # move. (message, active workflow, label)
 D = "direct"
 ROOT_CAUSES = {
+    # Acknowledgements beyond "thanks" ("that helps", "good to know") read as a vague ask (triage).
+    "acknowledgements": [
+        ("thanks, that helps", None, D),
+        ("that worked, thank you!", None, D),
+        ("super helpful 🙏", None, D),
+        ("good to know, thx", None, D),
+        ("makes sense", None, D),
+        ("will do", "scripting", "scripting"),  # in a workflow it answers the agent
+        ("that helps with the Garcia quote", None, "crm"),
+    ],
     # Slack markup, links and emoji were read as words: "en-us" in a URL counted as "us" (our own prices),
     # an emoji or :shortcode: made a greeting look like an unknown name (triage).
     "slack_markup": [
@@ -1151,3 +1161,9 @@ def test_route_stays_fast_on_realistic_messages():
         route(text, active)
     mean = (time.perf_counter() - start) / len(texts)
     assert mean < 0.003, f"{mean * 1e6:.0f} us per call"  # ~0.2 ms measured; generous for loaded CI machines
+
+
+def test_small_talk_is_marked_so_the_direct_flow_looks_nothing_up():
+    assert route("good morning").small_talk and route("thanks, that helps").small_talk
+    assert not route("what is our warranty on a full tear-off?").small_talk
+    assert not route("thanks!", "scripting").small_talk  # in a workflow it answers the agent

@@ -136,7 +136,7 @@ class Conversations:
         if where.flow == "agents" and self._team is not None:
             state = WorkflowState.from_json(conversation.workflow_state if conversation else None)
             return await self._run_agents(turn, sink, where.agent or "triage", state)
-        return await self._direct(turn, sink)
+        return await self._direct(turn, sink, look_up=not where.small_talk)
 
     async def _run_agents(self, turn: Turn, sink: Sink, start: str, state: WorkflowState) -> str:
         context = TurnContext(
@@ -157,14 +157,14 @@ class Conversations:
             await replace_last_answer(session, text)  # the thread remembers what the rep was shown
         return text
 
-    async def _direct(self, turn: Turn, sink: Sink) -> str:
+    async def _direct(self, turn: Turn, sink: Sink, *, look_up: bool = True) -> str:
         past = await self._history.messages(turn.conversation_key)
         question = {"role": "user", "content": turn.text}
         parts: list[str] = []
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self._first_token_timeout) as deadline:
-                passages = await self._passages(turn.text)
+                passages = await self._passages(turn.text) if look_up else []
                 async for delta in answer_directly(self._model, turn, past, passages):
                     if not parts:
                         deadline.reschedule(loop.time() + self._turn_timeout)

@@ -16,6 +16,7 @@ from hard_e.agents.routing_vocab import (COMMON, NUMBER_WORD, PLACES, REPS, STAG
                                          plain, rx, words)
 
 AGENTS = ("triage", "crm", "knowledge", "analysis", "web_search", "scripting", "new_clients")
+SMALL_TALK_REASON = "step2: small talk"
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class Route:
     flow: str  # "direct" | "agents"
     agent: str | None  # None for direct
     reason: str = ""  # short, for logs; never user text
+
+    @property
+    def small_talk(self) -> bool:
+        """Greetings, thanks, farewells: nothing to look up."""
+        return self.reason == SMALL_TALK_REASON
 
 
 # --- rules shared by several steps ---------------------------------------------------------------------------
@@ -635,7 +641,9 @@ SMALL_TALK = rx(
     r"(?:life ?saver|rock ?star|hero|champ)|(?:you're|youre|your|you are) (?:a|an|my|the best|awesome|amazing|great|"
     r"killing it)|you rock|"
     r"happy (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|holidays?|thanksgiving|new year|birthday)|"
-    r"hope (?:you|your|you're|y'all|everyone)(?: \w+){0,5}|how was (?:your|the) (?:weekend|day|week|holiday))"
+    r"hope (?:you|your|you're|y'all|everyone)(?: \w+){0,5}|how was (?:your|the) (?:weekend|day|week|holiday)|"
+    r"(?:that|this|it)(?:'s| is)? (?:helps|helped|works|worked|helpful|useful)|(?:super|very|really) (?:helpful|useful)|"
+    r"(?:works|worked) for me|good to know|makes sense|will do|noted)"
     r"\b[\s,!.?]*)+$|^(?:are you|you) (?:still )?(?:there|around|awake|up|working|alive|online)\b|"
     r"^(?:what|how) (?:can|could|do) you (?:do|help)|^what (?:are you|do you|else can you)\b.*\b(?:able|do|help|"
     r"good)\b|^who are you\b|^tell me a joke\b|^how(?:'s| is| are| you)\b.{0,12}\b(?:going|doing|you|day|"
@@ -774,7 +782,7 @@ def route(text: str, active_workflow: str | None = None) -> Route:
     if active_workflow in AGENTS:
         return _in_workflow(m, active_workflow)
     if SMALL_TALK.search(t):
-        return Route("direct", None, "step2: small talk")
+        return Route("direct", None, SMALL_TALK_REASON)
     if agent := _two_requests(m):
         return Route("agents", agent, "step3: two requests" if agent == "triage" else "step3: dependent second part")
     if agent := _specialist(m):
