@@ -431,22 +431,20 @@ async def test_lost_reasons_match_the_hand_count(store):
     ]
 
 
-async def test_quotes_for_an_objection_type_come_oldest_first_with_their_calls(store):
+async def test_quotes_for_an_objection_type_come_newest_first_with_their_calls(store):
     lost_price = await store.quotes("price", "lost", limit=10)
     assert lost_price.total == 4
     assert [(q.call_id, q.outcome, q.resolved) for q in lost_price.quotes] == [
-        ("BWC-25-002", "lost", False), ("BWC-25-005", "lost", False), ("BWC-25-009", "lost", False), ("BWC-25-012", "lost", False),
+        ("BWC-25-012", "lost", False), ("BWC-25-009", "lost", False), ("BWC-25-005", "lost", False), ("BWC-25-002", "lost", False),
     ]
     first = lost_price.quotes[0]
-    assert (first.date, first.rep) == (date(2025, 8, 7), "Marcus Bell")
-    assert first.quote == sample("BWC-25-002")["objections"][0]["quote"]
-    assert first.handled_how == sample("BWC-25-002")["objections"][0]["handled_how"]
+    assert (first.date, first.rep) == (date(2025, 10, 14), sample("BWC-25-012")["rep"])
+    price = next(o for o in sample("BWC-25-012")["objections"] if o["type"] == "price")
+    assert (first.quote, first.handled_how) == (price["quote"], price["handled_how"])
 
     spouse = await store.quotes("spouse_approval", limit=3)
     assert spouse.total == 4
-    assert [(q.call_id, q.outcome, q.resolved) for q in spouse.quotes] == [
-        ("BWC-25-001", "won", True), ("BWC-25-005", "lost", True), ("BWC-25-010", "won", True),
-    ]
+    assert [q.call_id for q in spouse.quotes] == ["BWC-25-014", "BWC-25-010", "BWC-25-005"]  # 001 (oldest) left out
     assert (await store.quotes("need", "lost")).total == 0
 
 
@@ -517,10 +515,11 @@ async def test_deal_value_tool_totals_each_trade(store):
 async def test_quotes_tool_quotes_customers_with_call_ids(store):
     text = await invoke(analysis.objection_quotes, store, objection_type="price", outcome="lost", limit=2)
     lines = text.split("\n")
-    assert lines[0] == "price objections on lost calls: 4 found among 5 lost calls (of 15 loaded); showing 2, oldest call first."
-    assert lines[1] == "1. BWC-25-002 (lost, 2025-08-07, Marcus Bell), not resolved"
-    assert lines[2] == f"   Customer: \"{sample('BWC-25-002')['objections'][0]['quote']}\""
-    assert lines[4].startswith("2. BWC-25-005 (lost, 2025-08-26, Priya Nair)") and len(lines) == 7
+    assert lines[0] == "price objections on lost calls: 4 found among 5 lost calls (of 15 loaded); showing 2, newest call first."
+    assert lines[1] == f"1. BWC-25-012 (lost, 2025-10-14, {sample('BWC-25-012')['rep']}), not resolved"
+    price = next(o for o in sample("BWC-25-012")["objections"] if o["type"] == "price")
+    assert lines[2] == f"   Customer: \"{price['quote']}\""
+    assert lines[4].startswith("2. BWC-25-009 (lost, 2025-09-23, ") and len(lines) == 7
     assert await invoke(analysis.objection_quotes, store, objection_type="need", outcome="lost") == (
         "No need objections on lost calls, among 5 lost calls (of 15 loaded)."
     )

@@ -257,7 +257,8 @@ class TranscriptStore:
         return sorted((LostReason(r, n, int(v)) for r, n, v in rows), key=lambda r: (-r.calls, r.reason or "~"))
 
     async def quotes(self, objection_type: str, outcome: str | None = None, limit: int = 10) -> QuoteSample:
-        """What customers said when raising `objection_type`, with how the rep answered; oldest call first."""
+        """What customers said when raising `objection_type`, with how the rep answered; newest call first
+        (how customers put it lately is what a rep will hear next)."""
         o, c = TranscriptObjection, TranscriptCall
         count = _where_outcome(
             select(func.count()).select_from(o).join(c, c.call_id == o.call_id).where(o.type == objection_type), outcome
@@ -266,7 +267,7 @@ class TranscriptStore:
             select(o.call_id, c.date, c.outcome, c.rep, o.quote, o.handled_how, o.resolved)
             .join(c, c.call_id == o.call_id)
             .where(o.type == objection_type)
-            .order_by(c.date, o.call_id, o.position)
+            .order_by(c.date.desc(), o.call_id.desc(), o.position)
             .limit(max(0, limit)),
             outcome,
         )

@@ -129,7 +129,7 @@ async def objection_quotes(
     ctx: RunContextWrapper[TurnContext], objection_type: ObjectionType, outcome: Outcome = "all", limit: int = 5
 ) -> str:
     """What customers actually said when raising one type of objection, how the rep answered, and
-    whether it was resolved, with the call id, date, rep and outcome; oldest call first. `limit` is how
+    whether it was resolved, with the call id, date, rep and outcome; newest call first. `limit` is how
     many quotes to show (1–20)."""
     loaded = await _loaded(ctx)
     if loaded is None:
@@ -141,7 +141,7 @@ async def objection_quotes(
         return f"No {objection_type} objections on {where}, among {_scope(overview, outcome)}."
     lines = [
         f"{objection_type} objections on {where}: {sample.total} found among {_scope(overview, outcome)}; "
-        f"showing {len(sample.quotes)}, oldest call first."
+        f"showing {len(sample.quotes)}, newest call first."
     ]
     for n, q in enumerate(sample.quotes, start=1):
         lines.append(
