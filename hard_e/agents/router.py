@@ -140,15 +140,18 @@ PERSON = r"(?:customer|lead|client|contact|homeowner|prospect)"
 # someone added alongside a customer: "add walt's wife linda as a contact"
 RELATIVE = (r"(?:(?:the |his |her |their )?[a-z]+'s|his|her|their|the) (?:wife|husband|spouse|son|daughter|mom|dad|"
             r"mother|father|brother|sister|neighbou?r|partner|tenant|friend|landlord|property manager)(?: [a-z]+){0,2}")
+# what gets added to an existing record: "add a note to the new lead", "put photos in the customer file"
+RECORD_ITEM = (r"(?:(?:a|an|the|this|that|my|another|some|these|those)\s+)?(?:notes?|comments?|calls?|tags?|tasks?|"
+               r"reminders?|photos?|pictures?|pics|attachments?|voicemails?|appointments?|follow-?ups?|files?)")
 CREATE = rx(
     # "create a customer", "add a lead", "set up a new client"
     rf"\b(?:create|add|enter|input|set up|setup|make|open|start|register|load|save|(?:put|punch|key|plug) in)\s+"
     rf"(?:up\s+)?(?:a|an|the|this|that|my|one|another)?\s*(?:new\s+)?(?:{PERSON}|customer record|customer profile)\b"
     rf"(?!\s+(?:note|call|stage|source))|"
-    # "enter him in the crm", "add her as a customer"
-    rf"\b(?:add|enter|put|get|input|load|stick|throw|pop|save)\s+(?:him|her|them|this (?:guy|lady|person|couple|"
-    rf"homeowner|one|family)|these (?:folks|people)|{RELATIVE}|[a-z]+(?: [a-z]+)?)\s+(?:in|into|to|on|as)\s+"
-    rf"(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?:crm|system|leap|database|{PERSON})\b|"
+    # "enter him in the crm", "add her as a customer" — not "add a note to the new lead", which is a record's
+    rf"\b(?:add|enter|put|get|input|load|stick|throw|pop|save)\s+(?!{RECORD_ITEM}\b)(?:him|her|them|this (?:guy|lady|"
+    rf"person|couple|homeowner|one|family)|these (?:folks|people)|{RELATIVE}|[a-z]+(?: [a-z]+)?)\s+"
+    rf"(?:in|into|to|on|as)\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?:crm|system|leap|database|{PERSON})\b|"
     # "new lead: ...", "got a new customer for you"
     rf"(?:^|[,:;.!]\s*|\b(?:got|have|here's|here is|there's|another|one more|a|so|ok|okay|yeah|quick)\s+)(?:a\s+)?"
     rf"new {PERSON}\b(?!s|[\s-]+(?:calls?|scripts?|videos?|stage|source|form|questions?|intake|process|fields?))|"
@@ -156,8 +159,10 @@ CREATE = rx(
     # "I got another lead" (not "I've got a customer problem")
     rf"\b(?:got|have|here's|there's)\s+(?:another|a|one more|a hot|a fresh)\s+(?:lead|customer|client|homeowner)\b"
     r"(?!s|\s+(?:who|that|with|problem|issue|question|complaint|situation|asking|calling|wanting|thing|mess))")
-PROCESS_QUESTION = rx(  # "what do I need to add a customer?" is direct
-    r"^how (?:do|can|should|would|to)\b|^(?:what|which|how|do|does|is|are|should|when|why|where)\b.*\b(?:need|"
+PROCESS_QUESTION = rx(  # "what do I need to add a customer?", "how fast should I call a new lead?" are direct
+    r"^how (?:do|can|should|would|to)\b|^how (?:fast|soon|quickly|often|early|late|many times)\b.*\b(?:should|"
+    r"supposed|have to|must|do|does)\b|^when (?:should|do|must|can) (?:i|we|reps?|consultants?)\b|"
+    r"^(?:what|which|how|do|does|is|are|should|when|why|where)\b.*\b(?:need|"
     r"needed|required|require|fields?|info|information|format|process|steps|rules|policy|lead sources?|supposed)\b")
 RECORD_CONTEXT = rx(  # contact details used to find or update someone already in the CRM
     r"\b(?:find|look up|lookup|pull up|search|who is|who's|whose|who lives|who owns|which customer|do we have|"
@@ -219,7 +224,8 @@ SCRIPT_CONTENT_QUESTION = rx(  # "what goes into a good primer video?" is direct
 
 
 # "do we send videos before the appointment?" asks about practice; "do we have a primer for the Kims?" is left alone
-PRACTICE_QUESTION = rx(r"^(?:do|does|did) (?:we|they|reps|our \w+|consultants)\b(?! (?:have|got)\b)")
+PRACTICE_QUESTION = rx(r"^(?:(?:when|how often|how soon|why|where) )?(?:do|does|did) (?:we|they|reps|our \w+|"
+                       r"consultants)\b(?! (?:have|got)\b)")  # "when do we send the primer video?"
 
 
 def _scripting(m: _Msg) -> bool:
@@ -237,11 +243,17 @@ CRM_ACTION = rx(
     # moving stages, marking lost, reopening
     rf"\b(?:move|moved|push|bump|put|set|change|switch|advance|drop|flip|update|kick|send|"
     rf"get)\b(?:\s+\S+){{0,5}}?\s+(?:to|into|in|as)\s+(?:the\s+)?{STAGE}\b(?!\s+(?:source|call))"
+    # several records at once: "move the Jansen job and the Ortiz job to Production"
+    rf"|\b(?:move|push|bump|put|set|change|switch|advance|drop|flip|update|send)\b(?:\s+\S+){{1,4}}?\s+(?:and|&)"
+    rf"(?:\s+\S+){{1,5}}?\s+(?:to|into|in|as)\s+(?:the\s+)?{STAGE}\b(?!\s+(?:source|call))"
     r"|\bmark\b(?:\s+\S+){0,4}?\s+(?:as\s+)?(?:lost|won|signed|completed?|dead|closed)\b|\b(?:reopen|re-open|"
     r"revive|close (?:it |that |this )?out)\b"
     # notes and logged calls
     r"|\b(?:put|add|stick|jot|throw|save) (?:that|this|it) (?:on|in|to|into) (?:the )?[\w'-]+ (?:job|account|record|"
     r"file|notes?)\b"
+    # "put a comment on the new customer Gail Ross", "set a reminder on the Hill job"
+    rf"|\b(?:add|put|leave|drop|stick|jot|set)\b(?:\s+\S+){{0,2}}?\s+(?:comments?|reminders?|tasks?|follow-?ups?|"
+    rf"photos?|pictures?|pics)\s+(?:on|to|in|for)\s+(?:the\s+)?(?:new\s+)?(?:\S+\s+){{0,2}}?{RECORD_NOUN}\b"
     r"|\b(?:add|put|leave|drop|stick|jot|make)\b(?:\s+\S+){0,3}?\s+notes?\b(?!\s+(?:for|about) (?:the|"
     r"my) (?:script|video))|\blog\b(?:\s+(?:a|an|the|my|that|this|another))?\s+(?:call|visit|text|email|voicemail|"
     r"door ?knock|conversation|meeting|touch|attempt|no.?show|that|it)\b|^(?:please )?log\b(?!\s+(?:in|on|into|out)\b)|"
@@ -297,6 +309,10 @@ A_CALL = (r"(?:in|on|from|during)\s+(?:my|the|our|his|her|their|that|this|yester
           r"call\b")
 ONE_CALL_TALK = rf"\b{A_CALL}.*\b{SAID}|\b{SAID}\b.*\b{A_CALL}"  # "did she bring up the warranty on her call?"
 ONE_CALL = rx(ONE_CALL_TALK)
+# how one call went ("how did the Castillo call go?", "how was my call with the Hills") asks for its summary
+CALL_WENT = (r"\bhow (?:did|'d) (?:\S+\s+){0,3}?call(?:\s+with\s+(?:the\s+)?\S+)?\s+go\b|\bhow was (?:my|the|his|her|"
+             r"their|that|this|[a-z]+'s)\s+(?:\S+\s+){0,2}?call\b(?!\s+(?:time|schedule|list))")
+CALL_WENT_RX = rx(CALL_WENT)
 NOT_A_RECORD = COMMON | words("web internet online transfer guide manual knowledge")
 ANALYSIS_NOUN = rx(r"\b(?:objections?|techniques?|sentiment|transcripts?|calls|summar\w*)\b")
 WRITING_HELP = rx(  # a text, email, post, card or review reply is direct, even when it mentions an appointment
@@ -360,7 +376,8 @@ def _crm(m: _Msg) -> bool:
     if _writing_help(t) or ADVICE.search(t) or _generic_question(m) or EXPLICIT_WEB.search(t) or KB_SEARCH.search(t):
         return False
     if ((COMPANY_TALK.search(t) and _web(m))  # "what is Apex charging": another company
-            or (ONE_CALL.search(t) and QUESTION.search(t))) and not CRM_ACTION.search(t):  # what was said: analysis
+            or (ONE_CALL.search(t) and QUESTION.search(t))  # what was said in a call, or how it went: analysis
+            or CALL_WENT_RX.search(t)) and not CRM_ACTION.search(t):
         return False
     if not named and (re.match(r"why\b|how (?:do|can|should|would) (?:i|we|you)\b", t)
                       or STAGE_MEANING.search(t) and not re.search(r"\b(?:my|how many|which of|list)\b", t)):
@@ -418,6 +435,7 @@ ANALYSIS = rx(
     r"\b(?:calls|transcripts?|recordings|conversations)\b(?![\s-]+(?:scripts?|back|today|tomorrow))"
     # one call: what was said in it, or a summary
     rf"|{ONE_CALL_TALK}|\bsummar\w*\b(?:\s+\S+){{0,4}}?\s+call|"
+    rf"{CALL_WENT}|"
     r"\bcall summar|\bsentiment\b|\b(?:win|close|closing|conversion|success) rates?\b"
     # objections, techniques, reasons deals were won or lost, what customers say
     r"|\b(?:which|what|most|top|common|frequent|biggest|main|usual)\b(?:\s+\S+){0,4}?\s+objections?\b|"
@@ -457,8 +475,26 @@ PROCESS_CHOICE = rx(r"\b(?:do|should|would|can|must) (?:i|we|you|reps) (?:pick|c
                      r"set)\b|\b(?:which|what) lost reason\b")  # which value to record: the CRM's rules, direct
 
 
+# what one of our techniques or frameworks is: "what's the isolate objection technique?" is the playbook's, direct
+DEFINITION = rx(rf"^(?:what(?:'s| is| are| does)|explain|define|describe|walk me through) (?:the |a |an |our )?"
+                rf"(?:{TECHNIQUE}|[\w-]+(?: [\w-]+){{0,2}} (?:technique|framework|method|approach|objection type))\b"
+                r"(?! (?:work|worked|works|win|wins|close|closes)\b)"
+                # "what is the price objection?" — not "what's the most common objection?"
+                r"|^(?:what(?:'s| is| are)|explain|define|describe) (?:the |a |an |our )?(?:(?!(?:most|top|biggest|"
+                r"main|common|usual|frequent\w*|latest|last|hardest)\b)[\w-]+ ){0,2}(?:objection types?|types of "
+                r"objections?|objection)[\s?!.]*$")
+# a question about which document holds something: "what doc has the objection types table?" is the knowledge base's
+DOC_REF = rx(r"\b(?:which|what)\s+(?:\w+\s+)?(?:doc|document|docs|documents|page|section|guide|sop|file)\b|"
+             r"\b(?:in|from|of) (?:the |our |that |this )?(?:[\w-]+ )?(?:docs?|documents?|documentation|playbook|"
+             r"handbook|manual|knowledge ?base|kb|training (?:docs?|materials?))\b|\b(?:the|our|that|this) "
+             r"(?:[\w-]+ ){0,2}(?:docs?|documents?|playbook|handbook|manual|knowledge ?base) (?:says?|said|covers?|"
+             r"mentions?|has)\b")
+
+
 def _analysis(m: _Msg) -> bool:
     t = m.text
+    if (DEFINITION.search(t) or DOC_REF.search(t)) and not CALL_CORPUS.search(t):
+        return False
     rep = any(re.search(rf"\b{r}\b", t) for r in REPS) or re.search(r"\b(?:reps|top performers|consultants)\b", t)
     normative = re.search(r"\b(?:should|supposed to|ought to|best (?:way|response|reply|answer))\b", t)
     if NOT_ANALYSIS.search(t) or (ADVICE.search(t) and (not rep or normative) and not CALL_CORPUS.search(t)):
@@ -526,6 +562,8 @@ def _web(m: _Msg) -> bool:
         return False  # "help me reply to a google review" is writing help
     if THEIR_SITE.search(t):
         return True
+    if (DOC_REF.search(t) or KB_SEARCH.search(t)) and not EXPLICIT_WEB.search(t):
+        return False  # "the exact wording from the financing doc about tax credits": our document, not the world
     if RULE_VERB.search(t) and PLACE_RULE.search(t):  # a city's or state's rules are outside information
         return not ADVICE.search(t)
     if not (hit := WEB.search(t)) or re.search(r"\b(?:search|google|online)\b", t):
@@ -552,6 +590,10 @@ KNOWLEDGE = rx(
     r"sop)\s+(?:covers|talks|mentions|says|has|explains|describes|discusses|is about|deals|cover|talk|mention|say)|"
     r"\b(?:cite|citations?|sources|source it|with (?:a )?source|show (?:me )?(?:the )?source|references)\b|"
     r"\bquote the (?:[\w-]+ ){1,3}(?:section|passage|paragraph|clause|part)\b|"
+    rf"\b(?:which|what)\s+(?:\w+\s+)?(?:section|page|part|chapter)s?\s+of\s+(?:the\s+|our\s+)?(?:[\w-]+\s+)?{DOCS}\b|"
+    # what a named document says: "quote what the pricing doc says", "does the financing doc mention ..."
+    rf"\bquote (?:what|where|how) (?:the |our |it |that )|\b(?:does|do|did) (?:the|our|that|this) (?:[\w-]+ ){{0,2}}"
+    rf"{DOC_ITEM} (?:say|mention|cover|talk|address|include)\b|"
     r"\bquote (?:it|that|this|the (?:doc|document|policy|section|text|passage|line|paragraph|relevant|whole|part|"
     r"parts|bit|clause|sentence|wording|language|rule)|"
     r"me the|"
@@ -575,6 +617,8 @@ def _knowledge(m: _Msg) -> bool:
 
 
 # --- rule 7: triage — needs an agent, but nothing says which ------------------------------------------------
+PAST_WORK = (r"(?:last (?:week|month|visit|call|job|one|go-?round)|yesterday|the other (?:day|one|job|time)|"
+             r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
 VAGUE_ACTION = rx(
     r"\b(?:sort out|sort|handle|(?<!the )deal with|take care of|fix|help (?:me )?(?:out )?with|look into|figure out|"
     r"work on|circle back (?:on|with|to)|loop back (?:on|with)|touch base (?:on|with)|"
@@ -582,6 +626,10 @@ VAGUE_ACTION = rx(
     r"homeowner|job) (?:problem|issue|situation|complaint|mess|thing)\b|\b(?:something's|something is|"
     r"what's) (?:up|wrong|off|weird|going on) with\b|\b(?:problem|issue|trouble) with\b|\bsame as (?:last time|"
     r"before)\b|\bthe usual\b|\bdo the thing\b|\blike (?:last time|before)\b"
+    # "same as last week for the Okafors": a repeat of unstated work (not "is the price the same as last year?")
+    rf"|(?:^(?:(?:ok|okay|so|and|just|please|can you|could you)\s+)*(?:do\s+)?(?:the\s+|it\s+)?same as|\bsame as)\s+"
+    rf"{PAST_WORK}\b(?=\s+(?:for|with|on|at)\b)|^(?:(?:ok|okay|so|and|just|please|can you|could you)\s+)*(?:do\s+)?"
+    rf"(?:the\s+|it\s+)?same as\s+{PAST_WORK}[\s?!.]*$"
     # a matter named only vaguely: "the Ruiz thing", "that thing", "do the same for the Parkers"
     r"|\b(?:do )?(?:the )?same (?:thing )?(?:for|with|to)\b")
 VAGUE_MATTER = rx(r"\b(?:the|that|this) (?:([a-z'-]+) )?(?:thing|situation|stuff|mess|drama|saga|matter)\b")
@@ -642,7 +690,9 @@ SMALL_TALK = rx(
     r"killing it)|you rock|"
     r"happy (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|holidays?|thanksgiving|new year|birthday)|"
     r"hope (?:you|your|you're|y'all|everyone)(?: \w+){0,5}|how was (?:your|the) (?:weekend|day|week|holiday)|"
-    r"(?:that|this|it)(?:'s| is)? (?:helps|helped|works|worked|helpful|useful)|(?:super|very|really) (?:helpful|useful)|"
+    r"(?:that|this|it)(?:'s| is)? (?:helps|helped|works|worked|helpful|useful)|(?:that|this|it) (?:did|does|'ll do) "
+    r"(?:it|the trick)|how(?:'s| is) (?:it going|(?:your|the) (?:day|morning|week)(?: going)?)|how are (?:you|ya|"
+    r"things)(?: doing| going)?|(?:super|very|really) (?:helpful|useful)|"
     r"(?:works|worked) for me|good to know|makes sense|will do|noted)"
     r"\b[\s,!.?]*)+$|^(?:are you|you) (?:still )?(?:there|around|awake|up|working|alive|online)\b|"
     r"^(?:what|how) (?:can|could|do) you (?:do|help)|^what (?:are you|do you|else can you)\b.*\b(?:able|do|help|"
@@ -671,7 +721,8 @@ COMPANY_KNOWLEDGE = rx(
     r"preferred|signature|metal|siding|vinyl|fiber cement|windows?|gutters?|guards?|solar|battery|deposit|discount|"
     r"polic\w*|process|stage|mean|required|fields?|lead sources?|primer|script|objection|handle|respond|inspection|"
     r"claim|insurance|deductible|office|hours|branch|minimum|transfer|permit|hoa|series|same[- ]as[- ]cash|"
-    r"fixed \d+|solar \d+|promo\w*|referral|commission|discounts?|credit score)\b")
+    r"fixed \d+|solar \d+|promo\w*|referral|commission|discounts?|credit score|valid|expir\w*|techniques?|framework|"
+    rf"{TECHNIQUE})\b")
 
 
 TOPIC_CHANGE = rx(  # the user says the subject is changing: what follows is not about the work in progress
@@ -725,7 +776,8 @@ def _in_workflow(m: _Msg, active: str) -> Route:
                                                            or about_work_customer or statement)):
         return Route("agents", label, f"step1: new {label} request")
     question = QUESTION.search(re.sub(r"^(?:also|ok|okay|so|hey|oh|btw|quick question|real quick)\b[,\s]*", "", t))
-    if not label and question and not DIRECTIVE.match(t) and (switched or COMPANY_KNOWLEDGE.search(t)):
+    knowledge = switched or COMPANY_KNOWLEDGE.search(t) or _generic_question(m)  # "when should a job go to Lost?"
+    if not label and question and not DIRECTIVE.match(t) and knowledge:
         if not REFERS.search(TIME_EXPR.sub(" ", t)) and not WORK_REFERENCE.search(t) and not _triage(m):
             return Route("direct", None, "step1: self-contained knowledge question")
     return Route("agents", active, "step1: stays with the workflow")
@@ -736,7 +788,8 @@ SPLIT = rx(r"[?!;]+\s+|\.\s+|\s*\n+\s*|\s+[+/]\s+|\s+[-\u2013\u2014]+\s+|,?\s+(?
            r",?\s+(?:also|plus|then)\s+|,\s+(?=(?:can|could|"
             r"what|how|which)\b)")
 DEPENDENT = rx(  # the second part uses what the first finds: one request
-    r"\b(?:based on (?:that|it|this|those|them|the results)|using (?:that|those|it|them|the results)|use (?:it|"
+    r"\b(?:based on (?:that|it|this|those|them|the results)|(?:from|out of|off) (?:that|it|this|those|them|these)"
+    r"[\s?!.]*$|using (?:that|those|it|them|the results)|use (?:it|"
     r"that|those|them|these)|put (?:it|that|them|those) in|include (?:it|that|them|those)|(?:that|"
     r"which) (?:handles|covers|addresses|answers) (?:them|those|it)|with (?:that|those) (?:info|numbers|details|"
     r"results)|(?:for|to|on|about|in) (?:those|these) \w+)\b")

@@ -128,12 +128,17 @@ def clean(text: str) -> str:
     return re.sub(rf"\b(?!{NUMBER_WORD}\b|\d)(\w+)(?: \1\b)+", r"\1", t)  # stutters ("the the job"), never digits
 
 
+def _compound(word: str) -> bool:
+    """ "Same-as-cash", "Tear-Off": a hyphenated run of ordinary words names a product or a topic, not a person."""
+    return "-" in word and all(part in COMMON for part in word.split("-"))
+
+
 def name_candidates(text: str) -> frozenset[str]:
     """Capitalized words that are not sentence-initial, vocabulary or reps: likely customers' names."""
     out = set()
     for sentence in re.split(r"[.!?:;\n]\s+|,\s+", text):
         for word in re.findall(r"[A-Za-z][\w'-]*", sentence)[1:]:
             w = word.lower().removesuffix("'s").rstrip("'")
-            if word[0].isupper() and not word.isupper() and w not in COMMON and w not in REPS:
+            if word[0].isupper() and not word.isupper() and w not in COMMON and w not in REPS and not _compound(w):
                 out.add(w)
     return frozenset(out)
