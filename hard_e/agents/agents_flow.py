@@ -23,13 +23,14 @@ from agents.memory import Session
 from hard_e.agents.context import TurnContext
 from hard_e.agents.events import AgentChanged, Sink, TextDelta, ToolFinished, ToolStarted
 from hard_e.agents.history import agent_input
-from hard_e.agents.specialists import TOOL_STATUS
+from hard_e.agents.specialists import HANDOFF_STATUS, TOOL_STATUS
 from hard_e.errors import UserFacingError
 from hard_e.integrations.openai_llm import user_facing
 
 log = logging.getLogger(__name__)
 
 MAX_TURNS = 12
+HANDOFF = "handoff"  # the status shown while a handoff brings in another agent
 TOO_MANY_STEPS = "That took more steps than I allow myself for one answer. Could you break it into smaller asks?"
 BLOCKED = "I can't help with that one here."
 CONFUSED = "I got my wires crossed working on that. Please ask me again, maybe in other words."
@@ -52,15 +53,32 @@ async def run_agents(
         ),
     )
     tools_by_call: dict[str, str] = {}
+    handing_off = False  # a handoff's status is on show until the new agent speaks or acts
+
+    async def handed_over() -> None:
+        nonlocal handing_off
+        if handing_off:
+            handing_off = False
+            await sink.send(ToolFinished(HANDOFF))
+
     try:
         async for event in result.stream_events():
             if event.type == "raw_response_event":
                 if getattr(event.data, "type", "") == "response.output_text.delta" and event.data.delta:
+                    await handed_over()
                     await sink.send(TextDelta(event.data.delta))
             elif event.type == "agent_updated_stream_event":
-                await sink.send(AgentChanged(event.new_agent.name))
+                name = event.new_agent.name
+                await sink.send(AgentChanged(name))
+                if name != start.name and name in HANDOFF_STATUS:
+                    await handed_over()
+                    handing_off = True
+                    await sink.send(ToolStarted(HANDOFF, HANDOFF_STATUS[name]))
             elif event.type == "run_item_stream_event":
+                if event.name == "tool_called":
+                    await handed_over()
                 await _tool_progress(event, tools_by_call, sink)
+        await handed_over()
     except MaxTurnsExceeded:
         log.warning("agents run hit max_turns conversation=%s", context.turn.conversation_key)
         raise UserFacingError(TOO_MANY_STEPS) from None

@@ -36,6 +36,16 @@ TOOL_STATUS = {
     "objection_quotes": "Pulling what customers said…",
     "transcript_overview": "Looking over the call transcripts…",
 }
+# What the user sees while a handoff brings in another agent, by agent.
+HANDOFF_STATUS = {
+    "triage": "Working out who should take this…",
+    "crm": "Turning to the CRM…",
+    "knowledge": "Checking the company docs…",
+    "analysis": "Digging into our sales calls…",
+    "web_search": "Taking this to the web…",
+    "scripting": "Getting the script going…",
+    "new_clients": "Setting up the new customer…",
+}
 
 
 def build_team(model_for: Callable[[str], Model | str]) -> dict[str, Agent[TurnContext]]:
