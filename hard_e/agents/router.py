@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hard_e.agents.routing_vocab import (COMMON, NUMBER_WORD, PLACES, REPS, STAGE, WHEN, clean, name_candidates,
-                                         plain, rx, words)
+from hard_e.agents.routing_vocab import (COMMON, NOT_A_LEADING_NAME, NUMBER_WORD, PLACES, REPS, STAGE, WHEN, clean,
+                                         name_candidates, plain, rx, words)
 
 AGENTS = ("triage", "crm", "knowledge", "analysis", "web_search", "scripting", "new_clients")
 SMALL_TALK_REASON = "step2: small talk"
@@ -106,8 +106,38 @@ POSSESSIVE = rx(r"\b([a-z][a-z-]*)(?:'s|s') (?:[a-z]+ )?(?:job|roof|deal|account
 FAMILY = rx(r"\bthe ([a-z][a-z-]+s)'?(?=$|[\s?.!,])(?!\s+(?:section|policy|part|page|doc|document|clause|chapter|"
             r"rules?|language|wording|topic|bit|sheet|form|template|table|list|guide|stage|package|plan|program)\b)")
 HONORIFIC = rx(r"\b(?:mr|mrs|ms|miss|dr)\.? (?!(?:to|and|or|for|with|instead|is|was)\b)[a-z]+")
+# a job number: "job 5531", "#3318", "J-1042" (not "the #1 objection", not "Fixed 120")
+JOB_NUMBER = rx(r"(?:\bjob\s*(?:#|no\.?|number)?|#)\s*\d{3,}\b|\b[a-z]{1,3}-\d{3,6}\b")
+# a street address that opens the message, suffix dropped: "2817 saddle creek - who's the homeowner?"
+OPENING_ADDRESS = rx(rf"^\d{{3,6}}\s+([a-z]{{3,}})\s+(?!{FUNCTION}\b)[a-z]{{3,}}\b")
 HOUSE_NUMBER = rx(r"\b(?:up|at|on|for|of|with|find|check|is|about)\s+\d{3,6}\s+(?:[nsew]\.?\s+|north\s+|south\s+|"
                    r"east\s+|west\s+)?([a-z]{3,})")  # "pull up 4410 elm"
+
+
+# A surname that opens the message without "the" ("Hendricks - where are we at?", "Patel wants to know when the crew
+# comes", "Nguyen -> Completed"): not capitalized evidence (every first word is), so it needs a separator followed by
+# a record question, or a verb that a customer does.
+LEADING_NAME_RX = re.compile(
+    r"^([a-z][a-z'-]{2,})(?:\s*(?:[-\u2013\u2014:,>=\u2192]+)\s*(.+)|\s+(?:still|already|finally|just|never|wants?|"
+    r"wanted|called|texted|emailed|signed|paid|cancell?ed|backed|bailed|went|said|asked|needs?|left|accepted|declined|"
+    r"approved|agreed|decided|replied|responded|is|was|has|hasn't|isn't)\b.*)$")
+RECORD_CHECK = rx(rf"\b{STAGE}\b|\bwhere (?:are we|is it|do we stand|'s it)\b|\bany (?:update|news|word)\b|"
+                  r"\blatest\b|\bwhat(?:'s| is) (?:up|going on|happening)\b|\b(?:did|has|have|is|was) (?:we|they|he|"
+                  r"she|it)\b|\bstill\b")
+
+
+def _leading_name(text: str, t: str) -> frozenset[str]:
+    if (first := re.match(r"\s*([A-Za-z][\w'-]*)", text)) and first.group(1).isupper() and len(first.group(1)) > 1:
+        return frozenset()  # an acronym: "GAF - ...", "HOA: ..."
+    if not (mt := LEADING_NAME_RX.match(t)):
+        return frozenset()
+    w = mt.group(1).removesuffix("'s")
+    if w in COMMON or w in REPS or w in NOT_A_LEADING_NAME or MEASURE.fullmatch(w):
+        return frozenset()
+    rest = mt.group(2)
+    if rest is not None and not (FIELD.search(rest) or RECORD_CHECK.search(rest) or CRM_ACTION.search(rest)):
+        return frozenset()
+    return frozenset({w})
 
 
 MEASURE = re.compile(r"(?:\d+|[a-z]+)-(?:minutes?|hours?|days?|weeks?|months?|years?|feet|foot|inch|inches|"
@@ -119,7 +149,9 @@ def _entity(m: _Msg) -> bool:
     t = m.text
     if any(re.search(rf"\b{re.escape(n)}", t) for n in m.names) or _contact(t) or HONORIFIC.search(t):
         return True
-    if any(h.group(1) not in COMMON for h in HOUSE_NUMBER.finditer(t)):
+    if any(h.group(1) not in COMMON for h in HOUSE_NUMBER.finditer(t)) or JOB_NUMBER.search(t):
+        return True
+    if (mt := OPENING_ADDRESS.match(t)) and mt.group(1) not in COMMON and mt.group(1) != "off":  # "250 off for ..."
         return True
     for mt in (*THE_X_NOUN.finditer(t), *POSSESSIVE.finditer(t)):
         w = mt.group(1).removesuffix("'s")
@@ -153,7 +185,8 @@ CREATE = rx(
     rf"person|couple|homeowner|one|family)|these (?:folks|people)|{RELATIVE}|[a-z]+(?: [a-z]+)?)\s+"
     rf"(?:in|into|to|on|as)\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?:crm|system|leap|database|{PERSON})\b|"
     # "new lead: ...", "got a new customer for you"
-    rf"(?:^|[,:;.!]\s*|\b(?:got|have|here's|here is|there's|another|one more|a|so|ok|okay|yeah|quick)\s+)(?:a\s+)?"
+    rf"(?:^|[,:;.!]\s*|\b(?:got|have|here's|here is|there's|another|one more|a|so|ok|okay|yeah|quick|also|and|plus|"
+    rf"oh|btw)\s+)(?:a\s+)?"
     rf"new {PERSON}\b(?!s|[\s-]+(?:calls?|scripts?|videos?|stage|source|form|questions?|intake|process|fields?))|"
     rf"\bnew {PERSON}\s*(?::|for (?:you|me|the crm)|(?:just )?(?:came in|came through|called in|walked in|showed up))|"
     # "I got another lead" (not "I've got a customer problem")
@@ -260,7 +293,7 @@ CRM_ACTION = rx(
     r"\bnote (?:on|in|that)\b|\[(?:call|text|"
     r"email|visit|internal|service)\]"
     # scheduling
-    r"|\b(?:schedule|reschedule|re-schedule|book|rebook|set up|move|push|bump|cancel|"
+    r"|\b(?:schedule|reschedule|re-schedule|book|rebook|set up|move|push(?! back on\b)|bump|cancel|"  # not an objection
     r"confirm)\b(?:\s+\S+){0,5}?\s+(?:appointment|inspection|visit|meeting|adjuster|install|installation|"
     r"consultation|follow[- ]?up|call ?back|\d+ ?o'?clock)s?\b|\b(?:appointment|inspection|visit|meeting|install|"
     r"installation|consultation|adjuster visit)s?\s+(?:(?:is|was|got|has been|just got|needs to be|should be)\s+)?"
@@ -282,6 +315,8 @@ LIST_COUNT = rx(
     r"\bwhat (?:do|does|have) (?:i|we|he|she|\w+) (?:have|got)\b|\bwhat(?:'s| has) (?!that\b|this\b|it\b)(?:i|he|"
     r"she|\w+) got\b(?! to do)|\b(?:do|does|did) (?:i|he|she|\w+) have (?:a|an|"
     r"any)\s+(?:\S+\s+)?(?:appointments?|inspections?|installs?|estimates?|meetings?|visits?)\b|"
+    rf"\b(?:am i|is (?:{'|'.join(sorted(REPS))}))\s+(?:\w+\s+)?(?:booked|busy|free|available|slammed|open)\b"
+    rf"(?:\s+\S+){{0,3}}?\s+{WHEN}|"
     r"\bwhat's on (?:my|the|\w+'s) (?:calendar|schedule|"
     r"books)\b|\b(?:who am i|who do i) (?:seeing|see|meeting)\b|\bwhat's on deck\b|\bgot on (?:my|his|"
     r"her) (?:calendar|plate)\b"
@@ -307,13 +342,31 @@ SAID = (r"(?:say|said|saying|mention\w*|talk\w*|bring|brought|objections?|object
         r"ask\w*|complain\w*|worr\w*|rais\w*|concern\w*|hesitat\w*)")
 A_CALL = (r"(?:in|on|from|during)\s+(?:my|the|our|his|her|their|that|this|yesterday's|today's|last)\s+(?:\S+\s+){0,2}?"
           r"call\b")
+# an in-home appointment is a recorded sales call too: "what did she push back on during her appointment?" (past
+# tense only: "what should I bring up at the appointment?" is coaching)
+A_MEETING = (r"(?:at|during|in)\s+(?:my|the|our|his|her|their|that|this|yesterday's|today's|last)\s+(?:\S+\s+){0,2}?"
+             r"(?:appointment|visit|consultation|consult|presentation|sit-?down)\b")
+PAST_TALK = r"(?:did|was|were|said|asked|mentioned|brought|objected|raised|complained|pushed back|hesitated|reacted)"
+MEETING_TALK = rx(rf"\b{A_MEETING}.*\b{SAID}|\b{SAID}\b.*\b{A_MEETING}")
 ONE_CALL_TALK = rf"\b{A_CALL}.*\b{SAID}|\b{SAID}\b.*\b{A_CALL}"  # "did she bring up the warranty on her call?"
 ONE_CALL = rx(ONE_CALL_TALK)
+
+
+def _said_at_meeting(t: str) -> bool:
+    return bool(MEETING_TALK.search(t) and re.search(rf"\b{PAST_TALK}\b", t)
+                and not re.search(r"\b(?:should|will|gonna|going to)\b", t))
+
+
+def _said_on_one_call(t: str) -> bool:
+    return bool(ONE_CALL.search(t)) or _said_at_meeting(t)
+
+
 # how one call went ("how did the Castillo call go?", "how was my call with the Hills") asks for its summary
 CALL_WENT = (r"\bhow (?:did|'d) (?:\S+\s+){0,3}?call(?:\s+with\s+(?:the\s+)?\S+)?\s+go\b|\bhow was (?:my|the|his|her|"
              r"their|that|this|[a-z]+'s)\s+(?:\S+\s+){0,2}?call\b(?!\s+(?:time|schedule|list))")
 CALL_WENT_RX = rx(CALL_WENT)
-NOT_A_RECORD = COMMON | words("web internet online transfer guide manual knowledge")
+NOT_A_RECORD = COMMON | words("web internet online transfer guide manual knowledge summary summaries transcript",
+                              "recording")
 ANALYSIS_NOUN = rx(r"\b(?:objections?|techniques?|sentiment|transcripts?|calls|summar\w*)\b")
 WRITING_HELP = rx(  # a text, email, post, card or review reply is direct, even when it mentions an appointment
     r"\b(?:write|draft|word|compose|help me (?:write|word|with)|reply|clean up|polish|proofread|proof|edit|fix up|"
@@ -332,7 +385,10 @@ GENERIC = rx(  # norms and hypotheticals: "how many inspections should I do a we
     r"\b(?:should (?:i|we|you|reps?)|supposed to|usually|typically|normally|generally|ideally|on average|in general|"
     r"every time|each time|rule of thumb|quota|best practice)\b|\b(?:when|once|after|before|if|whenever|until|move|"
     r"mark|put|assign|reopen|add|log|schedule|book|cancel|enter)\b(?:\s+\S+){0,3}?\s+(?:a|an|any given) (?:job|lead|"
-    r"deal|customer|client|homeowner|estimate|contract|inspection|appointment|account|install|installation|visit)\b")
+    r"deal|customer|client|homeowner|estimate|contract|inspection|appointment|account|install|installation|visit)\b"
+    # "do new customers start in Lead?": where every new record goes
+    r"|\b(?:new|every|each|all new) (?:customers?|leads?|jobs?|clients?|deals?|homeowners?) (?:start|begin|go|land|get "
+    r"put|enter)\b")
 GENERIC_QUESTION = rx(r"^(?!(?:can|could|would|will) you\b)(?:what|which|who|how|when|why|is|are|do|does|should|can|"
                        r"could|would|if)\b|^(?!(?:can|could|would|will) you\b).*\?\s*(?:(?:thanks|thank you|thx|ty|"
                        r"cheers|please)[\s!.]*)?$")
@@ -367,6 +423,10 @@ CALL_OUTCOME = rx(r"\b(?:left (?:a |them a |her a |him a )?(?:voicemail|message)
                    r"went (?:straight )?to voicemail|spoke (?:to|with)|talked (?:to|with)|called (?:and|but))\b")
 
 
+PRONOUN_RECORD = rx(  # "did she sign yet?", "when's his install?": a record, even if the thread named it earlier
+    r"^(?:did|has|have|is|was|are|were)\s+(?:she|he|they)\s+(?:\w+\s+)?(?:sign|signed|pay|paid|book|booked|close|"
+    r"closed|cancell?ed|accept\w*|approve\w*)\b|^(?:what's|what is|when's|when is|where's|where is)\s+(?:her|his|their)"
+    r"\s+(?:stage|status|appointment|install|inspection|estimate|contract|balance|deposit|rep)\b")
 COMPANY_TALK = rx(r"\b(?:charg(?:e|es|ing)|reviews?|reviewed|rated|ratings?|reputation|bbb|yelp|web ?site)\b")
 
 
@@ -376,12 +436,14 @@ def _crm(m: _Msg) -> bool:
     if _writing_help(t) or ADVICE.search(t) or _generic_question(m) or EXPLICIT_WEB.search(t) or KB_SEARCH.search(t):
         return False
     if ((COMPANY_TALK.search(t) and _web(m))  # "what is Apex charging": another company
-            or (ONE_CALL.search(t) and QUESTION.search(t))  # what was said in a call, or how it went: analysis
-            or CALL_WENT_RX.search(t)) and not CRM_ACTION.search(t):
+            or (_said_on_one_call(t) and QUESTION.search(t))  # what was said in a call, or how it went: analysis
+            or CALL_WENT_RX.search(t) or re.search(CALL_ID, t) or MESS.search(t)) and not CRM_ACTION.search(t):
         return False
     if not named and (re.match(r"why\b|how (?:do|can|should|would) (?:i|we|you)\b", t)
                       or STAGE_MEANING.search(t) and not re.search(r"\b(?:my|how many|which of|list)\b", t)):
         return False
+    if PRONOUN_RECORD.match(t):
+        return True
     if CRM_ACTION.search(t) or _note_for_record(m) or ((STATUS_NEWS.search(t) or CALL_OUTCOME.search(t)) and named
                                                        and not QUESTION.match(t)):
         return True
@@ -404,7 +466,8 @@ RELAYED = rx(r"\b(?:asked|asks|asking|wants? to know|wanted to know|wondering|wo
              r"office|the front desk))?\s+(?:if|whether|how|what|why|about|do|does|can|is|are|will|would)\b")
 ABOUT_US = rx(r"\b(?:we|we'll|we're|we'd|us|our|brightwater|fixed \d+|solar \d+|series \d+|same[- ]as[- ]cash|"
               r"warrant\w*|financ\w*|guards?|packages?|polic\w*|minimum|discounts?|credit score|apr)\b")
-RECORD_ASK = rx(r"\b(?:his|her|their|its|[a-z]+'s) (?:\w+ )?(?:stage|status|rep|consultant|appointment|install|"
+RECORD_ASK = rx(r"\bwhere (?:are|do|'re) we (?:at|stand)\b|\bwhere(?:'s| is) (?:it|that|this) at\b|"
+                r"\b(?:his|her|their|its|[a-z]+'s) (?:\w+ )?(?:stage|status|rep|consultant|appointment|install|"
                 r"inspection|estimate|contract|balance|amount|date|crew|claim|notes?|job|schedule|bid|quote|price|"
                 r"deposit|payment|permit|email|phone|number|address|name|roof|house|home)\b(?! warrant)|\b(?:stage|"
                 rf"status|when|yet|did|got|received|sent|still on|{WHEN})\b")
@@ -427,6 +490,7 @@ def _policy_question_beside_name(m: _Msg) -> bool:
 
 
 # --- rule 4: analysis — patterns across our sales calls -----------------------------------------------------
+CALL_ID = r"\b[a-z]{2,5}-\d{2}-\d{3,5}\b"  # a transcript's call_id, "BWC-25-007" (transcripts/SCHEMA.md)
 TECHNIQUE = (r"(?:good better best|monthly payment reframe|cost of waiting|feel felt found|third party proof|"
              r"warranty emphasis|inspection photos|isolate (?:the )?objection|involve (?:the )?decision maker|"
              r"trial close|acrc)")
@@ -434,7 +498,9 @@ ANALYSIS = rx(
     # many calls: any question about them ("are customers more positive on metal roof calls")
     r"\b(?:calls|transcripts?|recordings|conversations)\b(?![\s-]+(?:scripts?|back|today|tomorrow))"
     # one call: what was said in it, or a summary
-    rf"|{ONE_CALL_TALK}|\bsummar\w*\b(?:\s+\S+){{0,4}}?\s+call|"
+    rf"|{ONE_CALL_TALK}|\bsummar\w*\b(?:\s+\S+){{0,4}}?\s+call|{CALL_ID}|"
+    # how a rep won someone over is what happened on the call: "how did Priya close the Vosses?"
+    rf"\bhow (?:did|does|do|'d) (?:{'|'.join(sorted(REPS))}) (?:close|win|sell|land|convince|turn around|save)\b|"
     rf"{CALL_WENT}|"
     r"\bcall summar|\bsentiment\b|\b(?:win|close|closing|conversion|success) rates?\b"
     # objections, techniques, reasons deals were won or lost, what customers say
@@ -501,7 +567,7 @@ def _analysis(m: _Msg) -> bool:
         return False  # "how should I handle price objections?" is coaching, which is direct
     if PROCESS_CHOICE.search(t) and not CALL_CORPUS.search(t):
         return False
-    return bool(ANALYSIS.search(t) or (rep and REP_BEHAVIOUR.search(t)))
+    return bool(ANALYSIS.search(t) or _said_at_meeting(t) or (rep and REP_BEHAVIOUR.search(t)))
 
 
 # --- rule 5: web_search — outside or current information ----------------------------------------------------
@@ -556,6 +622,12 @@ THEIR_SITE = rx(r"\b(?:check|look at|go to|visit|read|pull up|browse|open)\b(?:\
                  r"[a-z]+'s) (?:web ?)?site|(?:the |that |this )?web ?site)\b")  # a company's website, not a job site
 
 
+# what other companies quote or bid in general ("what are competitors in Aurora quoting for siding?"); what one of them
+# quoted a named customer is on that customer's record
+COMPETITOR_QUOTE = rx(r"\b(?:competitors?|competition|other (?:roofers|roofing companies|contractors|companies|"
+                      r"installers|outfits|guys))\b.*\b(?:quoting|bidding|quoted)\b")  # not "a competitor quote"
+
+
 def _web(m: _Msg) -> bool:
     t = re.sub(r"\b(?:zip|area|promo|discount) codes?\b", "", m.text)
     if _writing_help(t) and not EXPLICIT_WEB.search(t):
@@ -564,6 +636,8 @@ def _web(m: _Msg) -> bool:
         return True
     if (DOC_REF.search(t) or KB_SEARCH.search(t)) and not EXPLICIT_WEB.search(t):
         return False  # "the exact wording from the financing doc about tax credits": our document, not the world
+    if COMPETITOR_QUOTE.search(t) and not _entity(m) and not ADVICE.search(t):
+        return True
     if RULE_VERB.search(t) and PLACE_RULE.search(t):  # a city's or state's rules are outside information
         return not ADVICE.search(t)
     if not (hit := WEB.search(t)) or re.search(r"\b(?:search|google|online)\b", t):
@@ -667,11 +741,19 @@ def _vague_matter(t: str) -> bool:
     return any(not mt.group(1) or mt.group(1).removesuffix("'s") not in COMMON for mt in VAGUE_MATTER.finditer(t))
 
 
+# a bare pronoun, or what someone unnamed said, continues an earlier thread: "her", "her number?", "what did he say?"
+CONTINUES = rx(r"^(?:and |so |what about |how about )?(?:(?:him|her|them|he|she|they|his|their)(?: \w+)?|"
+               r"what (?:did|does|do) (?:he|she|they) (?:say|want|ask|need|think|mean))[\s?!.]*$")
+# "Greer is a mess, help": a named matter, no action given
+MESS = rx(r"\b(?:is|'s|are|was|has been) (?:a |such a |a total |a real |a complete |kind of a |turning into a )?"
+         r"(?:mess|disaster|nightmare|headache|train ?wreck)\b")
+
+
 def _triage(m: _Msg) -> bool:
-    vague = VAGUE_ACTION.search(m.text) or _vague_matter(m.text)
+    vague = VAGUE_ACTION.search(m.text) or _vague_matter(m.text) or MESS.search(m.text) and _entity(m)
     if vague and not ADVICE.search(m.text) and not _writing_help(m.text):  # "clean up this email" is writing help
         return True
-    return bool(CONFIRM.match(m.text)) or _fragment(m)
+    return bool(CONFIRM.match(m.text) or CONTINUES.match(m.text)) or _fragment(m)
 
 
 # --- step 2: small talk -------------------------------------------------------------------------------------
@@ -715,7 +797,9 @@ WORK_REFERENCE = rx(  # edits and follow-ups aimed at the work in progress
     r"|^(?:and |or |but )?(?:what|how) about\b|^(?:and|or) (?:for|in|with|the|only|just|if)\b|^(?:only|just|same|"
     r"instead)\b|\binstead\b|\b(?:of|from|among) (?:those|these|them)\b|\b(?:that|this) one\b|\bthe same\b")
 REFERS = rx(r"\b(?:it|this|that|these|those|they|them|he|she|him|her|his|their|the script|the draft|the video|"
-             r"the customer|(?:which|the|those|these) ones|the (?:first|second|third|last|other|top) one)\b")
+             r"the customer|(?:which|the|those|these) ones|the (?:first|second|third|last|other|top) one|"
+             # "does the city need one for gutters?": a place and a thing already named in the thread
+             r"(?:need|needs|needed|require|requires|get|pull|have|has) one|the (?:city|county|state|town))\b")
 COMPANY_KNOWLEDGE = rx(
     r"\b(?:we|our|us|warrant\w*|financ\w*|loan|apr|plans?|prices?|pricing|cost|charge|per square|package|essential|"
     r"preferred|signature|metal|siding|vinyl|fiber cement|windows?|gutters?|guards?|solar|battery|deposit|discount|"
@@ -741,9 +825,13 @@ DIRECTIVE = rx(r"^(?:can|could|would|will) you (?!tell|explain|remind|let me kno
 DETAIL_STATEMENT = rx(  # "address is ...", "the zip is 75078": a field value supplied for the work
     r"^(?:(?:and|oh|also|so|ok|okay|actually|wait|no)[\s,]+)*(?:(?:the|her|his|their|my|new|correct|right)\s+)*"
     r"(?:address|street|zip(?: code)?|city|state|phone(?: number)?|number|cell|mobile|email|e-mail|name|last name|"
-    r"first name|spelling|unit|apt|apartment|lead source|source|best time(?: to call)?)\s+(?:is|was|should be|=|:)")
+    r"first name|spelling|unit|apt|apartment|lead source|source|best time(?: to call)?|(?:lost )?reason|"
+    r"claim(?: number)?|insurance(?: company| carrier)?|hoa|trade|amount|deposit)(?:\s+(?:is|was|should be|=)|\s*:)")
+CLARIFY = rx(  # "I mean the Whitman job, ...": an answer to the agent's question, not a new request
+    r"^(?:(?:no|nope|sorry|oh|yeah|well|ok|okay)[\s,]+)*(?:i mean|i meant|meant|i'm talking about|i was talking about|"
+    r"talking about|it's about|this is about)\b")
 TIME_EXPR = rx(r"\b(?:this|that|next|last) (?:week|weekend|month|year|quarter|morning|afternoon|evening|season|"
-                r"spring|summer|fall|winter)\b")
+                r"spring|summer|fall|winter)\b|\bthese days\b")
 
 
 def _core(t: str) -> tuple[str, bool]:
@@ -765,12 +853,15 @@ def _in_workflow(m: _Msg, active: str) -> Route:
     t, switched = _core(m.text)
     m = _Msg(t, m.names)
     label = _specialist(m)
+    if (not label and m.names and QUESTION.search(t) and not REFERS.search(TIME_EXPR.sub(" ", t))
+            and _about_named_customer(m) and not _triage(m)):
+        label = "crm"  # "what's the Heller job at now?": step 4 sends any question about a named customer to crm
     supplied_details = ((_contact(t) or DETAIL_STATEMENT.match(t)) and not CREATE.search(t)
                         and not re.search(r"\b(?:met|knocked|home show)\b", t))
     # "add a note that she wants a callback" is about the customer in the work, not a new CRM request
     about_work_customer = label == "crm" and REFERS.search(t) and not _entity(m)
     # "she found us through google": a detail about the person in the work, not a request
-    statement = PRONOUN_SUBJECT.match(t) and not QUESTION.search(t) and not VERB_START.match(t)
+    statement = (PRONOUN_SUBJECT.match(t) or CLARIFY.match(t)) and not QUESTION.search(t) and not VERB_START.match(t)
     explicit_new = switched or (label == "new_clients" and CREATE.search(t))  # "new lead: ..." is never a detail
     if label and label != active and (explicit_new or not (WORK_REFERENCE.search(t) or supplied_details
                                                            or about_work_customer or statement)):
@@ -822,6 +913,12 @@ def _specialist(m: _Msg) -> str | None:
     return next((name for name, matches in RULES if matches(m)), None)
 
 
+def _about_named_customer(m: _Msg) -> bool:
+    t = m.text
+    return (_entity(m) and not ADVICE.search(t) and not STAGE_MEANING.search(t) and not _writing_help(t)
+            and not _passed_on_policy_question(m) and not _policy_question_beside_name(m))
+
+
 MAX_CHARS = 4000  # the opening decides the route; bounds the cost of pathological input
 
 
@@ -831,7 +928,7 @@ def route(text: str, active_workflow: str | None = None) -> Route:
     t = clean(text)
     if not re.search(r"\w", t):
         return Route("direct", None, "empty")
-    m = _Msg(t, name_candidates(text))
+    m = _Msg(t, name_candidates(text) | _leading_name(text, t))
     if active_workflow in AGENTS:
         return _in_workflow(m, active_workflow)
     if SMALL_TALK.search(t):
@@ -841,11 +938,10 @@ def route(text: str, active_workflow: str | None = None) -> Route:
     if agent := _specialist(m):
         return Route("agents", agent, f"step4: {agent}")
     if _triage(m):
-        if _fragment(m) and FIELD.search(t):  # "Nguyen status?"
+        if _fragment(m) and (FIELD.search(t) or RECORD_CHECK.search(t)):  # "Nguyen status?", "Kim -> Lost"
             return Route("agents", "crm", "step4: crm, record fragment")
         return Route("agents", "triage", "step4: triage")
-    if (_entity(m) and not ADVICE.search(t) and not STAGE_MEANING.search(t) and not _writing_help(t)
-            and not _passed_on_policy_question(m) and not _policy_question_beside_name(m)):
+    if _about_named_customer(m):
         if QUESTION.search(t):  # any other question about a named customer or address
             return Route("agents", "crm", "step4: crm, question about a named customer")
         if IMPERATIVE.match(t) and not _writing_help(t):  # "call the Jennings back"

@@ -71,6 +71,21 @@ COMMON = words(
     "scores extra extras tier tiers option grade cheap cheaper cheapest expensive pricey lower lowest higher highest",
     "newer older original revised updated competing",
 )
+# Ordinary words above that are also customers' surnames: capitalized before a record noun ("the Price job") or with
+# 's ("Lane's deposit"), they name a customer.
+SURNAME_WORDS = words("price cash lane day close house street")
+# Words that open a message without naming anyone ("Update - ...", "Somebody called", "Homeowner wants ..."): never read
+# as a surname in that position. Roles and discourse words only; customers' names are open-ended.
+NOT_A_LEADING_NAME = words(
+    "update updates note reminder fyi btw ps psa heads sidenote question actually wait sorry oops hmm ok okay yeah",
+    "yep yup nope nah cool great perfect awesome nice thanks thx anyway anyways honestly seriously so well right",
+    "alright sure fine done true agreed correct exactly gotcha understood confirmed noted urgent important random",
+    "followup follow-up real listen look ugh oh hey hi hello yo lol haha also plus finally lastly meanwhile",
+    "otherwise basically fwiw imo idk asap later earlier unrelated different separate switching nevermind nvm",
+    "interesting bad wow whoa yikes welp everything anything something nothing everybody anybody somebody none",
+    "both each either neither most many few several guy lady woman man wife husband couple neighbor neighbour",
+    "homeowner crew office manager boss mom dad tenant landlord builder inspector city county dispatch warehouse",
+    "supplier lender bank client contact prospect he she they it we i you someone nobody please thank")
 # --- normalising hurried or dictated text -------------------------------------------------------------------
 SPELLING = {
     "whats": "what's", "wheres": "where's", "whos": "who's", "hows": "how's", "thats": "that's", "whens": "when's",
@@ -141,4 +156,15 @@ def name_candidates(text: str) -> frozenset[str]:
             w = word.lower().removesuffix("'s").rstrip("'")
             if word[0].isupper() and not word.isupper() and w not in COMMON and w not in REPS and not _compound(w):
                 out.add(w)
+    for mt in OWNED_WORD.finditer(text):  # "the Price job", "Lane's deposit", "the Carrollton job"
+        w = (mt.group(1) or mt.group(2)).lower()
+        if w in SURNAME_WORDS or mt.group(2) and re.fullmatch(PLACES, w):
+            out.add(w)
     return frozenset(out)
+
+
+_RECORD = (r"(?:job|jobs|roof|reroof|house|home|project|estimate|contract|install|inspection|appointment|deal|"
+           r"account|lead|family|place)")
+OWNED_WORD = re.compile(rf"\b([A-Z][a-z]+)'s\b|\b(?:the|that|this|our|my)\s+([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+"
+                        rf"(?:(?:roof|roofing|siding|window|gutter|solar|metal|storm|insurance|repair)\s+)?{_RECORD}\b"
+                        r"(?!\s+(?:process|policy|rules|checklist|requirements?|fees?|template|form))")
