@@ -731,3 +731,89 @@ def test_generated_cardinals_in_money_measures_and_percents():
         assert normalize_spoken(f"about {words} dollars total") == f"about ${n:,} total", words
         assert normalize_spoken(f"roughly {words} square feet") == f"roughly {n} square feet", words
         assert normalize_spoken(f"{words} percent") == f"{n}%", words
+
+
+# ---- third blind set: 250 more rows, harder near-misses and long dictated notes -----------
+
+BATCH3 = Path(__file__).parent / "data" / "spoken_unseen_batch3.jsonl"
+# Written blind like the second set; rows the conventions leave open carry an "ambiguous" note.
+# Before this pass the normalizer scored 248/250 (every unmarked row right); after it, 249/250.
+# The miss is a marked row again ("it's a one way street", kept as words by the A1 case above).
+# Any unmarked miss is a defect.
+BATCH3_MIN_ACCURACY = 0.996
+
+
+def batch3_examples() -> list[dict]:
+    lines = BATCH3.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_third_unseen_set_is_large_and_covers_every_entity_kind():
+    examples = batch3_examples()
+    assert len(examples) == 250
+    assert [ex["id"] for ex in examples] == [f"s3-{k:03d}" for k in range(1, 251)]
+    kinds = {ex["category"] for ex in examples}
+    assert {"email", "phone", "address", "money", "measure", "datetime", "negative", "mixed"} <= kinds
+    unchanged = [ex for ex in examples if ex["input"] == ex["expected"]]
+    assert len(unchanged) >= 30
+
+
+def test_third_unseen_set_meets_the_accuracy_bar_and_misses_only_ambiguous_rows():
+    examples = batch3_examples()
+    missed = [ex for ex in examples if scored(normalize_spoken(ex["input"])) != scored(ex["expected"])]
+    report = "\n".join(
+        f"{ex['id']} [{ex['category']}] {ex['input']!r}\n    expected {ex['expected']!r}\n"
+        f"    got      {normalize_spoken(ex['input'])!r}\n    ambiguous: {ex.get('ambiguous', 'no')}"
+        for ex in missed
+    )
+    accuracy = 1 - len(missed) / len(examples)
+    assert accuracy >= BATCH3_MIN_ACCURACY, f"accuracy {accuracy:.3f} on {len(examples)}:\n{report}"
+    assert all("ambiguous" in ex for ex in missed), report
+
+
+# ---- root cause: P4 groups are read one by one, so no piece spans a separator ----
+# "six thirty, five five five" is the groups 630 and 555; read as one run it became
+# 6, 35, 5, 5 and the number fell short of ten digits.
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("his cell is six thirty, five five five, one two one two", "his cell is 630-555-1212"),
+        ("seven seventy, five five five, one two one two", "770-555-1212"),
+        ("four forty, five five five, one two one two, extension twelve", "440-555-1212, ext. 12"),
+        ("eight sixty dash five five five dash two two two two", "860-555-2222"),
+        ("plus one, seven seventy, five five five, one two one two", "+1 770-555-1212"),
+        ("area code seven seventy, five five five, one two one two", "area code 770-555-1212"),
+        ("three one two, five five five, forty, one two", "312-555-4012"),
+        ("five five five, twenty, one two", "555-2012"),
+        ("nine fifty, five five five one two one two", "950-555-1212"),
+        # Guards: groups that are not a phone number together stay as they were.
+        ("five five five, sixty", "five five five, sixty"),
+        ("six thirty, five five five, one two", "six thirty, five five five, one two"),
+        ("at nine thirty, five five five", "at nine thirty, five five five"),
+        ("at nine, five five five one two one two", "at nine, 555-1212"),
+        ("the zip is six oh six one four, five five five one two one two", "the zip is 60614, 555-1212"),
+        ("one, two, three, four", "one, two, three, four"),
+        (
+            "his number is five five five, no wait, five five six, one two one two",
+            "his number is five five five, no wait, 556-1212",
+        ),
+    ],
+)
+def test_phone_groups_are_read_one_by_one(spoken, written):
+    assert normalize_spoken(spoken) == written
+
+
+def test_generated_phone_numbers_with_an_area_code_ending_in_a_tens_word():
+    rng = random.Random(630)
+    for _ in range(300):
+        head, tens = rng.randint(2, 9), rng.randint(2, 9)
+        exchange = [rng.randint(0, 9) for _ in range(3)]
+        line = [rng.randint(0, 9) for _ in range(4)]
+        sep = rng.choice([", ", " dash ", " - "])
+        spoken = sep.join(
+            [f"{_ONES[head]} {_TENS[tens]}", " ".join(_ONES[d] for d in exchange), " ".join(_ONES[d] for d in line)]
+        )
+        written = f"{head}{tens}0-{''.join(map(str, exchange))}-{''.join(map(str, line))}"
+        assert normalize_spoken(f"cell is {spoken} thanks") == f"cell is {written} thanks", spoken

@@ -16,6 +16,7 @@ from hard_e.agents.spoken_numbers import (
     REPEATS,
     TENS,
     NumberPhrase,
+    parse_cardinal,
     phrase_end,
     read_phrase,
 )
@@ -487,18 +488,30 @@ def _extension(doc: _Doc, i: int, end: int, phrase: NumberPhrase) -> _Edit | Non
 
 def _digit_string(doc: _Doc, i: int, end: int, phrase: NumberPhrase) -> _Edit | None:
     """§3: P4 groups first, then the phrase alone (P1), then a three-digit area code (P5)."""
-    groups = _separated_groups(doc, end)
-    for count in range(len(groups), 0, -1):
-        last = groups[count - 1]
-        together = read_phrase([w for a, b in [(i, end), *groups[:count]] for w in doc.low[a:b]])
-        if together and together.is_digit_string and _is_phone(together.group or ""):
-            return _phone(doc, i, last[1], together.group or "")
+    spans = [(i, end), *_separated_groups(doc, end)]
+    for count in range(len(spans), 1, -1):
+        digits = _groups_together(doc, spans[:count])
+        if digits and _is_phone(digits):
+            return _phone(doc, i, spans[count - 1][1], digits)
     if phrase.is_digit_string:
         return _phone(doc, i, end, phrase.group or "")
     area_code = i >= 2 and doc.low[i - 2 : i] == ["area", "code"] and doc.spaced(i - 2) and doc.spaced(i - 1)
     if area_code and not phrase.is_decimal and len(phrase.digits) == 3:
         return i, end - 1, phrase.digits
     return None
+
+
+def _groups_together(doc: _Doc, spans: list[tuple[int, int]]) -> str | None:
+    """P4/P1: the digits of separated groups, each read on its own, when together they are a digit string.
+
+    A piece never spans a separator: "six thirty, five five five" is 630 then 555, not 6, 35, 5, 5.
+    """
+    readings = [r for a, b in spans if (r := doc.reading(a, b)) and r.group and not r.is_decimal]
+    if len(readings) < len(spans) or parse_cardinal([w for a, b in spans for w in doc.low[a:b]]) is not None:
+        return None
+    digits = "".join(r.group or "" for r in readings)
+    singles = sum(r.singles for r in readings)
+    return digits if singles >= 3 and len(digits) >= 4 else None
 
 
 def _separated_groups(doc: _Doc, end: int) -> list[tuple[int, int]]:
