@@ -1,5 +1,6 @@
-"""Vocabulary and text normalisation for the router (hard_e/agents/router.py): word lists, and how hurried,
-dictated or Slack-formatted text is reduced to the lowercase form the router's patterns match. No I/O.
+"""Vocabulary and text normalisation for the router (hard_e/agents/router.py and its routing_*.py rule modules):
+word lists, and how hurried, dictated or Slack-formatted text is reduced to the lowercase form the router's patterns
+match. No I/O.
 """
 
 from __future__ import annotations
