@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +19,7 @@ from hard_e.agents.router import route
 from hard_e.agents.state import WorkflowState
 from hard_e.agents.events import Failed, Final, Sink, TextDelta, Thinking, ToolFinished, ToolStarted
 from hard_e.agents.history import History, replace_last_answer
+from hard_e.agents.text import fit_message, shortened_note
 from hard_e.agents.turn import Turn
 from hard_e.errors import UserFacingError
 from hard_e.integrations.xai import should_refine
@@ -83,6 +85,9 @@ class Conversations:
 
     async def answer(self, turn: Turn, sink: Sink) -> str | None:
         """Answer `turn`; returns the final text, or None when the user was told it failed."""
+        fitted = fit_message(turn.text)
+        if fitted.shortened:
+            turn = dataclasses.replace(turn, text=fitted.text)  # what the router, model and history see
         try:
             await self._store.ensure(
                 key=turn.conversation_key, team_id=turn.team_id, channel_id=turn.channel_id,
@@ -122,7 +127,8 @@ class Conversations:
             log.exception("turn failed conversation=%s", turn.conversation_key)
             await sink.send(Failed(GENERIC))
         else:
-            await sink.send(Final(text))
+            # The note is for the rep's eyes only; the thread remembers the answer itself.
+            await sink.send(Final(f"{text}\n\n{shortened_note(fitted)}" if fitted.shortened else text))
             return text
         return None
 

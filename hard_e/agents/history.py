@@ -8,6 +8,8 @@ from typing import Any
 from agents.extensions.memory import SQLAlchemySession
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hard_e.agents.text import clean_item, clean_text
+
 # Enough context for a sales thread without sending a novel to the model each turn.
 HISTORY_LIMIT = 40
 # The agents flow's window on a thread: its latest items, up to this many and about this much text
@@ -45,7 +47,8 @@ def _as_message(item: Any) -> dict[str, str] | None:
         content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
     if not isinstance(content, str) or not content:
         return None
-    return {"role": item["role"], "content": content}
+    # Cleaned on read too: a thread stored before text was cleaned where it enters must not fail forever.
+    return {"role": item["role"], "content": clean_text(content)}
 
 
 async def replace_last_answer(session: SQLAlchemySession, text: str) -> bool:
@@ -70,7 +73,7 @@ def agent_input(history: list[Any], new_input: list[Any]) -> list[Any]:
     """
     window: list[Any] = []
     size = 0
-    for item in reversed(history[-AGENT_HISTORY_ITEMS:]):
+    for item in map(clean_item, reversed(history[-AGENT_HISTORY_ITEMS:])):
         size += len(json.dumps(item, default=str))
         if size > AGENT_HISTORY_CHARS and window:
             break

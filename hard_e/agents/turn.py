@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hard_e.agents.text import clean_text
+
 # Top-level DMs form one running conversation per DM channel (no thread to key on).
 DM_THREAD = "dm"
 
@@ -17,6 +19,10 @@ class Turn:
     user_id: str | None
     text: str
     channel_type: str  # channel, group, im, mpim, console
+
+    def __post_init__(self) -> None:
+        # Every face builds a Turn, so this is where outside text enters the brain: clean it once.
+        object.__setattr__(self, "text", clean_text(self.text))
 
     @property
     def conversation_key(self) -> str:

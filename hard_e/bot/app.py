@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from hard_e import handlers
+from hard_e.bot.bolt_logging import quiet_bolt
 from hard_e.bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AsyncApp:
         signing_secret=signing_secret,
         # Socket Mode messages arrive over an authenticated websocket, not signed HTTP.
         request_verification_enabled=not socket_mode,
-        logger=logging.getLogger("hard_e.bolt"),
+        logger=quiet_bolt(logging.getLogger("hard_e.bolt")),
     )
     handlers.register(app, services)
 

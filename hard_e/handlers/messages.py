@@ -41,6 +41,19 @@ def register(app: AsyncApp, services: "Services") -> None:
     app.event("message")(handle_message)
 
 
+def event_problem(event: dict) -> str | None:
+    """The first field that makes `event` unusable (missing or of the wrong type), or None."""
+    for name in ("channel", "ts"):
+        if not isinstance(event.get(name), str) or not event[name]:
+            return name
+    for name in ("user", "thread_ts", "text", "channel_type", "subtype", "bot_id"):
+        if event.get(name) is not None and not isinstance(event[name], str):
+            return name
+    if event.get("files") is not None and not isinstance(event["files"], list):
+        return "files"
+    return None
+
+
 async def _is_for_us(event: dict, context: AsyncBoltContext, services: "Services") -> bool:
     if not _answerable(event, context, services):
         return False
@@ -59,7 +72,11 @@ async def _is_for_us(event: dict, context: AsyncBoltContext, services: "Services
 
 def _answerable(event: dict, context: AsyncBoltContext, services: "Services") -> bool:
     """Plain messages and file shares from people; never Hard-E itself; other bots only
-    when HARDE_ANSWER_BOTS=on."""
+    when HARDE_ANSWER_BOTS=on; never an event Slack would not send (a field missing or mistyped)."""
+    if (problem := event_problem(event)) is not None:
+        # The field's name only: values may be message text.
+        log.warning("skipped a %s event: its %r field is missing or malformed", event.get("type", "?"), problem)
+        return False
     if event.get("user") == context.bot_user_id or (context.bot_id and event.get("bot_id") == context.bot_id):
         return False
     from_a_bot = bool(event.get("bot_id") or event.get("subtype") == "bot_message")
