@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -45,11 +46,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_run_without_slack_credentials_says_what_to_set(tmp_path):
+def test_run_without_slack_credentials_names_both_modes_and_what_each_needs(tmp_path):
     result = hard_e("run", env={"HARDE_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
     assert result.returncode == 1
-    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
+    first, *rest = result.stderr.splitlines()
+    assert first == "Hard-E can't connect to Slack yet: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN or SLACK_SIGNING_SECRET."
+    text = "\n".join(rest)
+    assert "Socket Mode (the manifest's default" in text and "needs SLACK_APP_TOKEN" in text
+    assert "HTTP mode (`hard-e run --http`" in text and "needs SLACK_SIGNING_SECRET" in text
     assert "hard-e chat" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_http_without_a_signing_secret_names_only_that(tmp_path):
+    result = hard_e("run", "--http", env={"SLACK_BOT_TOKEN": "xoxb-1", "HARDE_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == "Hard-E can't connect to Slack yet: set SLACK_SIGNING_SECRET."
+    assert "SLACK_APP_TOKEN" not in result.stderr and "Every mode needs" not in result.stderr
+
+
+def test_bare_hard_e_prints_help_and_version_works(tmp_path):
+    bare = hard_e(env={}, cwd=tmp_path)
+    assert bare.returncode == 0 and bare.stderr == ""
+    assert bare.stdout.startswith("usage: hard-e") and all(c in bare.stdout for c in ("run", "chat", "kb", "transcripts"))
+    version = hard_e("--version", env={}, cwd=tmp_path)
+    assert version.returncode == 0 and re.fullmatch(r"hard-e \d+\.\d+\.\d+\S*\n", version.stdout)
+
+
+def test_run_and_chat_help_list_the_variables_they_need(tmp_path):
+    run = hard_e("run", "--help", env={}, cwd=tmp_path)
+    chat = hard_e("chat", "--help", env={}, cwd=tmp_path)
+    assert run.returncode == chat.returncode == 0
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY", "DATABASE_URL", "PORT"):
+        assert name in run.stdout, name
+    assert "OPENAI_API_KEY" in chat.stdout and "OPENAI_BASE_URL" in chat.stdout and "SLACK_BOT_TOKEN" not in chat.stdout
+
+
+def test_kb_sync_and_transcripts_load_report_their_result_once(tmp_path):
+    env = {"HARDE_DATA_DIR": str(tmp_path), "HARDE_KB_DIR": KNOWLEDGE, "HARDE_TRANSCRIPTS_URI": TRANSCRIPTS}
+    synced = hard_e("kb", "sync", env=env, cwd=tmp_path)
+    loaded = hard_e("transcripts", "load", env=env, cwd=tmp_path)
+    assert synced.returncode == loaded.returncode == 0, synced.stderr + loaded.stderr
+    assert (synced.stdout + synced.stderr).count("11 added") == 1
+    assert (loaded.stdout + loaded.stderr).count("15 loaded") == 1
 
 
 def test_socket_mode_without_bot_token_names_it(tmp_path):

@@ -137,3 +137,35 @@ async def test_bolt_suggestions_and_token_warnings_stay_out_of_the_log(bot, fake
     assert "will be unused" not in caplog.text
     assert "Suggestion" not in caplog.text and "Unhandled request" not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_a_shutdown_mid_answer_ends_it_with_a_note_that_reads_naturally(bot, fake_slack, fake_openai):
+    import asyncio
+
+    fake_openai.reply("Step one: knock and wait. " * 40, chunk_size=4, delay=0.05)  # ~13 s of streaming
+    event = se.mention("how do I door knock?")
+    await bot.send_event(event)
+    for _ in range(200):  # until words are on screen
+        shown = fake_slack.messages(channel="C1", thread_ts=event["ts"])
+        if shown and shown[-1].text.startswith("Step one"):
+            break
+        await asyncio.sleep(0.02)
+    await bot.services.drain(timeout=0.1)  # what shutdown does once its grace is over
+    final = fake_slack.messages(channel="C1", thread_ts=event["ts"])[-1].text
+    assert final.startswith("Step one: knock and wait.")
+    assert final.endswith("\n\n_…I was restarted before I could finish — please ask me again._"), final[-120:]
+    assert "lost the thread" not in final and "▍" not in final
+
+
+async def test_without_a_model_a_mention_gets_one_clear_line_on_what_to_set(fake_slack, tmp_path, database_url):
+    from tests.conftest import bot_env, start_bot
+
+    bot = await start_bot(bot_env(fake_slack, None, database_url, tmp_path))
+    try:
+        event = se.mention("what's our warranty?")
+        await bot.send_event(event)
+        await bot.settle()
+        [reply] = fake_slack.messages(channel="C1", thread_ts=event["ts"])
+        assert "\n" not in reply.text and "OPENAI_API_KEY" in reply.text and "OPENAI_BASE_URL" in reply.text
+    finally:
+        await bot.stop()

@@ -167,7 +167,8 @@ async def test_stream_cut_midway_keeps_the_partial_text_and_says_so(bot, fake_sl
     await bot.settle()
     text = final_text(fake_slack, "C1", event["ts"])
     assert text.startswith("Step one: knock.")
-    assert "partway" in text and "▍" not in text
+    assert "\n\n_…" in text and "▍" not in text
+    assert text.rstrip("_").endswith(".")  # the note reads as a sentence of its own
 
 
 async def test_final_edit_failure_posts_the_answer_anew_and_removes_the_placeholder(bot, fake_slack, fake_openai):

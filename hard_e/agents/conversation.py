@@ -38,7 +38,7 @@ NO_MODEL = (
 )
 TOO_SLOW = "My language model took too long to answer, so I stopped waiting. Please ask me again."
 EMPTY = "I came up empty on that one. Could you rephrase it?"
-INTERRUPTED = "I was restarted in the middle of that answer. Please ask me again."
+INTERRUPTED = "I was restarted before I could finish — please ask me again."
 STORE_DOWN = "My memory (the database) isn't answering right now, so I can't pick up this thread. Please try again in a minute."
 REFINING = "Polishing the wording…"
 QUEUE, QUEUED = "queue", "Answering the earlier message in this thread first…"

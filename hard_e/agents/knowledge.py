@@ -141,7 +141,7 @@ class KnowledgeIndex:
             async with self._write_lock:
                 report.removed = await self._store.remove(gone)
         report.seconds = time.perf_counter() - started
-        log.info("knowledge sync: %s in %.1fs", report.summary(), report.seconds)
+        log.debug("knowledge sync: %s in %.1fs", report.summary(), report.seconds)
         return report
 
     async def _index(

@@ -112,7 +112,7 @@ async def load_transcripts(source: KnowledgeSource, engine: AsyncEngine, *, conc
     report.loaded, report.removed = len(put), len(gone)
     report.calls = (await store.overview()).calls
     report.seconds = time.perf_counter() - started
-    log.info("transcripts load from %s: %s in %.1fs", source.uri, report.summary(), report.seconds)
+    log.debug("transcripts load from %s: %s in %.1fs", source.uri, report.summary(), report.seconds)
     return report
 
 

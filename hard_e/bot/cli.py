@@ -25,13 +25,47 @@ QUIET_LOGGERS = (
 )
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+MODEL_VARIABLES = """\
+  OPENAI_API_KEY          the language model (or OPENAI_BASE_URL for a local OpenAI-compatible server)
+  DATABASE_URL            PostgreSQL in production (default: SQLite under HARDE_DATA_DIR, ./data)
+  HARDE_KB_DIR, HARDE_KB_S3_URIS, HARDE_TRANSCRIPTS_URI   knowledge and call transcripts (optional)
+  PERPLEXITY_API_KEY, XAI_API_KEY                         web research, Grok voice pass (optional)"""
+RUN_EPILOG = f"""environment (or a .env file; .env.example lists every setting):
+  SLACK_BOT_TOKEN         Bot User OAuth Token (every mode)
+  SLACK_APP_TOKEN         app-level token with connections:write (Socket Mode, the manifest's default)
+  SLACK_SIGNING_SECRET    Signing Secret (HTTP mode: --http, or no SLACK_APP_TOKEN)
+  HOST, PORT              where HTTP mode listens (default 0.0.0.0:3000)
+{MODEL_VARIABLES}"""
+CHAT_EPILOG = f"""environment (or a .env file; no Slack settings needed):
+{MODEL_VARIABLES}"""
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("hard-e")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hard-e", description="Hard-E, the sales team's AI colleague in Slack.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="start the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
+    parser.add_argument("--version", action="version", version=f"hard-e {version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    raw = argparse.RawDescriptionHelpFormatter
+    run = sub.add_parser(
+        "run", help="start the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)",
+        description="Apply migrations, then serve Slack until stopped (Ctrl-C or SIGTERM).",
+        epilog=RUN_EPILOG, formatter_class=raw,
+    )
     run.add_argument("--http", action="store_true", help="serve Slack's Events API over HTTP")
     run.add_argument("--port", type=int, help="HTTP port (default: PORT, else 3000)")
-    sub.add_parser("chat", help="talk to Hard-E in the terminal")
+    sub.add_parser(
+        "chat", help="talk to Hard-E in the terminal", description="Talk to Hard-E in the terminal, without Slack.",
+        epilog=CHAT_EPILOG, formatter_class=raw,
+    )
     sub.add_parser("clock", help="run the scheduler process (housekeeping jobs)")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -47,7 +81,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     transcripts_sub.add_parser(
         "load", help="load new and changed transcript JSON files, drop deleted ones (HARDE_TRANSCRIPTS_URI)"
     )
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def configure_logging(level: str) -> None:
@@ -60,6 +98,9 @@ def configure_logging(level: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command is None:
+        build_parser().print_help()
+        return 0
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
@@ -72,10 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.port is not None and not 1 <= args.port <= 65535:
             print("Configuration error: --port must be between 1 and 65535", file=sys.stderr)
             return 2
-        http = args.http or not settings.socket_mode
-        missing = settings.missing_slack_settings(http=http)
-        if missing:
-            print(missing_credentials_message(missing, http=http), file=sys.stderr)
+        if (missing := missing_credentials_message(settings, force_http=args.http)) is not None:
+            print(missing, file=sys.stderr)
             return 1
         try:
             asyncio.run(run(settings, force_http=args.http, port=args.port))

@@ -42,7 +42,7 @@ async def sync_knowledge(services: Services) -> None:
     except Exception as exc:
         log.error("knowledge sync failed: %s", type(exc).__name__)
         return
-    log.info("knowledge synced: %s", report.summary())
+    log.info("knowledge synced in %.1fs: %s", report.seconds, report.summary())
 
 
 async def load_transcripts(services: Services) -> None:
@@ -62,7 +62,7 @@ async def load_transcripts(services: Services) -> None:
     except Exception as exc:
         log.error("transcript load failed: %s", type(exc).__name__)
         return
-    log.info("transcripts loaded: %s; %d calls", report.summary(), report.calls)
+    log.info("transcripts loaded in %.1fs: %s; %d calls", report.seconds, report.summary(), report.calls)
 
 
 def build_scheduler(services: Services) -> AsyncIOScheduler:

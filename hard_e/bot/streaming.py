@@ -31,7 +31,8 @@ PIECE_LIMIT = 3500  # rendered characters per finished message (chat.update take
 # on text already seen, so it matches how the final answer is split (see `take_head`).
 CUT_MARGIN = 250
 EDIT_INTERVAL = 1.0  # Slack shows about one edit per second per message
-PARTIAL_NOTE = "_…I lost the thread partway through that answer. {message}_"
+# After the part already shown; every failure message reads as a sentence on its own.
+PARTIAL_NOTE = "_…{message}_"
 UPDATE = "chat.update"
 
 

@@ -1,20 +1,38 @@
-"""Slash commands. Until their workflows land, each answers plainly instead of failing in Slack."""
+"""Slash commands: `/hard-e <question>` answered privately, help, and the workflows not yet switched on."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from hard_e.agents.turn import DM_THREAD, Turn
+from hard_e.bot.slack_calls import error_code
+from hard_e.handlers.answering import answer_in_slack
 
 if TYPE_CHECKING:
     from hard_e.bot.services import Services
+
+log = logging.getLogger(__name__)
 
 HELP = (
     "*Hard-E* — your sales colleague.\n"
     "• Mention *@Hard-E* in a channel with your question; I answer in the thread, and you can keep "
     "replying there without mentioning me.\n"
-    "• DM me for anything private.\n"
+    "• DM me for anything private, or ask with `/hard-e your question` from anywhere: I answer in our DM, "
+    "where only you can see it.\n"
     "• `/new-customer` and `/script` are on their way; until then, ask me in a thread or a DM."
+)
+HELP_WORDS = {"", "help", "?", "-h", "--help"}
+ANSWERING_PRIVATELY = ":lock: Got it — I'm answering in our DM, where only you can see it."
+NO_DM = (
+    "I couldn't open a DM with you to answer privately, so I didn't answer here either. "
+    "Please DM me your question directly."
 )
 NOT_YET = {
     "/new-customer": "Customer creation from `/new-customer` isn't switched on yet. Mention @Hard-E or DM me "
@@ -25,15 +43,72 @@ NOT_YET = {
 
 
 def build_command_reply(command: str, text: str) -> str:
-    """What a slash command answers today (pure, so it is tested with plain asserts)."""
+    """The ephemeral line a slash command answers at once (pure, so it is tested with plain asserts)."""
     if command in NOT_YET:
         return NOT_YET[command]
+    if command == "/hard-e" and private_question(text) is not None:
+        return ANSWERING_PRIVATELY
     return HELP
+
+
+def private_question(text: str | None) -> str | None:
+    """The question in `/hard-e <question>`, or None when the rep asked for help."""
+    question = (text or "").strip()
+    return None if question.lower() in HELP_WORDS else question
+
+
+def quoted(question: str) -> str:
+    """The rep's question as the DM shows it above the answer."""
+    lines = question.splitlines() or [question]
+    return "_You asked with `/hard-e`:_\n" + "\n".join(f"> {line}" for line in lines)
 
 
 def register(app: AsyncApp, services: "Services") -> None:
     async def handle_slash_command(ack: AsyncAck, command: dict) -> None:
         await ack(response_type="ephemeral", text=build_command_reply(command.get("command", ""), command.get("text", "")))
 
-    for name in ("/new-customer", "/script", "/hard-e"):
+    async def handle_hard_e(ack: AsyncAck, command: dict, client: AsyncWebClient) -> None:
+        started = time.monotonic()
+        question = private_question(command.get("text"))
+        # Slack wants the ack within 3 seconds: nothing slow comes before it.
+        await ack(response_type="ephemeral", text=build_command_reply("/hard-e", command.get("text", "")))
+        if question is None:
+            return
+        if (current := asyncio.current_task()) is not None:
+            services.track(current)
+        await answer_privately(command, question, client, services, started=started)
+
+    for name in NOT_YET:
         app.command(name)(handle_slash_command)
+    app.command("/hard-e")(handle_hard_e)
+
+
+async def answer_privately(command: dict, question: str, client: AsyncWebClient, services: "Services", *, started: float) -> None:
+    """Answer in the asker's DM with Hard-E, as if they had DMed the question (same router, same agents)."""
+    user, team = command.get("user_id"), command.get("team_id") or ""
+    if not isinstance(user, str) or not user:
+        log.warning("skipped a /hard-e command: its 'user_id' field is missing or malformed")
+        return
+    try:
+        opened = await client.conversations_open(users=user)
+        dm = opened["channel"]["id"]
+        await client.chat_postMessage(channel=dm, text=quoted(question))
+    except (SlackApiError, KeyError, TypeError) as exc:
+        reason = error_code(exc) if isinstance(exc, SlackApiError) else "unexpected response"
+        log.warning("could not open a DM for /hard-e: %s", reason)
+        await _tell_privately(client, command, NO_DM)
+        return
+    # The trigger id is unique per invocation; a command has no message ts of its own.
+    trigger = command.get("trigger_id") or f"{user}-{time.time_ns()}"
+    turn = Turn(
+        team_id=team, channel_id=dm, thread_ts=DM_THREAD, message_ts=f"command:{trigger}",
+        user_id=user, text=question, channel_type="im",
+    )
+    await answer_in_slack(turn, client, services, kind="command", started=started)
+
+
+async def _tell_privately(client: AsyncWebClient, command: dict, text: str) -> None:
+    try:
+        await client.chat_postEphemeral(channel=command.get("channel_id", ""), user=command.get("user_id", ""), text=text)
+    except SlackApiError as exc:
+        log.warning("could not tell the asker privately: %s", error_code(exc))

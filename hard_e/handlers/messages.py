@@ -10,11 +10,8 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
-from hard_e.agents.conversation import STORE_DOWN, STORE_ERRORS
-from hard_e.agents.events import Failed
 from hard_e.agents.turn import DM_THREAD, Turn
-from hard_e.bot.sinks import slack_sink
-from hard_e.bot.streaming import Where
+from hard_e.handlers.answering import answer_in_slack
 
 if TYPE_CHECKING:
     from hard_e.bot.services import Services
@@ -108,23 +105,4 @@ async def take_turn(event: dict, context: AsyncBoltContext, services: "Services"
         services.metrics.events.labels(kind=kind, outcome="ignored").inc()
         return
     turn = turn_from_event(event, team_id=context.team_id or event.get("team", ""), bot_user_id=context.bot_user_id)
-    where = Where(
-        channel=turn.channel_id, thread_ts=turn.reply_thread_ts, conversation_key=turn.conversation_key,
-        team_id=turn.team_id, user_id=turn.user_id, channel_type=turn.channel_type,
-    )
-    sink = slack_sink(services, context.client, where)
-    try:
-        first_time = await services.events.first_time(turn.event_key)
-    except STORE_ERRORS as exc:
-        # Without the ledger a Slack retry could be answered twice; Bolt acks at once, so
-        # retries are rare, and silence would be worse.
-        log.error("event ledger unavailable: %s", type(exc).__name__)
-        await sink.send(Failed(STORE_DOWN))
-        return
-    if not first_time:
-        services.metrics.events.labels(kind=kind, outcome="duplicate").inc()
-        return
-    services.metrics.events.labels(kind=kind, outcome="answered").inc()
-    answer = await services.conversations.answer(turn, sink)
-    services.metrics.turns.labels(outcome="answered" if answer is not None else "failed").inc()
-    services.metrics.turn_seconds.observe(time.monotonic() - started)
+    await answer_in_slack(turn, context.client, services, kind=kind, started=started)

@@ -39,6 +39,11 @@ _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 SOCKET_PATH = "/socket-mode"
 
 
+def _truthy(value: Any) -> bool:
+    """Slack's boolean arguments arrive as JSON booleans or as form strings ("true", "1")."""
+    return value is True or str(value).lower() in ("true", "1")
+
+
 def _utc_offset(tz: str) -> int:
     """Current UTC offset of an IANA zone in seconds (0 if unknown)."""
     try:
@@ -138,6 +143,7 @@ class FakeSlack(FakeServer):
         self._buckets: dict[str, _Bucket] = {}
         self._delays: dict[str, float] = {}
         self._ts_counter = 0
+        self._open_ims: set[str] = set()
         # Socket Mode. `_sockets` is touched on the server loop only (under the lock,
         # so other threads can count it); the records below are read from any thread.
         self._tickets: set[str] = set()
@@ -151,6 +157,7 @@ class FakeSlack(FakeServer):
             "auth.test": self._auth_test,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "conversations.open": self._conversations_open,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.delete": self._delete,
@@ -719,6 +726,35 @@ class FakeSlack(FakeServer):
         else:
             info["name"] = f"channel-{channel.lower()}"
         return {"ok": True, "channel": info}
+
+    def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As published: `users` (comma-separated; one user is a 1:1 DM, 2-8 an MPIM) or an existing
+        `channel`; `already_open`/`no_op` when the DM existed; the full channel only with `return_im`."""
+        if channel := params.get("channel"):
+            if not str(channel).startswith(("D", "G")):
+                raise _SlackError("method_not_supported_for_channel_type")
+            return {"ok": True, "channel": {"id": str(channel)}}
+        raw = params.get("users")
+        users = [u.strip() for u in (raw.split(",") if isinstance(raw, str) else raw or []) if str(u).strip()]
+        if not users:
+            raise _SlackError("users_list_not_supplied")
+        if len(users) > 8:
+            raise _SlackError("too_many_users")
+        if any(not str(u).startswith(("U", "W")) for u in users):
+            raise _SlackError("user_not_found")
+        channel_id = ("D" if len(users) == 1 else "G") + "".join(str(u)[1:] for u in users)[:10]
+        with self._lock:
+            already = channel_id in self._open_ims
+            self._open_ims.add(channel_id)
+        channel: dict[str, Any] = {"id": channel_id}
+        if _truthy(params.get("return_im")):
+            channel.update({"created": 1_600_000_000, "is_im": len(users) == 1, "is_mpim": len(users) > 1, "is_open": True})
+            if len(users) == 1:
+                channel["user"] = users[0]
+        body: dict[str, Any] = {"ok": True, "channel": channel}
+        if already:
+            body.update({"no_op": True, "already_open": True})
+        return body
 
     def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._require_channel(params)

@@ -1,0 +1,47 @@
+"""Answering one turn in Slack, wherever it came from (a mention, a DM, `/hard-e`)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from hard_e.agents.conversation import STORE_DOWN, STORE_ERRORS
+from hard_e.agents.events import Failed
+from hard_e.agents.turn import Turn
+from hard_e.bot.sinks import slack_sink
+from hard_e.bot.streaming import Where
+
+if TYPE_CHECKING:
+    from hard_e.bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def where_for(turn: Turn) -> Where:
+    return Where(
+        channel=turn.channel_id, thread_ts=turn.reply_thread_ts, conversation_key=turn.conversation_key,
+        team_id=turn.team_id, user_id=turn.user_id, channel_type=turn.channel_type,
+    )
+
+
+async def answer_in_slack(turn: Turn, client: AsyncWebClient, services: "Services", *, kind: str, started: float) -> None:
+    """Stream the answer to `turn` into Slack, once per message however often Slack delivers it."""
+    sink = slack_sink(services, client, where_for(turn))
+    try:
+        first_time = await services.events.first_time(turn.event_key)
+    except STORE_ERRORS as exc:
+        # Without the ledger a Slack retry could be answered twice; Bolt acks at once, so
+        # retries are rare, and silence would be worse.
+        log.error("event ledger unavailable: %s", type(exc).__name__)
+        await sink.send(Failed(STORE_DOWN))
+        return
+    if not first_time:
+        services.metrics.events.labels(kind=kind, outcome="duplicate").inc()
+        return
+    services.metrics.events.labels(kind=kind, outcome="answered").inc()
+    answer = await services.conversations.answer(turn, sink)
+    services.metrics.turns.labels(outcome="answered" if answer is not None else "failed").inc()
+    services.metrics.turn_seconds.observe(time.monotonic() - started)
