@@ -31,3 +31,19 @@ async def test_opening_the_messages_tab_publishes_nothing(bot, fake_slack):
     await bot.send_event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "messages", "event_ts": "1.0"})
     await bot.settle()
     assert fake_slack.calls_to("views.publish") == []
+
+
+async def test_a_home_event_without_a_usable_user_is_skipped_with_one_warning(bot, fake_slack, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    fake_slack.stub("views.publish", {"ok": True})
+    for user in (None, {"id": "U1"}):
+        event = {"type": "app_home_opened", "channel": "D1", "tab": "home", "event_ts": "1.0"}
+        if user is not None:
+            event["user"] = user
+        await bot.send_event(event)
+    await bot.settle()
+    assert fake_slack.calls_to("views.publish") == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert len([r for r in caplog.records if "'user' field" in r.getMessage()]) == 2

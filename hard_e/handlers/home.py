@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 
 WAYS_TO_ASK = [
     ("In a channel", "Mention *@Hard-E* with your question; it answers in the thread. Reply in that thread to keep going, no mention needed."),
-    ("In private", "DM Hard-E for anything you'd rather not ask in front of the team."),
+    ("In private", "DM Hard-E for anything you'd rather not ask in front of the team, or type `/hard-e your question` "
+     "in any channel: the answer comes in your DM, where only you see it."),
     ("From the terminal", "Admins can run `hard-e chat` to try it without Slack."),
 ]
 
@@ -48,9 +49,13 @@ def register(app: AsyncApp, services: "Services") -> None:
     async def handle_app_home_opened(event: dict, context: AsyncBoltContext) -> None:
         if event.get("tab") != "home":
             return
+        user = event.get("user")
+        if not isinstance(user, str) or not user:
+            log.warning("skipped an app_home_opened event: its 'user' field is missing or malformed")
+            return
         view = build_home_view(model_ready=services.settings.llm_configured)
         try:
-            await context.client.views_publish(user_id=event["user"], view=view)
+            await context.client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
             log.warning("could not publish the home tab: %s", exc.response.get("error"))
 
