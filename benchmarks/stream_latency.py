@@ -79,7 +79,8 @@ import hard_e.handlers.messages as message_handlers  # noqa: E402
 from hard_e.agents.history import History  # noqa: E402
 from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking  # noqa: E402
 from hard_e.bot.formatting import markdown_to_mrkdwn  # noqa: E402
-from hard_e.bot.streaming import PIECE_LIMIT, PLACEHOLDER, Where  # noqa: E402
+from hard_e.bot.slack_sink import Where  # noqa: E402
+from hard_e.bot.streaming import PIECE_LIMIT, PLACEHOLDER  # noqa: E402
 from tests import slack_events as se  # noqa: E402
 from tests.conftest import BOT_TOKEN, bot_env, start_bot  # noqa: E402
 from tests.fakes import FakeOpenAI, FakeSlack  # noqa: E402

@@ -19,7 +19,8 @@ from hard_e.bot.metrics import Metrics
 from hard_e.bot.rate_budget import RateBudgets
 from hard_e.bot.services import Services, slack_budgets
 from hard_e.bot.slack_calls import SlackCalls
-from hard_e.bot.streaming import PIECE_LIMIT, EditStream, Where, final_pieces
+from hard_e.bot.slack_sink import Where
+from hard_e.bot.streaming import PIECE_LIMIT, EditStream, final_pieces
 from hard_e.bot.config import Settings
 from tests import slack_events as se
 from tests.conftest import BOT_TOKEN

@@ -16,9 +16,10 @@ import time
 
 from slack_sdk.errors import SlackApiError
 
-from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.agents.events import Event, Final, Thinking, ToolFinished, ToolStarted
 from hard_e.bot.slack_calls import SlackCalls, error_code
-from hard_e.bot.streaming import EditStream, Where, failure_markdown
+from hard_e.bot.slack_sink import SlackSink, Where
+from hard_e.bot.streaming import EditStream
 from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -48,17 +49,15 @@ class NativeRefusals:
         self._until[team_id] = time.monotonic() + REFUSAL_MEMORY
 
 
-class NativeStream:
+class NativeStream(SlackSink):
     """A `Sink` that streams one answer with Slack's chat.*Stream methods."""
 
     def __init__(self, calls: SlackCalls, where: Where, *, store: ConversationStore, refusals: NativeRefusals) -> None:
+        super().__init__(where, store=store)
         self._calls = calls
-        self._where = where
-        self._store = store
         self._refusals = refusals
         self._fallback: EditStream | None = None
         self._ts: str | None = None
-        self._text = ""  # everything received
         self._sent = 0  # how much of _text Slack has, in this message
         self._message_start = 0
         self._tasks = itertools.count(1)
@@ -66,30 +65,24 @@ class NativeStream:
         self._flusher: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._flushing = asyncio.Lock()
-        self._finished = False
 
     async def send(self, event: Event) -> None:
         if self._fallback is not None:
             await self._fallback.send(event)
-            return
-        if self._finished:
-            return
-        if isinstance(event, Thinking):
-            await self._start()
-        elif isinstance(event, TextDelta):
-            self._text += event.text
-            self._wake.set()
-        elif isinstance(event, ToolStarted):
-            task_id = f"task-{next(self._tasks)}"
-            self._open_tasks[event.name] = task_id
-            await self._task_update(task_id, event.description, "in_progress")
-        elif isinstance(event, ToolFinished):
-            if task_id := self._open_tasks.pop(event.name, None):
-                await self._task_update(task_id, None, "complete")
-        elif isinstance(event, Final):
-            await self._finish(event.text)
-        elif isinstance(event, Failed):
-            await self._finish(failure_markdown(self._text, event.message))
+        else:
+            await super().send(event)
+
+    def _text_arrived(self) -> None:
+        self._wake.set()
+
+    async def _tool_started(self, event: ToolStarted) -> None:
+        task_id = f"task-{next(self._tasks)}"
+        self._open_tasks[event.name] = task_id
+        await self._task_update(task_id, event.description, "in_progress")
+
+    async def _tool_finished(self, event: ToolFinished) -> None:
+        if task_id := self._open_tasks.pop(event.name, None):
+            await self._task_update(task_id, None, "complete")
 
     async def _start(self) -> None:
         if self._where.thread_ts is None or self._refusals.refused(self._where.team_id):
@@ -109,7 +102,7 @@ class NativeStream:
             return
         self._ts = response["ts"]
         self._open_tasks["__thinking__"] = "thinking"
-        await self._remember("placeholder")
+        await self._remember(self._ts, "placeholder")
         self._calls.join(self, APPEND)
         self._flusher = asyncio.create_task(self._flush_loop())
 
@@ -166,7 +159,7 @@ class NativeStream:
         except SlackApiError:
             return False
         self._message_start, self._sent, self._ts = end, 0, response["ts"]
-        await self._remember("continuation")
+        await self._remember(self._ts, "continuation")
         return True
 
     async def _task_update(self, task_id: str, title: str | None, status: str) -> None:
@@ -178,7 +171,7 @@ class NativeStream:
         except SlackApiError:
             pass  # progress is nice to have; the answer is what must arrive
 
-    async def _finish(self, markdown: str) -> None:
+    async def _finish(self, markdown: str, *, kind: str = "answer") -> None:
         self._finished = True
         if self._flusher is not None:
             async with self._flushing:  # let an append in flight land first
@@ -206,7 +199,7 @@ class NativeStream:
         except SlackApiError:
             await self._stop_and_post(self._text)
             return
-        await self._remember("answer")
+        await self._remember(self._ts, "answer")
 
     async def _stop_and_post(self, markdown: str, note: str = "_(continued below)_") -> None:
         """Close the stream if we can (ending it with `note`) and post the whole answer by editing."""
@@ -218,11 +211,3 @@ class NativeStream:
                 pass
         fallback = EditStream(self._calls, self._where, store=self._store)
         await fallback.send(Final(markdown))
-
-    async def _remember(self, kind: str) -> None:
-        try:
-            await self._store.record_message(
-                conversation_key=self._where.conversation_key, channel_id=self._where.channel, ts=self._ts, kind=kind
-            )
-        except Exception:
-            log.exception("could not record a posted message")

@@ -8,7 +8,8 @@ from hard_e.agents.events import Sink
 from hard_e.bot.native_stream import NativeStream
 from hard_e.bot.services import Services
 from hard_e.bot.slack_calls import SlackCalls
-from hard_e.bot.streaming import EditStream, Where
+from hard_e.bot.slack_sink import Where
+from hard_e.bot.streaming import EditStream
 
 
 def slack_sink(services: Services, client: AsyncWebClient, where: Where) -> Sink:

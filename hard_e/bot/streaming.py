@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
-from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.agents.events import ToolFinished, ToolStarted
 from hard_e.bot.formatting import markdown_to_mrkdwn
-from hard_e.bot.splitting import split_markdown, take_head
 from hard_e.bot.slack_calls import SlackCalls
+from hard_e.bot.slack_sink import SlackSink, Where
+from hard_e.bot.splitting import split_markdown, take_head
 from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -31,19 +32,7 @@ PIECE_LIMIT = 3500  # rendered characters per finished message (chat.update take
 # on text already seen, so it matches how the final answer is split (see `take_head`).
 CUT_MARGIN = 250
 EDIT_INTERVAL = 1.0  # Slack shows about one edit per second per message
-# After the part already shown; every failure message reads as a sentence on its own.
-PARTIAL_NOTE = "_…{message}_"
 UPDATE = "chat.update"
-
-
-@dataclass(frozen=True)
-class Where:
-    channel: str
-    thread_ts: str | None  # None: top level of a DM
-    conversation_key: str
-    team_id: str = ""
-    user_id: str | None = None
-    channel_type: str = "channel"
 
 
 @dataclass
@@ -62,55 +51,38 @@ def final_pieces(markdown: str) -> list[str]:
     return [p for p in pieces if p.strip()] or [markdown_to_mrkdwn(markdown).strip() or "…"]
 
 
-def failure_markdown(partial: str, message: str) -> str:
-    if partial.strip():
-        return partial + "\n\n" + PARTIAL_NOTE.format(message=message)
-    return f":warning: {message}"
-
-
-class EditStream:
+class EditStream(SlackSink):
     """A `Sink` that streams one answer into one Slack thread by editing messages."""
 
     def __init__(
         self, calls: SlackCalls, where: Where, *, store: ConversationStore, edit_interval: float = EDIT_INTERVAL
     ) -> None:
+        super().__init__(where, store=store)
         self._calls = calls
-        self._where = where
-        self._store = store
         self._edit_interval = edit_interval
-        self._text = ""
         self._status: str | None = None
         self._segments: list[Segment] = []
         self._dirty = asyncio.Event()
         self._editor: asyncio.Task[None] | None = None
         self._editing = False
         self._last_edit = 0.0
-        self._finished = False
         # Assistant threads (a DM thread with the app) show status natively; elsewhere the placeholder does.
         self._status_in_thread = where.channel_type == "im" and where.thread_ts is not None
         self.first_text_visible_at: float | None = None
 
-    async def send(self, event: Event) -> None:
-        if self._finished:
-            return
-        if isinstance(event, Thinking):
-            await self._start()
-        elif isinstance(event, TextDelta):
-            self._text += event.text
+    def _text_arrived(self) -> None:
+        self._dirty.set()
+
+    async def _tool_started(self, event: ToolStarted) -> None:
+        if not await self._thread_status(event.description):
+            self._status = event.description
             self._dirty.set()
-        elif isinstance(event, ToolStarted):
-            if not await self._thread_status(event.description):
-                self._status = event.description
-                self._dirty.set()
-        elif isinstance(event, ToolFinished):
-            if self._status_in_thread:
-                await self._thread_status("")
-            self._status = None
-            self._dirty.set()
-        elif isinstance(event, Final):
-            await self._finish(event.text, kind="answer")
-        elif isinstance(event, Failed):
-            await self._finish(failure_markdown(self._text, event.message), kind="error")
+
+    async def _tool_finished(self, event: ToolFinished) -> None:
+        if self._status_in_thread:
+            await self._thread_status("")
+        self._status = None
+        self._dirty.set()
 
     async def _thread_status(self, status: str) -> bool:
         """Show `status` with assistant.threads.setStatus; False when this conversation can't."""
@@ -268,11 +240,3 @@ class EditStream:
             await self._calls.call("chat.delete", channel=self._where.channel, ts=ts)
         except SlackApiError:
             log.error("could not remove a stale message channel=%s", self._where.channel)
-
-    async def _remember(self, ts: str, kind: str) -> None:
-        try:
-            await self._store.record_message(
-                conversation_key=self._where.conversation_key, channel_id=self._where.channel, ts=ts, kind=kind
-            )
-        except Exception:
-            log.exception("could not record a posted message")

@@ -12,7 +12,7 @@ from hard_e.agents.conversation import STORE_DOWN, STORE_ERRORS
 from hard_e.agents.events import Failed
 from hard_e.agents.turn import Turn
 from hard_e.bot.sinks import slack_sink
-from hard_e.bot.streaming import Where
+from hard_e.bot.slack_sink import Where
 
 if TYPE_CHECKING:
     from hard_e.bot.services import Services
@@ -20,16 +20,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def where_for(turn: Turn) -> Where:
-    return Where(
-        channel=turn.channel_id, thread_ts=turn.reply_thread_ts, conversation_key=turn.conversation_key,
-        team_id=turn.team_id, user_id=turn.user_id, channel_type=turn.channel_type,
-    )
-
-
 async def answer_in_slack(turn: Turn, client: AsyncWebClient, services: "Services", *, kind: str, started: float) -> None:
     """Stream the answer to `turn` into Slack, once per message however often Slack delivers it."""
-    sink = slack_sink(services, client, where_for(turn))
+    sink = slack_sink(services, client, Where.for_turn(turn))
     try:
         first_time = await services.events.first_time(turn.event_key)
     except STORE_ERRORS as exc:

@@ -1,0 +1,96 @@
+"""What both Slack renderers share: where the answer goes, one event dispatch, and a record of
+every message posted (so a restart can end a placeholder a dead process left behind)."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.agents.turn import Turn
+from hard_e.store.repositories import ConversationStore
+
+log = logging.getLogger(__name__)
+
+# After the part already shown; every failure message reads as a sentence on its own.
+PARTIAL_NOTE = "_…{message}_"
+
+
+@dataclass(frozen=True)
+class Where:
+    channel: str
+    thread_ts: str | None  # None: top level of a DM
+    conversation_key: str
+    team_id: str = ""
+    user_id: str | None = None
+    channel_type: str = "channel"
+
+    @classmethod
+    def for_turn(cls, turn: Turn) -> "Where":
+        """Where the answer to `turn` belongs."""
+        return cls(
+            channel=turn.channel_id, thread_ts=turn.reply_thread_ts, conversation_key=turn.conversation_key,
+            team_id=turn.team_id, user_id=turn.user_id, channel_type=turn.channel_type,
+        )
+
+
+def failure_markdown(partial: str, message: str) -> str:
+    if partial.strip():
+        return partial + "\n\n" + PARTIAL_NOTE.format(message=message)
+    return f":warning: {message}"
+
+
+class SlackSink(ABC):
+    """A `Sink` that shows one answer in one Slack conversation. Subclasses render; this dispatches."""
+
+    def __init__(self, where: Where, *, store: ConversationStore) -> None:
+        self._where = where
+        self._store = store
+        self._text = ""  # every TextDelta so far
+        self._finished = False
+
+    async def send(self, event: Event) -> None:
+        if self._finished:
+            return
+        if isinstance(event, Thinking):
+            await self._start()
+        elif isinstance(event, TextDelta):
+            self._text += event.text
+            self._text_arrived()
+        elif isinstance(event, ToolStarted):
+            await self._tool_started(event)
+        elif isinstance(event, ToolFinished):
+            await self._tool_finished(event)
+        elif isinstance(event, Final):
+            await self._finish(event.text, kind="answer")
+        elif isinstance(event, Failed):
+            await self._finish(failure_markdown(self._text, event.message), kind="error")
+
+    @abstractmethod
+    async def _start(self) -> None:
+        """Show at once that an answer is on its way."""
+
+    @abstractmethod
+    def _text_arrived(self) -> None:
+        """`_text` grew; show it soon (never block the model)."""
+
+    @abstractmethod
+    async def _tool_started(self, event: ToolStarted) -> None: ...
+
+    @abstractmethod
+    async def _tool_finished(self, event: ToolFinished) -> None: ...
+
+    @abstractmethod
+    async def _finish(self, markdown: str, *, kind: str) -> None:
+        """Show `markdown` as the whole answer (`kind`: answer or error); nothing else is sent after."""
+
+    async def _remember(self, ts: str | None, kind: str) -> None:
+        if ts is None:
+            return
+        try:
+            await self._store.record_message(
+                conversation_key=self._where.conversation_key, channel_id=self._where.channel, ts=ts, kind=kind
+            )
+        except Exception:
+            log.exception("could not record a posted message")
