@@ -321,3 +321,22 @@ async def test_fail_midstream_and_timing(oai: FakeOpenAI) -> None:
     assert not slow.aborted and slow.text == "slow and steady"
     assert slow.first_delta_at - oai.requests[1].at >= 0.2
     assert slow.finished_at - slow.first_delta_at >= 0.1  # two inter-delta gaps
+
+
+async def test_slack_conversations_open_as_published(slack: FakeSlack) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    c = web(slack)
+    first = await c.conversations_open(users="U42")
+    assert first["channel"] == {"id": first["channel"]["id"]} and first["channel"]["id"].startswith("D")
+    assert "already_open" not in first.data
+    again = await c.conversations_open(users="U42", return_im=True)
+    assert again["channel"]["id"] == first["channel"]["id"] and again["channel"]["is_im"] is True
+    assert again["already_open"] is True and again["no_op"] is True
+    assert (await c.conversations_open(users="U1,U2"))["channel"]["id"].startswith("G")
+    for kwargs, error in (({}, "users_list_not_supplied"), ({"users": "nobody"}, "user_not_found"),
+                          ({"users": ",".join(f"U{i}" for i in range(9))}, "too_many_users"),
+                          ({"channel": "C1"}, "method_not_supported_for_channel_type")):
+        with pytest.raises(SlackApiError) as raised:
+            await c.api_call("conversations.open", json=kwargs)  # past slack_sdk's own argument check
+        assert raised.value.response["error"] == error

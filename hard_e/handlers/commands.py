@@ -12,7 +12,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from hard_e.agents.turn import DM_THREAD, Turn
-from hard_e.bot.slack_calls import error_code
 from hard_e.handlers.answering import answer_in_slack
 
 if TYPE_CHECKING:
@@ -94,7 +93,7 @@ async def answer_privately(command: dict, question: str, client: AsyncWebClient,
         dm = opened["channel"]["id"]
         await client.chat_postMessage(channel=dm, text=quoted(question))
     except (SlackApiError, KeyError, TypeError) as exc:
-        reason = error_code(exc) if isinstance(exc, SlackApiError) else "unexpected response"
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else "unexpected response"
         log.warning("could not open a DM for /hard-e: %s", reason)
         await _tell_privately(client, command, NO_DM)
         return
@@ -111,4 +110,4 @@ async def _tell_privately(client: AsyncWebClient, command: dict, text: str) -> N
     try:
         await client.chat_postEphemeral(channel=command.get("channel_id", ""), user=command.get("user_id", ""), text=text)
     except SlackApiError as exc:
-        log.warning("could not tell the asker privately: %s", error_code(exc))
+        log.warning("could not tell the asker privately: %s", exc.response.get("error"))
