@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hard_e.agents.routing_names import Msg
-from hard_e.agents.routing_vocab import rx
+from hard_e.agents.routing.names import Msg
+from hard_e.agents.routing.vocabulary import rx
 
 
 # a section of a call script: "my cold call opener", "a 20 second opener"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from hard_e.agents.routing_names import Msg
-from hard_e.agents.routing_vocab import rx
+from hard_e.agents.routing.names import Msg
+from hard_e.agents.routing.vocabulary import rx
 
 
 DOCS = (r"(?:docs?|documents?|documentation|knowledge ?base|kb|training (?:docs|materials|documents)|playbook|"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from hard_e.agents.routing_asks import ADVICE, writing_help
-from hard_e.agents.routing_knowledge import DOC_REF, KB_SEARCH
-from hard_e.agents.routing_names import Msg, entity
-from hard_e.agents.routing_vocab import PLACES, WHEN, rx
+from hard_e.agents.routing.asks import ADVICE, writing_help
+from hard_e.agents.routing.knowledge import DOC_REF, KB_SEARCH
+from hard_e.agents.routing.names import Msg, entity
+from hard_e.agents.routing.vocabulary import PLACES, WHEN, rx
 
 
 # a web search asked for by name: crm and web_search both defer to it

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from hard_e.agents.routing_asks import ADVICE, writing_help
-from hard_e.agents.routing_names import Msg, contact
-from hard_e.agents.routing_scripting import SCRIPT_ASK
-from hard_e.agents.routing_vocab import rx
+from hard_e.agents.routing.asks import ADVICE, writing_help
+from hard_e.agents.routing.names import Msg, contact
+from hard_e.agents.routing.scripting import SCRIPT_ASK
+from hard_e.agents.routing.vocabulary import rx
 
 
 PERSON = r"(?:customer|lead|client|contact|homeowner|prospect)"

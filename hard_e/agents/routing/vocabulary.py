@@ -1,6 +1,5 @@
-"""Vocabulary and text normalisation for the router (hard_e/agents/router.py and its routing_*.py rule modules):
-word lists, and how hurried, dictated or Slack-formatted text is reduced to the lowercase form the router's patterns
-match. No I/O.
+"""Word lists and pattern pieces every routing rule shares: stages, times, places, reps, ordinary words that are
+not customers' names. The bottom of the package: imports nothing from it. No I/O.
 """
 
 from __future__ import annotations
@@ -87,85 +86,6 @@ NOT_A_LEADING_NAME = words(
     "both each either neither most many few several guy lady woman man wife husband couple neighbor neighbour",
     "homeowner crew office manager boss mom dad tenant landlord builder inspector city county dispatch warehouse",
     "supplier lender bank client contact prospect he she they it we i you someone nobody please thank")
-# --- normalising hurried or dictated text -------------------------------------------------------------------
-SPELLING = {
-    "whats": "what's", "wheres": "where's", "whos": "who's", "hows": "how's", "thats": "that's", "whens": "when's",
-    "im": "i'm", "ive": "i've", "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "cant": "can't",
-    "shes": "she's", "theyre": "they're", "theres": "there's", "heres": "here's", "lets": "let's", "u": "you",
-    "ur": "your", "pls": "please", "plz": "please", "tmrw": "tomorrow", "tmr": "tomorrow", "tomorow": "tomorrow",
-    "pul": "pull", "acount": "account", "apointment": "appointment", "appoinment": "appointment", "appt": "appointment",
-    "appts": "appointments", "shedule": "schedule", "schedual": "schedule", "sript": "script", "scirpt": "script",
-    "scrpit": "script",
-    "wether": "weather", "warrenty": "warranty", "warrantee": "warranty", "costumer": "customer", "custmer": "customer",
-    "cusomer": "customer", "inspecton": "inspection", "estimte": "estimate", "nite": "night",
-    # chat shorthand
-    "bc": "because", "cuz": "because", "rn": "right now", "thru": "through", "abt": "about", "btwn": "between",
-    "ppl": "people", "wknd": "weekend", "wkend": "weekend", "wk": "week", "yday": "yesterday", "tmw": "tomorrow",
-    "thurs": "thursday", "thur": "thursday", "tues": "tuesday", "vm": "voicemail", "vms": "voicemails",
-    "lvm": "left voicemail", "vid": "video", "vids": "videos", "convo": "conversation", "convos": "conversations",
-    "msg": "message", "txt": "text", "diff": "difference", "info's": "info is", "ya'll": "y'all", "yall": "y'all",
-}
-SPELLING_RX = rx(r"\b(?:" + "|".join(SPELLING) + r")\b")
 NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
                r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                r"hundred|thousand)")
-
-
-SLACK_LABELLED = re.compile(r"<(?:https?://|mailto:|tel:|#|!)[^|>\s]*\|([^>]*)>")  # <url|label>: keep the label
-SLACK_MARKUP = re.compile(r"<https?://[^>\s]*>|\bhttps?://\S+|\bwww\.\S+")  # bare links
-SLACK_SPECIAL = re.compile(r"<[!#][^>\s]*>")  # <!here>, <#C123>
-EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]+|:[a-z][a-z0-9_+-]*:")
-
-
-def plain(text: str) -> str:
-    """Slack markup as a person reads it: link labels kept, bare links, emoji and :shortcodes: dropped."""
-    if "<" in text or "http" in text or "www." in text:
-        text = SLACK_SPECIAL.sub(" ", SLACK_MARKUP.sub(" link ", SLACK_LABELLED.sub(r"\1", text)))
-    return EMOJI.sub(" ", text) if not text.isascii() or ":" in text else text
-
-
-WITH_ABBREV = re.compile(r"\bw/o\b|\bb/c\b|\bw/|(?<![\d.] )(?<!^\d)\bw(?= [a-z])")  # "w/ the", "help w the"
-
-
-INDIRECT_QUESTION = re.compile(  # "I want to know what a primer should include" asks "what a primer should include"
-    r"^(?:(?:hey|so|ok|okay)[,\s]+)*(?:i (?:want|need|'d like|would like) to know|i(?:'m| am| was)? wondering|"
-    r"wondering|"
-    r"i'm curious|curious|do you know|any idea)[,\s]+(?=(?:what|which|who|how|when|where|why)\b)")
-
-
-def clean(text: str) -> str:
-    t = text.replace("\u2019", "'").replace("\u2018", "'").lower()
-    t = WITH_ABBREV.sub(lambda mt: {"w/o": "without", "b/c": "because"}.get(mt.group(0), "with "), t)
-    t = SPELLING_RX.sub(lambda mt: SPELLING[mt.group(0)], t)
-    t = re.sub(r"<@\w+>|@?\bhard-?e\b[,:]?|\bhardy\b[,:]?", " ", t)
-    t = re.sub(r"\b(?:um+|uh+|uhm|er|erm|hmm+|mm+|ah)\b[,.]?", " ", t)
-    t = re.sub(r"\s+", " ", t).strip()
-    t = INDIRECT_QUESTION.sub("", t)
-    return re.sub(rf"\b(?!{NUMBER_WORD}\b|\d)(\w+)(?: \1\b)+", r"\1", t)  # stutters ("the the job"), never digits
-
-
-def _compound(word: str) -> bool:
-    """ "Same-as-cash", "Tear-Off": a hyphenated run of ordinary words names a product or a topic, not a person."""
-    return "-" in word and all(part in COMMON for part in word.split("-"))
-
-
-def name_candidates(text: str) -> frozenset[str]:
-    """Capitalized words that are not sentence-initial, vocabulary or reps: likely customers' names."""
-    out = set()
-    for sentence in re.split(r"[.!?:;\n]\s+|,\s+", text):
-        for word in re.findall(r"[A-Za-z][\w'-]*", sentence)[1:]:
-            w = word.lower().removesuffix("'s").rstrip("'")
-            if word[0].isupper() and not word.isupper() and w not in COMMON and w not in REPS and not _compound(w):
-                out.add(w)
-    for mt in OWNED_WORD.finditer(text):  # "the Price job", "Lane's deposit", "the Carrollton job"
-        w = (mt.group(1) or mt.group(2)).lower()
-        if w in SURNAME_WORDS or mt.group(2) and re.fullmatch(PLACES, w):
-            out.add(w)
-    return frozenset(out)
-
-
-_RECORD = (r"(?:job|jobs|roof|reroof|house|home|project|estimate|contract|install|inspection|appointment|deal|"
-           r"account|lead|family|place)")
-OWNED_WORD = re.compile(rf"\b([A-Z][a-z]+)'s\b|\b(?:the|that|this|our|my)\s+([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+"
-                        rf"(?:(?:roof|roofing|siding|window|gutter|solar|metal|storm|insurance|repair)\s+)?{_RECORD}\b"
-                        r"(?!\s+(?:process|policy|rules|checklist|requirements?|fees?|template|form))")

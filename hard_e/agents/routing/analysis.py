@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from hard_e.agents.routing_asks import ADVICE
-from hard_e.agents.routing_knowledge import DOC_REF
-from hard_e.agents.routing_names import Msg
-from hard_e.agents.routing_vocab import REPS, rx
+from hard_e.agents.routing.asks import ADVICE
+from hard_e.agents.routing.knowledge import DOC_REF
+from hard_e.agents.routing.names import Msg
+from hard_e.agents.routing.vocabulary import REPS, rx
 
 
 CALL_ID = r"\b[a-z]{2,5}-\d{2}-\d{3,5}\b"  # a transcript's call_id, "BWC-25-007" (transcripts/SCHEMA.md)

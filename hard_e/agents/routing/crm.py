@@ -1,18 +1,19 @@
 """Step 4, rule 3 of the routing guide: crm — look up or act on specific records; list or count jobs. Also whether
-a message is about a named customer at all (about_named_customer), which step 4's fallbacks and step 1 ask. No I/O.
+a message is about a named customer at all (about_named_customer), which step 4's fallbacks and step 1 ask. It
+defers to analysis (one call's content), web_search, knowledge and triage (a named mess). No I/O.
 """
 
 from __future__ import annotations
 
 import re
 
-from hard_e.agents.routing_analysis import CALL_ID, CALL_WENT_RX, said_on_one_call
-from hard_e.agents.routing_asks import ADVICE, QUESTION, generic_question, writing_help
-from hard_e.agents.routing_knowledge import KB_SEARCH
-from hard_e.agents.routing_names import RECORD_NOUN, Msg, entity
-from hard_e.agents.routing_triage import MESS
-from hard_e.agents.routing_vocab import COMMON, REPS, STAGE, WHEN, rx, words
-from hard_e.agents.routing_web import EXPLICIT_WEB, web
+from hard_e.agents.routing.analysis import CALL_ID, CALL_WENT_RX, said_on_one_call
+from hard_e.agents.routing.asks import ADVICE, QUESTION, generic_question, writing_help
+from hard_e.agents.routing.knowledge import KB_SEARCH
+from hard_e.agents.routing.names import RECORD_NOUN, Msg, entity
+from hard_e.agents.routing.triage import MESS
+from hard_e.agents.routing.vocabulary import COMMON, REPS, STAGE, WHEN, rx, words
+from hard_e.agents.routing.web_search import EXPLICIT_WEB, web
 
 
 STAGE_MEANING = rx(  # "what does Inspection mean?" is direct

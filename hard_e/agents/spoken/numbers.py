@@ -2,7 +2,7 @@
 
 `phrase_end` finds a number phrase (a maximal run of number words) and `read_phrase`
 gives its cardinal and group readings. Whether a phrase is rewritten at all is decided
-by the entity rules in `extraction.py`.
+by the entity rules beside this module (emails, phones, addresses, quantities).
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 
-from hard_e.agents.routing_asks import ADVICE, SMALL_TALK, VERB_START, writing_help
-from hard_e.agents.routing_names import Msg, entity
-from hard_e.agents.routing_vocab import COMMON, WHEN, rx
+from hard_e.agents.routing.asks import ADVICE, VERB_START, writing_help
+from hard_e.agents.routing.names import Msg, entity
+from hard_e.agents.routing.small_talk import SMALL_TALK
+from hard_e.agents.routing.vocabulary import COMMON, WHEN, rx
 
 
 PAST_WORK = (r"(?:last (?:week|month|visit|call|job|one|go-?round)|yesterday|the other (?:day|one|job|time)|"

@@ -1,19 +1,19 @@
 """Step 4 of the routing guide, rules 1–6 in order: which specialist a message asks for. Each rule is one predicate
-in its own module (routing_new_clients.py … routing_knowledge.py). Rule 7 (routing_triage.py) and the fallbacks
-come after them in router.py's route(). No I/O.
+in the module named for its agent (new_clients.py … knowledge.py). Rule 7 (triage.py) and the fallbacks come
+after them in router.py's route(). No I/O.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from hard_e.agents.routing_analysis import analysis
-from hard_e.agents.routing_crm import crm
-from hard_e.agents.routing_knowledge import knowledge
-from hard_e.agents.routing_names import Msg
-from hard_e.agents.routing_new_clients import new_clients
-from hard_e.agents.routing_scripting import scripting
-from hard_e.agents.routing_web import web
+from hard_e.agents.routing.analysis import analysis
+from hard_e.agents.routing.crm import crm
+from hard_e.agents.routing.knowledge import knowledge
+from hard_e.agents.routing.names import Msg
+from hard_e.agents.routing.new_clients import new_clients
+from hard_e.agents.routing.scripting import scripting
+from hard_e.agents.routing.web_search import web
 
 
 RULES = (("new_clients", new_clients), ("scripting", scripting), ("crm", crm), ("analysis", analysis),

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import re
 
-from hard_e.agents.routing_analysis import TECHNIQUE
-from hard_e.agents.routing_asks import QUESTION, SMALL_TALK, VERB_START, generic_question
-from hard_e.agents.routing_crm import about_named_customer
-from hard_e.agents.routing_names import Msg, contact, entity
-from hard_e.agents.routing_new_clients import CREATE
-from hard_e.agents.routing_specialists import specialist
-from hard_e.agents.routing_triage import triage
-from hard_e.agents.routing_vocab import rx
+from hard_e.agents.routing.analysis import TECHNIQUE
+from hard_e.agents.routing.asks import QUESTION, VERB_START, generic_question
+from hard_e.agents.routing.crm import about_named_customer
+from hard_e.agents.routing.names import Msg, contact, entity
+from hard_e.agents.routing.new_clients import CREATE
+from hard_e.agents.routing.rules import specialist
+from hard_e.agents.routing.small_talk import SMALL_TALK
+from hard_e.agents.routing.triage import triage
+from hard_e.agents.routing.vocabulary import rx
 
 
 WORK_NOUN = (r"(?:script|draft|video|primer|voicemail|opener|opening|intro|close|closing|ending|line|lines|tone|"

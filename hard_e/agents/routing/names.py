@@ -1,5 +1,6 @@
-"""Who and what a message names, for the router (router.py): contact details written or spoken, and a specific
-customer, job or address. Several of the guide's steps ask, so entity() and contact() are cached. No I/O.
+"""Who and what a message names: capitalized words that are likely customers' names, contact details written
+or spoken, and a specific customer, job or address. Several of the guide's steps ask, so entity() and contact()
+are cached. No I/O.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hard_e.agents.routing_vocab import COMMON, NUMBER_WORD, rx, words
+from hard_e.agents.routing.vocabulary import COMMON, NUMBER_WORD, PLACES, REPS, SURNAME_WORDS, rx, words
 
 
 @dataclass(frozen=True)
@@ -108,3 +109,31 @@ def _family(word: str) -> bool:
                                         "sis")):  # "the class 4 shingle", "the bonus", "the basis"
         return False
     return word[:-1] not in COMMON and word[:-2] not in COMMON
+
+
+# --- capitalized words: likely customers' names -------------------------------------------------------------
+def _compound(word: str) -> bool:
+    """ "Same-as-cash", "Tear-Off": a hyphenated run of ordinary words names a product or a topic, not a person."""
+    return "-" in word and all(part in COMMON for part in word.split("-"))
+
+
+def name_candidates(text: str) -> frozenset[str]:
+    """Capitalized words that are not sentence-initial, vocabulary or reps: likely customers' names."""
+    out = set()
+    for sentence in re.split(r"[.!?:;\n]\s+|,\s+", text):
+        for word in re.findall(r"[A-Za-z][\w'-]*", sentence)[1:]:
+            w = word.lower().removesuffix("'s").rstrip("'")
+            if word[0].isupper() and not word.isupper() and w not in COMMON and w not in REPS and not _compound(w):
+                out.add(w)
+    for mt in OWNED_WORD.finditer(text):  # "the Price job", "Lane's deposit", "the Carrollton job"
+        w = (mt.group(1) or mt.group(2)).lower()
+        if w in SURNAME_WORDS or mt.group(2) and re.fullmatch(PLACES, w):
+            out.add(w)
+    return frozenset(out)
+
+
+_RECORD = (r"(?:job|jobs|roof|reroof|house|home|project|estimate|contract|install|inspection|appointment|deal|"
+           r"account|lead|family|place)")
+OWNED_WORD = re.compile(rf"\b([A-Z][a-z]+)'s\b|\b(?:the|that|this|our|my)\s+([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+"
+                        rf"(?:(?:roof|roofing|siding|window|gutter|solar|metal|storm|insurance|repair)\s+)?{_RECORD}\b"
+                        r"(?!\s+(?:process|policy|rules|checklist|requirements?|fees?|template|form))")
