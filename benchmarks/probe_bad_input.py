@@ -167,9 +167,9 @@ async def huge_mention(p: Probe) -> None:
     p.openai.reply("The gist.")
     event = se.mention(f"{TEXT_MARKER} " + "blah " * 200_000)
     status = await p.signed(se.body_of(se.envelope(event)))
-    answered = await wait_for(lambda: any(m.text.startswith("The gist.") for m in p.slack.messages(channel="C1", thread_ts=event["ts"])))
+    told = await wait_for(lambda: any("very long" in m.text for m in p.slack.messages(channel="C1", thread_ts=event["ts"])))
+    answered = any(m.text.startswith("The gist.") for m in p.slack.messages(channel="C1", thread_ts=event["ts"]))
     size = len(json.dumps(p.openai.last_request.body)) if p.openai.last_request else 0
-    told = any("very long" in m.text for m in p.slack.messages(channel="C1", thread_ts=event["ts"]))
     p.record("a 1,000,000-character mention", "model request < 60 kB, rep told", f"{status}, {size:,} B, told {told}", answered and size < 60_000 and told)
     big = "x" * (2 * 1024 * 1024)
     status = await p.signed(big)

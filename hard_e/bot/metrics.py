@@ -20,6 +20,10 @@ class Metrics:
         self.turns = Counter(
             "harde_turns_total", "Turns answered, by outcome", ["outcome"], registry=self.registry,
         )
+        self.http_rejections = Counter(
+            "harde_http_rejections_total", "HTTP requests turned away before Bolt saw them, by reason",
+            ["reason"], registry=self.registry,
+        )
         self.turn_seconds = Histogram(
             "harde_turn_seconds", "Time from a Slack event to the final edit", registry=self.registry,
             buckets=(0.5, 1, 2, 4, 8, 15, 30, 60, 120),

@@ -95,6 +95,12 @@ class Services:
             return False
         return True
 
+    def degraded_reasons(self) -> list[str]:
+        """What keeps Hard-E from answering although it runs (for /healthz); empty when nothing."""
+        if not self.settings.llm_configured:
+            return ["no language model configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local model server"]
+        return []
+
     def track(self, task: asyncio.Task) -> None:
         """Remember a turn in flight so shutdown can let it finish."""
         self._inflight.add(task)
