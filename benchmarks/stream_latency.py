@@ -17,7 +17,7 @@ its defaults (HARDE_SLACK_EDITS_PER_MINUTE=50, HARDE_SLACK_EDIT_BURST=20).
 
 Modes:
   Hard-E (default)  the project's own Slack sink (EditStream and its workspace rate budget).
-  --naive           a comparison sink defined here and patched into the message handler for
+  --naive           a comparison sink defined here and patched into Services.sink for
                     the run: the same "_Thinking…_" placeholder via chat.postMessage, then a
                     plain client.chat_update with the full text every 20 text deltas, awaited
                     inline; no budget, no pacing, errors are counted and ignored; the final
@@ -75,7 +75,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from slack_sdk.errors import SlackApiError  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-import hard_e.handlers.messages as message_handlers  # noqa: E402
+from hard_e.bot.services import Services  # noqa: E402
 from hard_e.agents.history import History  # noqa: E402
 from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking  # noqa: E402
 from hard_e.bot.formatting import markdown_to_mrkdwn  # noqa: E402
@@ -174,13 +174,13 @@ class NaiveSink:
 
 @contextlib.contextmanager
 def naive_sinks(stats: NaiveStats):
-    """Patch the message handler's `slack_sink` (the name it imported) with the naive sink, for the run."""
-    original = message_handlers.slack_sink
-    message_handlers.slack_sink = lambda services, client, where: NaiveSink(client, where, stats)
+    """Give every turn the naive sink instead of Hard-E's, for the run."""
+    original = Services.sink
+    Services.sink = lambda self, client, turn: NaiveSink(client, Where.for_turn(turn), stats)  # type: ignore[method-assign]
     try:
         yield
     finally:
-        message_handlers.slack_sink = original
+        Services.sink = original  # type: ignore[method-assign]
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ async def wait_until_done(args, mode: str, bot, slack: FakeSlack, model: FakeOpe
         # A turn lost before it started (no model stream) must not hold the wait: once every turn
         # that did start has ended and a few seconds have passed, nothing more will happen.
         if (streams_done or now - started >= 3.0) and len(ended) == len(streams) \
-                and not any(not t.done() for t in bot.services._inflight):
+                and bot.services.idle:
             return "no turn in flight"
         if mode == NAIVE and streams_done and now >= max(ended) + args.grace:
             return f"grace period ({args.grace:g} s after the last model stream)"

@@ -163,7 +163,7 @@ class RunningBot:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await asyncio.sleep(0)
-        while any(not t.done() for t in self.services._inflight) or any(map(_bolt_listener, asyncio.all_tasks())):
+        while not self.services.idle or any(map(_bolt_listener, asyncio.all_tasks())):
             if loop.time() > deadline:
                 raise AssertionError("turns still in flight")
             await asyncio.sleep(0.02)

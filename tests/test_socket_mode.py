@@ -68,7 +68,7 @@ class SocketBot:
         """Wait until no turn is in flight (give listeners a moment to start first)."""
         await asyncio.sleep(0.05)
         await wait_until(
-            lambda: all(t.done() for t in self.services._inflight), timeout, "turns finished"
+            lambda: self.services.idle, timeout, "turns finished"
         )
 
     async def stop(self) -> None:

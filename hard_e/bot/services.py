@@ -7,10 +7,13 @@ import logging
 from dataclasses import dataclass, field
 
 from openai import AsyncOpenAI
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hard_e.agents.conversation import Conversations
+from hard_e.agents.events import Sink
+from hard_e.agents.turn import Turn
 from hard_e.agents.history import History
 from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
 
@@ -18,8 +21,11 @@ from hard_e.agents.knowledge import KnowledgeIndex
 from hard_e.agents.specialists import build_team
 from hard_e.bot.config import Settings
 from hard_e.bot.metrics import Metrics
-from hard_e.bot.native_stream import NativeRefusals
+from hard_e.bot.native_stream import NativeRefusals, NativeStream
 from hard_e.bot.rate_budget import RateBudgets
+from hard_e.bot.slack_calls import SlackCalls
+from hard_e.bot.slack_sink import Where
+from hard_e.bot.streaming import EditStream
 from hard_e.integrations.openai_llm import ChatModel, build_client
 from hard_e.integrations.perplexity import build_web_search
 from hard_e.integrations.xai import GrokRefiner, build_refiner
@@ -94,6 +100,19 @@ class Services:
             log.warning("store health check failed")
             return False
         return True
+
+    def sink(self, client: AsyncWebClient, turn: Turn) -> Sink:
+        """Where the answer to `turn` is shown in Slack: native streaming or progressive edits (`HARDE_STREAMING`)."""
+        where = Where.for_turn(turn)
+        calls = SlackCalls(client, team_id=where.team_id, budgets=self.budgets, metrics=self.metrics)
+        if self.settings.streaming == "native":
+            return NativeStream(calls, where, store=self.store, refusals=self.native_refusals)
+        return EditStream(calls, where, store=self.store)
+
+    @property
+    def idle(self) -> bool:
+        """No turn in flight (tests and shutdown wait for this)."""
+        return not any(not t.done() for t in self._inflight)
 
     def degraded_reasons(self) -> list[str]:
         """What keeps Hard-E from answering although it runs (for /healthz); empty when nothing."""

@@ -11,8 +11,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from hard_e.agents.conversation import STORE_DOWN, STORE_ERRORS
 from hard_e.agents.events import Failed
 from hard_e.agents.turn import Turn
-from hard_e.bot.sinks import slack_sink
-from hard_e.bot.slack_sink import Where
 
 if TYPE_CHECKING:
     from hard_e.bot.services import Services
@@ -22,7 +20,7 @@ log = logging.getLogger(__name__)
 
 async def answer_in_slack(turn: Turn, client: AsyncWebClient, services: "Services", *, kind: str, started: float) -> None:
     """Stream the answer to `turn` into Slack, once per message however often Slack delivers it."""
-    sink = slack_sink(services, client, Where.for_turn(turn))
+    sink = services.sink(client, turn)
     try:
         first_time = await services.events.first_time(turn.event_key)
     except STORE_ERRORS as exc:
