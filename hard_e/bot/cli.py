@@ -176,7 +176,7 @@ async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int
     from hard_e.integrations.knowledge_sources import build_sources
     from hard_e.store.locks import exclusive
 
-    configured = settings.kb_dir is not None or bool(settings.kb_s3_uris)
+    configured = settings.kb_configured
     if args.kb_command == "sync" and not configured:
         print(NO_KB_SOURCES, file=sys.stderr)
         return 1

@@ -217,6 +217,11 @@ class Settings:
         )
 
     @property
+    def kb_configured(self) -> bool:
+        """A knowledge source is set (a folder or S3 URIs)."""
+        return self.kb_dir is not None or bool(self.kb_s3_uris)
+
+    @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 

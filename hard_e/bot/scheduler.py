@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 from datetime import datetime, timedelta, timezone
+from typing import Awaitable, Callable, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -15,6 +16,7 @@ from hard_e.bot.services import Services
 from hard_e.store.locks import exclusive
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 # Slack retries for minutes, not days: a week of event keys is ample for deduplication.
 EVENT_RETENTION = timedelta(days=7)
@@ -31,18 +33,11 @@ async def sync_knowledge(services: Services) -> None:
     from hard_e.integrations.knowledge_sources import build_sources
 
     settings = services.settings
-    if settings.kb_dir is None and not settings.kb_s3_uris:
+    if not settings.kb_configured:
         return
-    try:
-        async with exclusive(services.engine, "kb-sync", wait=False) as ours:
-            if not ours:
-                log.info("knowledge sync skipped: another process is syncing")
-                return
-            report = await services.knowledge.sync(build_sources(settings))
-    except Exception as exc:
-        log.error("knowledge sync failed: %s", type(exc).__name__)
-        return
-    log.info("knowledge synced in %.1fs: %s", report.seconds, report.summary())
+    report = await _exclusively(services, "kb-sync", "knowledge sync", lambda: services.knowledge.sync(build_sources(settings)))
+    if report is not None:
+        log.info("knowledge synced in %.1fs: %s", report.seconds, report.summary())
 
 
 async def load_transcripts(services: Services) -> None:
@@ -53,16 +48,23 @@ async def load_transcripts(services: Services) -> None:
     uri = services.settings.transcripts_uri
     if not uri:
         return
+    report = await _exclusively(services, "transcripts-load", "transcript load", lambda: load(transcript_source(uri), services.engine))
+    if report is not None:
+        log.info("transcripts loaded in %.1fs: %s; %d calls", report.seconds, report.summary(), report.calls)
+
+
+async def _exclusively(services: Services, lock: str, what: str, work: Callable[[], Awaitable[R]]) -> R | None:
+    """`work()` unless another process holds `lock` (then skipped); a failure is logged by its type
+    only, and the job tries again next time. None when skipped or failed."""
     try:
-        async with exclusive(services.engine, "transcripts-load", wait=False) as ours:
+        async with exclusive(services.engine, lock, wait=False) as ours:
             if not ours:
-                log.info("transcript load skipped: another process is loading")
-                return
-            report = await load(transcript_source(uri), services.engine)
+                log.info("%s skipped: another process is at it", what)
+                return None
+            return await work()
     except Exception as exc:
-        log.error("transcript load failed: %s", type(exc).__name__)
-        return
-    log.info("transcripts loaded in %.1fs: %s; %d calls", report.seconds, report.summary(), report.calls)
+        log.error("%s failed: %s", what, type(exc).__name__)
+        return None
 
 
 def build_scheduler(services: Services) -> AsyncIOScheduler:
