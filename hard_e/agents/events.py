@@ -6,11 +6,9 @@ The brain never talks to Slack: it sends these events to a `Sink`, and each face
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import Protocol
 
 from hard_e.errors import UserFacingError  # noqa: F401  (re-exported for the brain)
-
-
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ class Failed:
     message: str
 
 
-Event = Union[Thinking, TextDelta, ToolStarted, ToolFinished, AgentChanged, Final, Failed]
+Event = Thinking | TextDelta | ToolStarted | ToolFinished | AgentChanged | Final | Failed
 
 
 class Sink(Protocol):

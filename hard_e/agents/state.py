@@ -32,7 +32,7 @@ class ScriptDraftState:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> "ScriptDraftState":
+    def from_json(cls, data: dict[str, Any] | None) -> ScriptDraftState:
         return _from_json(cls, data)
 
 
@@ -57,7 +57,7 @@ class NewClientState:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> "NewClientState":
+    def from_json(cls, data: dict[str, Any] | None) -> NewClientState:
         return _from_json(cls, data)
 
 
@@ -72,6 +72,6 @@ class WorkflowState:
         return {"script": self.script.to_json(), "new_client": self.new_client.to_json()}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> "WorkflowState":
+    def from_json(cls, data: dict[str, Any] | None) -> WorkflowState:
         data = data or {}
         return cls(ScriptDraftState.from_json(data.get("script")), NewClientState.from_json(data.get("new_client")))

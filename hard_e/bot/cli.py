@@ -10,8 +10,9 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING
 
 from hard_e.bot.config import ConfigError, Settings
 
@@ -20,8 +21,21 @@ if TYPE_CHECKING:
 
 # These libraries log request/response bodies or SQL parameters at DEBUG: message text, tokens.
 QUIET_LOGGERS = (
-    "hard_e.bolt", "slack_bolt", "slack_sdk", "openai", "httpx2", "httpx", "agents", "openai.agents",
-    "aiosqlite", "asyncpg", "sqlalchemy", "aiohttp.access", "alembic.runtime.plugins", "botocore", "boto3",
+    "hard_e.bolt",
+    "slack_bolt",
+    "slack_sdk",
+    "openai",
+    "httpx2",
+    "httpx",
+    "agents",
+    "openai.agents",
+    "aiosqlite",
+    "asyncpg",
+    "sqlalchemy",
+    "aiohttp.access",
+    "alembic.runtime.plugins",
+    "botocore",
+    "boto3",
 )
 
 
@@ -56,15 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     raw = argparse.RawDescriptionHelpFormatter
     run = sub.add_parser(
-        "run", help="start the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)",
+        "run",
+        help="start the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)",
         description="Apply migrations, then serve Slack until stopped (Ctrl-C or SIGTERM).",
-        epilog=RUN_EPILOG, formatter_class=raw,
+        epilog=RUN_EPILOG,
+        formatter_class=raw,
     )
     run.add_argument("--http", action="store_true", help="serve Slack's Events API over HTTP")
     run.add_argument("--port", type=int, help="HTTP port (default: PORT, else 3000)")
     sub.add_parser(
-        "chat", help="talk to Hard-E in the terminal", description="Talk to Hard-E in the terminal, without Slack.",
-        epilog=CHAT_EPILOG, formatter_class=raw,
+        "chat",
+        help="talk to Hard-E in the terminal",
+        description="Talk to Hard-E in the terminal, without Slack.",
+        epilog=CHAT_EPILOG,
+        formatter_class=raw,
     )
     sub.add_parser("clock", help="run the scheduler process (housekeeping jobs)")
     db = sub.add_parser("db", help="database maintenance")
@@ -78,9 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb_search.add_argument("--limit", type=int, default=5, help="how many passages to show (default 5, at most 50)")
     transcripts = sub.add_parser("transcripts", help="call transcripts for the Analysis agent")
     transcripts_sub = transcripts.add_subparsers(dest="transcripts_command", required=True)
-    transcripts_sub.add_parser(
-        "load", help="load new and changed transcript JSON files, drop deleted ones (HARDE_TRANSCRIPTS_URI)"
-    )
+    transcripts_sub.add_parser("load", help="load new and changed transcript JSON files, drop deleted ones (HARDE_TRANSCRIPTS_URI)")
     return parser
 
 
@@ -165,9 +182,7 @@ async def upgrade_database(settings: Settings) -> None:
         pass
 
 
-NO_KB_SOURCES = (
-    "No knowledge source is configured. Set HARDE_KB_DIR or HARDE_KB_S3_URIS (a folder, or s3://bucket/prefix URIs)."
-)
+NO_KB_SOURCES = "No knowledge source is configured. Set HARDE_KB_DIR or HARDE_KB_S3_URIS (a folder, or s3://bucket/prefix URIs)."
 
 
 async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -204,8 +219,7 @@ async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int
 
 
 NO_TRANSCRIPTS_URI = (
-    "No transcripts source is configured. Set HARDE_TRANSCRIPTS_URI to a folder or s3://bucket/prefix of "
-    "distilled call transcripts (JSON)."
+    "No transcripts source is configured. Set HARDE_TRANSCRIPTS_URI to a folder or s3://bucket/prefix of distilled call transcripts (JSON)."
 )
 
 

@@ -7,9 +7,9 @@ Secrets are wrapped in `Secret`, whose repr and str never show the value.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
@@ -111,7 +111,7 @@ def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
     }.get(scheme)
     if mapped is None:
         raise ConfigError("DATABASE_URL must be a sqlite:/// or postgresql:// URL")
-    return mapped + raw[len(scheme):]
+    return mapped + raw[len(scheme) :]
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ class Settings:
     log_level: str = "INFO"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
         """Build settings from `env` (default: the process environment) over an optional `.env` file."""
         merged: dict[str, str] = {}
         if dotenv is not None and dotenv.is_file():

@@ -15,7 +15,8 @@ import os
 import signal
 import sys
 import uuid
-from typing import Awaitable, Iterator, TextIO, TypeVar
+from collections.abc import Awaitable, Iterator
+from typing import TextIO, TypeVar
 
 from hard_e.agents.events import Event, Failed, Final, TextDelta, ToolStarted
 from hard_e.agents.turn import Turn
@@ -183,8 +184,13 @@ async def _converse(services: Services, lines: Lines, interrupts: Interrupts, ou
         if text.lower() in EXIT_WORDS:
             return
         turn = Turn(
-            team_id="console", channel_id="local", thread_ts=session, message_ts=uuid.uuid4().hex,
-            user_id=None, text=text, channel_type="console",
+            team_id="console",
+            channel_id="local",
+            thread_ts=session,
+            message_ts=uuid.uuid4().hex,
+            user_id=None,
+            text=text,
+            channel_type="console",
         )
         sink = ConsoleSink(out)
         task: asyncio.Task[object] = asyncio.create_task(services.conversations.answer(turn, sink))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -44,7 +45,7 @@ def build_web_app(
         except web.HTTPRequestEntityTooLarge:
             rejections.reject("too_large")
             raise
-        except asyncio.TimeoutError:
+        except TimeoutError:
             rejections.reject("body_timeout")
             return _closing(web.json_response({"error": "request body too slow"}, status=408))
         except (ConnectionError, HttpProcessingError, asyncio.IncompleteReadError):
@@ -119,7 +120,10 @@ class ProtocolLogger(logging.Logger):
 async def serve(web_app: web.Application, host: str, port: int, *, header_timeout: float = REQUEST_TIMEOUT) -> web.AppRunner:
     """Start listening; the caller keeps the runner and calls `cleanup()` to stop."""
     runner = web.AppRunner(
-        web_app, access_log=None, keepalive_timeout=header_timeout, lingering_time=LINGER,
+        web_app,
+        access_log=None,
+        keepalive_timeout=header_timeout,
+        lingering_time=LINGER,
         logger=ProtocolLogger(web_app[REJECTIONS]),
     )
     await runner.setup()

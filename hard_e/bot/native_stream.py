@@ -90,8 +90,11 @@ class NativeStream(SlackSink):
             return
         try:
             response = await self._calls.call(
-                "chat.startStream", channel=self._where.channel, thread_ts=self._where.thread_ts,
-                recipient_team_id=self._where.team_id or None, recipient_user_id=self._where.user_id,
+                "chat.startStream",
+                channel=self._where.channel,
+                thread_ts=self._where.thread_ts,
+                recipient_team_id=self._where.team_id or None,
+                recipient_user_id=self._where.user_id,
                 task_display_mode="plan",
                 chunks=[{"type": "task_update", "id": "thinking", "title": "Thinking…", "status": "in_progress"}],
             )
@@ -122,7 +125,7 @@ class NativeStream(SlackSink):
 
     async def _flush(self, *, urgent: bool) -> bool:
         """Append what Slack does not have yet. On failure nothing is lost: it goes next time."""
-        pending = self._text[self._message_start + self._sent:]
+        pending = self._text[self._message_start + self._sent :]
         if not pending:
             return True
         if self._sent + len(pending) > MESSAGE_LIMIT:
@@ -149,12 +152,17 @@ class NativeStream(SlackSink):
         room = MESSAGE_LIMIT - self._sent
         cut = self._text.rfind("\n\n", self._message_start + self._sent, self._message_start + self._sent + room)
         end = cut + 2 if cut >= 0 else self._message_start + self._sent + room
-        rest_of_message = self._text[self._message_start + self._sent:end]
+        rest_of_message = self._text[self._message_start + self._sent : end]
         try:
-            await self._calls.call_retrying("chat.stopStream", channel=self._where.channel, ts=self._ts, markdown_text=defang(rest_of_message) or None)
+            await self._calls.call_retrying(
+                "chat.stopStream", channel=self._where.channel, ts=self._ts, markdown_text=defang(rest_of_message) or None
+            )
             response = await self._calls.call_retrying(
-                "chat.startStream", channel=self._where.channel, thread_ts=self._where.thread_ts,
-                recipient_team_id=self._where.team_id or None, recipient_user_id=self._where.user_id,
+                "chat.startStream",
+                channel=self._where.channel,
+                thread_ts=self._where.thread_ts,
+                recipient_team_id=self._where.team_id or None,
+                recipient_user_id=self._where.user_id,
             )
         except SlackApiError:
             return False
@@ -193,7 +201,7 @@ class NativeStream(SlackSink):
             if not await self._next_message():
                 await self._stop_and_post(self._text)
                 return
-        rest = self._text[self._message_start + self._sent:]
+        rest = self._text[self._message_start + self._sent :]
         try:
             await self._calls.call_retrying("chat.stopStream", channel=self._where.channel, ts=self._ts, markdown_text=defang(rest) or None)
         except SlackApiError:
@@ -205,8 +213,7 @@ class NativeStream(SlackSink):
         """Close the stream if we can (ending it with `note`) and post the whole answer by editing."""
         if self._ts is not None:
             try:
-                await self._calls.call("chat.stopStream", channel=self._where.channel, ts=self._ts,
-                                       markdown_text=note)
+                await self._calls.call("chat.stopStream", channel=self._where.channel, ts=self._ts, markdown_text=note)
             except SlackApiError:
                 pass
         fallback = EditStream(self._calls, self._where, store=self._store)

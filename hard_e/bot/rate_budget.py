@@ -48,9 +48,7 @@ class RateBudget:
     """A token bucket for one Slack method in one workspace, shared by every stream of the process,
     that hands out edit turns fairly."""
 
-    def __init__(
-        self, per_minute: float, burst: int, *, headroom: float = 0.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, per_minute: float, burst: int, *, headroom: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
         if per_minute <= 0:
             raise ValueError("per_minute must be positive")
         if burst < 1:
@@ -238,8 +236,7 @@ class RateBudgets:
             raise ValueError("share must be in (0, 1]")
         # Several processes serving one workspace each take their share of Slack's limit.
         self._limits = {
-            method: (per_minute * share, max(1, math.floor(burst * share + EPSILON)))
-            for method, (per_minute, burst) in limits.items()
+            method: (per_minute * share, max(1, math.floor(burst * share + EPSILON))) for method, (per_minute, burst) in limits.items()
         }
         self._clock = clock
         self._headroom = headroom

@@ -18,7 +18,7 @@ import hmac
 import json
 import logging
 import time
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs
 
 from prometheus_client import Counter
@@ -30,8 +30,16 @@ LOG_EVERY = 60.0  # seconds between log lines for one reason
 
 # Every label value the counter can take (a bounded set, never data from the request).
 REASONS = (
-    "missing_timestamp", "malformed_timestamp", "stale_timestamp", "missing_signature", "bad_signature",
-    "malformed_payload", "too_large", "body_timeout", "client_gone", "malformed_http",
+    "missing_timestamp",
+    "malformed_timestamp",
+    "stale_timestamp",
+    "missing_signature",
+    "bad_signature",
+    "malformed_payload",
+    "too_large",
+    "body_timeout",
+    "client_gone",
+    "malformed_http",
 )
 
 

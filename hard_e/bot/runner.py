@@ -40,7 +40,7 @@ async def verify_slack_credentials(client: AsyncWebClient, app_token: str | None
             if error in REJECTED:
                 raise StartupError(f"Slack rejected {name} ({error}). Check the token in your environment or .env.") from None
             log.warning("Slack answered %s while checking %s; going on", error, name)
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError, OSError):
             log.warning("could not reach Slack to check %s; going on, Slack calls will be retried", name)
 
 

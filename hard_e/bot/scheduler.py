@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -68,18 +69,36 @@ async def _exclusively(services: Services, lock: str, what: str, work: Callable[
 
 
 def build_scheduler(services: Services) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone=timezone.utc)
+    scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
-        prune_processed_events, "interval", hours=6, args=[services], id="prune_processed_events",
-        next_run_time=datetime.now(timezone.utc), coalesce=True, max_instances=1,
+        prune_processed_events,
+        "interval",
+        hours=6,
+        args=[services],
+        id="prune_processed_events",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
     )
     scheduler.add_job(
-        sync_knowledge, "interval", minutes=15, args=[services], id="sync_knowledge",
-        next_run_time=datetime.now(timezone.utc), coalesce=True, max_instances=1,
+        sync_knowledge,
+        "interval",
+        minutes=15,
+        args=[services],
+        id="sync_knowledge",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
     )
     scheduler.add_job(
-        load_transcripts, "interval", minutes=15, args=[services], id="load_transcripts",
-        next_run_time=datetime.now(timezone.utc), coalesce=True, max_instances=1,
+        load_transcripts,
+        "interval",
+        minutes=15,
+        args=[services],
+        id="load_transcripts",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
     )
     return scheduler
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Hashable
 from contextlib import nullcontext
-from typing import Any, Hashable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,10 +23,25 @@ log = logging.getLogger(__name__)
 
 # Errors that no retry can fix.
 PERMANENT_ERRORS = {
-    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
-    "account_inactive", "token_revoked", "missing_scope", "message_not_found", "cant_update_message",
-    "msg_too_long", "no_text", "invalid_blocks", "invalid_arguments", "unknown_method",
-    "not_allowed_token_type", "method_deprecated", "invalid_chunks", "edit_window_closed",
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "missing_scope",
+    "message_not_found",
+    "cant_update_message",
+    "msg_too_long",
+    "no_text",
+    "invalid_blocks",
+    "invalid_arguments",
+    "unknown_method",
+    "not_allowed_token_type",
+    "method_deprecated",
+    "invalid_chunks",
+    "edit_window_closed",
 }
 
 
@@ -70,8 +86,14 @@ class SlackCalls:
             await budget.acquire(stream, urgent=urgent)
 
     async def call(
-        self, method: str, *, stream: Hashable = None, urgent: bool = True, final: bool = False,
-        have_turn: bool = False, **params: Any,
+        self,
+        method: str,
+        *,
+        stream: Hashable = None,
+        urgent: bool = True,
+        final: bool = False,
+        have_turn: bool = False,
+        **params: Any,
     ) -> AsyncSlackResponse:
         """One attempt. Waits for a budget turn first, unless the caller already holds one."""
         budget = self._budgets.get(self._team_id, method)

@@ -27,11 +27,15 @@ class Where:
     channel_type: str = "channel"
 
     @classmethod
-    def for_turn(cls, turn: Turn) -> "Where":
+    def for_turn(cls, turn: Turn) -> Where:
         """Where the answer to `turn` belongs."""
         return cls(
-            channel=turn.channel_id, thread_ts=turn.reply_thread_ts, conversation_key=turn.conversation_key,
-            team_id=turn.team_id, user_id=turn.user_id, channel_type=turn.channel_type,
+            channel=turn.channel_id,
+            thread_ts=turn.reply_thread_ts,
+            conversation_key=turn.conversation_key,
+            team_id=turn.team_id,
+            user_id=turn.user_id,
+            channel_type=turn.channel_type,
         )
 
 

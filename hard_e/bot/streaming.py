@@ -54,9 +54,7 @@ def final_pieces(markdown: str) -> list[str]:
 class EditStream(SlackSink):
     """A `Sink` that streams one answer into one Slack thread by editing messages."""
 
-    def __init__(
-        self, calls: SlackCalls, where: Where, *, store: ConversationStore, edit_interval: float = EDIT_INTERVAL
-    ) -> None:
+    def __init__(self, calls: SlackCalls, where: Where, *, store: ConversationStore, edit_interval: float = EDIT_INTERVAL) -> None:
         super().__init__(where, store=store)
         self._calls = calls
         self._edit_interval = edit_interval
@@ -131,7 +129,7 @@ class EditStream(SlackSink):
 
     async def _edit_progress(self) -> bool:
         segment = self._segments[-1]
-        markdown = segment.prefix + self._text[segment.start:]
+        markdown = segment.prefix + self._text[segment.start :]
         if len(markdown_to_mrkdwn(markdown)) > PIECE_LIMIT + CUT_MARGIN and (cut := take_head(markdown, PIECE_LIMIT)):
             return await self._continue_in_new_message(segment, *cut)
         body = self._progress_body(markdown)
@@ -183,7 +181,7 @@ class EditStream(SlackSink):
                         await self._remember(segment.ts, kind if index == 0 else "continuation")
                 else:
                     await self._post_final(body, kind if index == 0 else "continuation")
-            for surplus in self._segments[len(pieces):]:
+            for surplus in self._segments[len(pieces) :]:
                 await self._delete(surplus.ts)
         finally:
             self._calls.leave(self, UPDATE)
@@ -194,7 +192,7 @@ class EditStream(SlackSink):
         if self._editing:
             # Let an edit already on the wire land first, so it cannot overwrite the final text.
             self._dirty.clear()
-            while self._editing:
+            while self._editing:  # noqa: ASYNC110 - a flag set and cleared around one Slack call
                 await asyncio.sleep(0.01)
         self._editor.cancel()
         await asyncio.gather(self._editor, return_exceptions=True)

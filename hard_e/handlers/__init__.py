@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from hard_e.bot.services import Services
 
 
-def register(app: "AsyncApp", services: "Services") -> None:
+def register(app: AsyncApp, services: Services) -> None:
     messages.register(app, services)
     home.register(app, services)
     commands.register(app, services)

@@ -29,15 +29,12 @@ HELP = (
 )
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
 ANSWERING_PRIVATELY = ":lock: Got it — I'm answering in our DM, where only you can see it."
-NO_DM = (
-    "I couldn't open a DM with you to answer privately, so I didn't answer here either. "
-    "Please DM me your question directly."
-)
+NO_DM = "I couldn't open a DM with you to answer privately, so I didn't answer here either. Please DM me your question directly."
 NOT_YET = {
     "/new-customer": "Customer creation from `/new-customer` isn't switched on yet. Mention @Hard-E or DM me "
     "with the details meanwhile, and add the customer in the CRM as usual.",
     "/script": "Script drafting from `/script` isn't switched on yet. Mention @Hard-E or DM me "
-    "(\"write me a call script for…\") and I'll help right there.",
+    '("write me a call script for…") and I\'ll help right there.',
 }
 
 
@@ -62,7 +59,7 @@ def quoted(question: str) -> str:
     return "_You asked with `/hard-e`:_\n" + "\n".join(f"> {line}" for line in lines)
 
 
-def register(app: AsyncApp, services: "Services") -> None:
+def register(app: AsyncApp, services: Services) -> None:
     async def handle_slash_command(ack: AsyncAck, command: dict) -> None:
         await ack(response_type="ephemeral", text=build_command_reply(command.get("command", ""), command.get("text", "")))
 
@@ -82,7 +79,7 @@ def register(app: AsyncApp, services: "Services") -> None:
     app.command("/hard-e")(handle_hard_e)
 
 
-async def answer_privately(command: dict, question: str, client: AsyncWebClient, services: "Services", *, started: float) -> None:
+async def answer_privately(command: dict, question: str, client: AsyncWebClient, services: Services, *, started: float) -> None:
     """Answer in the asker's DM with Hard-E, as if they had DMed the question (same router, same agents)."""
     user, team = command.get("user_id"), command.get("team_id") or ""
     if not isinstance(user, str) or not user:
@@ -100,8 +97,13 @@ async def answer_privately(command: dict, question: str, client: AsyncWebClient,
     # The trigger id is unique per invocation; a command has no message ts of its own.
     trigger = command.get("trigger_id") or f"{user}-{time.time_ns()}"
     turn = Turn(
-        team_id=team, channel_id=dm, thread_ts=DM_THREAD, message_ts=f"command:{trigger}",
-        user_id=user, text=question, channel_type="im",
+        team_id=team,
+        channel_id=dm,
+        thread_ts=DM_THREAD,
+        message_ts=f"command:{trigger}",
+        user_id=user,
+        text=question,
+        channel_type="im",
     )
     await answer_in_slack(turn, client, services, kind="command", started=started)
 

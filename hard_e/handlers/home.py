@@ -14,9 +14,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WAYS_TO_ASK = [
-    ("In a channel", "Mention *@Hard-E* with your question; it answers in the thread. Reply in that thread to keep going, no mention needed."),
-    ("In private", "DM Hard-E for anything you'd rather not ask in front of the team, or type `/hard-e your question` "
-     "in any channel: the answer comes in your DM, where only you see it."),
+    (
+        "In a channel",
+        "Mention *@Hard-E* with your question; it answers in the thread. Reply in that thread to keep going, no mention needed.",
+    ),
+    (
+        "In private",
+        "DM Hard-E for anything you'd rather not ask in front of the team, or type `/hard-e your question` "
+        "in any channel: the answer comes in your DM, where only you see it.",
+    ),
     ("From the terminal", "Admins can run `hard-e chat` to try it without Slack."),
 ]
 
@@ -38,14 +44,22 @@ def build_home_view(*, model_ready: bool) -> dict:
     for title, how in WAYS_TO_ASK:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{how}"}})
     if not model_ready:
-        blocks.append({
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": ":warning: No language model is configured yet, so I can't answer. An admin needs to set `OPENAI_API_KEY` or `OPENAI_BASE_URL`."}],
-        })
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": ":warning: No language model is configured yet, so I can't answer. "
+                        "An admin needs to set `OPENAI_API_KEY` or `OPENAI_BASE_URL`.",
+                    }
+                ],
+            }
+        )
     return {"type": "home", "blocks": blocks}
 
 
-def register(app: AsyncApp, services: "Services") -> None:
+def register(app: AsyncApp, services: Services) -> None:
     async def handle_app_home_opened(event: dict, context: AsyncBoltContext) -> None:
         if event.get("tab") != "home":
             return

@@ -24,7 +24,7 @@ JUST_A_MENTION = "(They mentioned you without a question. Greet them briefly and
 JUST_A_FILE = "(They shared a file without a message. You can't open files yet: say so briefly and ask what they need.)"
 
 
-def register(app: AsyncApp, services: "Services") -> None:
+def register(app: AsyncApp, services: Services) -> None:
     async def handle_mention(event: dict, context: AsyncBoltContext) -> None:
         await take_turn(event, context, services, kind="app_mention")
 
@@ -51,7 +51,7 @@ def event_problem(event: dict) -> str | None:
     return None
 
 
-async def _is_for_us(event: dict, context: AsyncBoltContext, services: "Services") -> bool:
+async def _is_for_us(event: dict, context: AsyncBoltContext, services: Services) -> bool:
     if not _answerable(event, context, services):
         return False
     if event.get("channel_type") == "im":
@@ -67,7 +67,7 @@ async def _is_for_us(event: dict, context: AsyncBoltContext, services: "Services
     return await services.store.exists(turn.conversation_key)
 
 
-def _answerable(event: dict, context: AsyncBoltContext, services: "Services") -> bool:
+def _answerable(event: dict, context: AsyncBoltContext, services: Services) -> bool:
     """Plain messages and file shares from people; never Hard-E itself; other bots only
     when HARDE_ANSWER_BOTS=on; never an event Slack would not send (a field missing or mistyped)."""
     if (problem := event_problem(event)) is not None:
@@ -91,12 +91,17 @@ def turn_from_event(event: dict, *, team_id: str, bot_user_id: str | None) -> Tu
         text = re.sub(rf"<@{bot_user_id}(?:\|[^>]*)?>", "", text)
     text = text.strip() or (JUST_A_FILE if event.get("files") else JUST_A_MENTION)
     return Turn(
-        team_id=team_id, channel_id=channel, thread_ts=thread_ts, message_ts=event["ts"],
-        user_id=event.get("user"), text=text, channel_type=channel_type,
+        team_id=team_id,
+        channel_id=channel,
+        thread_ts=thread_ts,
+        message_ts=event["ts"],
+        user_id=event.get("user"),
+        text=text,
+        channel_type=channel_type,
     )
 
 
-async def take_turn(event: dict, context: AsyncBoltContext, services: "Services", *, kind: str) -> None:
+async def take_turn(event: dict, context: AsyncBoltContext, services: Services, *, kind: str) -> None:
     started = time.monotonic()
     current = asyncio.current_task()
     if current is not None:

@@ -6,8 +6,8 @@ over the generated tsvector (heading weight A, text B). Both take the same OR-jo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -99,10 +99,7 @@ class KnowledgeStore:
         if not documents:
             return
         synced_at = utcnow()
-        rows = [
-            dict(uri=d.uri, source=d.source, title=d.title, version=d.version, size=d.size, synced_at=synced_at)
-            for d in documents
-        ]
+        rows = [dict(uri=d.uri, source=d.source, title=d.title, version=d.version, size=d.size, synced_at=synced_at) for d in documents]
         chunks = [
             {"document_uri": d.uri, "ordinal": n, "heading": heading, "text": body}
             for d in documents
@@ -116,7 +113,7 @@ class KnowledgeStore:
         async with self._engine.begin() as conn:
             await conn.execute(upsert, rows)
             for start in range(0, len(uris), _DELETE_BATCH):
-                await conn.execute(delete(KbChunk).where(KbChunk.document_uri.in_(uris[start:start + _DELETE_BATCH])))
+                await conn.execute(delete(KbChunk).where(KbChunk.document_uri.in_(uris[start : start + _DELETE_BATCH])))
             if chunks:
                 await conn.execute(insert(KbChunk), chunks)
 
@@ -125,7 +122,7 @@ class KnowledgeStore:
         removed = 0
         async with self._engine.begin() as conn:
             for start in range(0, len(uris), _DELETE_BATCH):
-                batch = list(uris[start:start + _DELETE_BATCH])
+                batch = list(uris[start : start + _DELETE_BATCH])
                 # Chunks first and explicitly: the result must not depend on foreign keys being enforced.
                 await conn.execute(delete(KbChunk).where(KbChunk.document_uri.in_(batch)))
                 result = await conn.execute(delete(KbDocument).where(KbDocument.uri.in_(batch)))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, TIMESTAMP, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -52,9 +52,7 @@ class BotMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel_id: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str] = mapped_column(String(32))
-    conversation_key: Mapped[str] = mapped_column(
-        String(200), ForeignKey("conversations.key", ondelete="CASCADE"), index=True
-    )
+    conversation_key: Mapped[str] = mapped_column(String(200), ForeignKey("conversations.key", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # placeholder, answer, continuation, error
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -108,7 +106,6 @@ class KbChunk(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
-
 class TranscriptCall(Base):
     """One distilled sales call, as loaded from its JSON file: the facts the analysis tools count.
 
@@ -141,9 +138,7 @@ class TranscriptObjection(Base):
 
     __tablename__ = "transcript_objections"
 
-    call_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("transcript_calls.call_id", ondelete="CASCADE"), primary_key=True
-    )
+    call_id: Mapped[str] = mapped_column(String(32), ForeignKey("transcript_calls.call_id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 for the first raised
     type: Mapped[str] = mapped_column(String(32), index=True)
     quote: Mapped[str] = mapped_column(Text)
@@ -156,9 +151,7 @@ class TranscriptTechnique(Base):
 
     __tablename__ = "transcript_techniques"
 
-    call_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("transcript_calls.call_id", ondelete="CASCADE"), primary_key=True
-    )
+    call_id: Mapped[str] = mapped_column(String(32), ForeignKey("transcript_calls.call_id", ondelete="CASCADE"), primary_key=True)
     technique: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 

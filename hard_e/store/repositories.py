@@ -52,22 +52,24 @@ class ConversationStore:
             found = await conn.execute(select(Conversation.key).where(Conversation.key == key))
             return found.first() is not None
 
-    async def ensure(
-        self, *, key: str, team_id: str, channel_id: str, thread_ts: str, channel_type: str, user_id: str | None
-    ) -> None:
+    async def ensure(self, *, key: str, team_id: str, channel_id: str, thread_ts: str, channel_type: str, user_id: str | None) -> None:
         """Create the conversation if new; otherwise mark it active now."""
         now = utcnow()
         stmt = _insert(self._engine, Conversation).values(
-            key=key, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts,
-            channel_type=channel_type, user_id=user_id, created_at=now, updated_at=now,
+            key=key,
+            team_id=team_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            channel_type=channel_type,
+            user_id=user_id,
+            created_at=now,
+            updated_at=now,
         )
         stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"updated_at": now})
         async with self._engine.begin() as conn:
             await conn.execute(stmt)
 
-    async def save_workflow(
-        self, key: str, *, active_workflow: str | None, last_agent: str | None, state: dict | None
-    ) -> None:
+    async def save_workflow(self, key: str, *, active_workflow: str | None, last_agent: str | None, state: dict | None) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(Conversation)
@@ -104,7 +106,5 @@ class ConversationStore:
 
     async def messages(self, conversation_key: str) -> list[BotMessage]:
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(BotMessage).where(BotMessage.conversation_key == conversation_key).order_by(BotMessage.id)
-            )
+            rows = await session.scalars(select(BotMessage).where(BotMessage.conversation_key == conversation_key).order_by(BotMessage.id))
             return list(rows)

@@ -7,9 +7,9 @@ such a call counts as resolved only when every one of them was.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
 
 from sqlalchemy import Select, case, delete, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -168,7 +168,7 @@ class TranscriptStore:
         loaded_at = utcnow()
         async with self._engine.begin() as conn:
             for start in range(0, len(uris), _DELETE_BATCH):
-                batch = uris[start:start + _DELETE_BATCH]
+                batch = uris[start : start + _DELETE_BATCH]
                 ids = select(TranscriptCall.call_id).where(TranscriptCall.source_uri.in_(batch))
                 # Children first and explicitly: the result must not depend on foreign keys being enforced.
                 await conn.execute(delete(TranscriptObjection).where(TranscriptObjection.call_id.in_(ids)))
@@ -181,9 +181,16 @@ class TranscriptStore:
                 [_call_row(uri, version, call, loaded_at) for uri, version, call in put],
             )
             objections = [
-                {"call_id": call.call_id, "position": n, "type": o.type, "quote": o.quote,
-                 "handled_how": o.handled_how, "resolved": o.resolved}
-                for _, _, call in put for n, o in enumerate(call.objections)
+                {
+                    "call_id": call.call_id,
+                    "position": n,
+                    "type": o.type,
+                    "quote": o.quote,
+                    "handled_how": o.handled_how,
+                    "resolved": o.resolved,
+                }
+                for _, _, call in put
+                for n, o in enumerate(call.objections)
             ]
             if objections:
                 await conn.execute(insert(TranscriptObjection), objections)
@@ -219,8 +226,12 @@ class TranscriptStore:
         o = TranscriptObjection
         unresolved = func.count(distinct(case((~o.resolved, o.call_id))))
         query = (
-            select(o.type, func.count(distinct(o.call_id)), func.count(distinct(o.call_id)) - unresolved,
-                   *_outcome_counts(o.call_id, distinct_calls=True))
+            select(
+                o.type,
+                func.count(distinct(o.call_id)),
+                func.count(distinct(o.call_id)) - unresolved,
+                *_outcome_counts(o.call_id, distinct_calls=True),
+            )
             .join(TranscriptCall, TranscriptCall.call_id == o.call_id)
             .group_by(o.type)
         )
@@ -242,7 +253,11 @@ class TranscriptStore:
         """Per trade: calls, total, average, smallest and largest deal value; largest total first."""
         c = TranscriptCall
         query = select(
-            c.trade, func.count(), func.sum(c.deal_value), func.avg(c.deal_value), func.min(c.deal_value),
+            c.trade,
+            func.count(),
+            func.sum(c.deal_value),
+            func.avg(c.deal_value),
+            func.min(c.deal_value),
             func.max(c.deal_value),
         ).group_by(c.trade)
         rows = await self._rows(_where_outcome(query, outcome))
@@ -260,9 +275,7 @@ class TranscriptStore:
         """What customers said when raising `objection_type`, with how the rep answered; newest call first
         (how customers put it lately is what a rep will hear next)."""
         o, c = TranscriptObjection, TranscriptCall
-        count = _where_outcome(
-            select(func.count()).select_from(o).join(c, c.call_id == o.call_id).where(o.type == objection_type), outcome
-        )
+        count = _where_outcome(select(func.count()).select_from(o).join(c, c.call_id == o.call_id).where(o.type == objection_type), outcome)
         query = _where_outcome(
             select(o.call_id, c.date, c.outcome, c.rep, o.quote, o.handled_how, o.resolved)
             .join(c, c.call_id == o.call_id)
@@ -283,16 +296,29 @@ class TranscriptStore:
 
 def _call_row(uri: str, version: str, call: CallRecord, loaded_at) -> dict:
     return {
-        "call_id": call.call_id, "source_uri": uri, "version": version, "date": call.date, "branch": call.branch,
-        "rep": call.rep, "trade": call.trade, "call_type": call.call_type, "lead_source": call.lead_source,
-        "duration_minutes": call.duration_minutes, "outcome": call.outcome, "lost_reason": call.lost_reason,
-        "deal_value": call.deal_value, "sentiment": call.sentiment, "quote_summary": call.quote_summary,
-        "summary": call.summary, "loaded_at": loaded_at,
+        "call_id": call.call_id,
+        "source_uri": uri,
+        "version": version,
+        "date": call.date,
+        "branch": call.branch,
+        "rep": call.rep,
+        "trade": call.trade,
+        "call_type": call.call_type,
+        "lead_source": call.lead_source,
+        "duration_minutes": call.duration_minutes,
+        "outcome": call.outcome,
+        "lost_reason": call.lost_reason,
+        "deal_value": call.deal_value,
+        "sentiment": call.sentiment,
+        "quote_summary": call.quote_summary,
+        "summary": call.summary,
+        "loaded_at": loaded_at,
     }
 
 
 def _outcome_counts(call_id, *, distinct_calls: bool = False) -> list:
     """count(won), count(lost), count(pending) over the joined call's outcome."""
+
     def counted(outcome: str):
         value = case((TranscriptCall.outcome == outcome, call_id))
         return func.count(distinct(value) if distinct_calls else value)

@@ -11,20 +11,27 @@ from hard_e.agents.routing.knowledge import DOC_REF
 from hard_e.agents.routing.names import Msg
 from hard_e.agents.routing.vocabulary import REPS, rx
 
-
 CALL_ID = r"\b[a-z]{2,5}-\d{2}-\d{3,5}\b"  # a transcript's call_id, "BWC-25-007" (transcripts/SCHEMA.md)
-TECHNIQUE = (r"(?:good better best|monthly payment reframe|cost of waiting|feel felt found|third party proof|"
-             r"warranty emphasis|inspection photos|isolate (?:the )?objection|involve (?:the )?decision maker|"
-             r"trial close|acrc)")
+TECHNIQUE = (
+    r"(?:good better best|monthly payment reframe|cost of waiting|feel felt found|third party proof|"
+    r"warranty emphasis|inspection photos|isolate (?:the )?objection|involve (?:the )?decision maker|"
+    r"trial close|acrc)"
+)
 # what was said on one call or at one appointment, and how one call went: crm leaves these to this rule
-SAID = (r"(?:say|said|saying|mention\w*|talk\w*|bring|brought|objections?|object\w*|react\w*|push\w* back|"
-        r"ask\w*|complain\w*|worr\w*|rais\w*|concern\w*|hesitat\w*)")
-A_CALL = (r"(?:in|on|from|during)\s+(?:my|the|our|his|her|their|that|this|yesterday's|today's|last)\s+(?:\S+\s+){0,2}?"
-          r"call\b")
+SAID = (
+    r"(?:say|said|saying|mention\w*|talk\w*|bring|brought|objections?|object\w*|react\w*|push\w* back|"
+    r"ask\w*|complain\w*|worr\w*|rais\w*|concern\w*|hesitat\w*)"
+)
+A_CALL = (
+    r"(?:in|on|from|during)\s+(?:my|the|our|his|her|their|that|this|yesterday's|today's|last)\s+(?:\S+\s+){0,2}?"
+    r"call\b"
+)
 # an in-home appointment is a recorded sales call too: "what did she push back on during her appointment?" (past
 # tense only: "what should I bring up at the appointment?" is coaching)
-A_MEETING = (r"(?:at|during|in)\s+(?:my|the|our|his|her|their|that|this|yesterday's|today's|last)\s+(?:\S+\s+){0,2}?"
-             r"(?:appointment|visit|consultation|consult|presentation|sit-?down)\b")
+A_MEETING = (
+    r"(?:at|during|in)\s+(?:my|the|our|his|her|their|that|this|yesterday's|today's|last)\s+(?:\S+\s+){0,2}?"
+    r"(?:appointment|visit|consultation|consult|presentation|sit-?down)\b"
+)
 PAST_TALK = r"(?:did|was|were|said|asked|mentioned|brought|objected|raised|complained|pushed back|hesitated|reacted)"
 MEETING_TALK = rx(rf"\b{A_MEETING}.*\b{SAID}|\b{SAID}\b.*\b{A_MEETING}")
 ONE_CALL_TALK = rf"\b{A_CALL}.*\b{SAID}|\b{SAID}\b.*\b{A_CALL}"  # "did she bring up the warranty on her call?"
@@ -32,8 +39,7 @@ ONE_CALL = rx(ONE_CALL_TALK)
 
 
 def _said_at_meeting(t: str) -> bool:
-    return bool(MEETING_TALK.search(t) and re.search(rf"\b{PAST_TALK}\b", t)
-                and not re.search(r"\b(?:should|will|gonna|going to)\b", t))
+    return bool(MEETING_TALK.search(t) and re.search(rf"\b{PAST_TALK}\b", t) and not re.search(r"\b(?:should|will|gonna|going to)\b", t))
 
 
 def said_on_one_call(t: str) -> bool:
@@ -41,8 +47,10 @@ def said_on_one_call(t: str) -> bool:
 
 
 # how one call went ("how did the Castillo call go?", "how was my call with the Hills") asks for its summary
-CALL_WENT = (r"\bhow (?:did|'d) (?:\S+\s+){0,3}?call(?:\s+with\s+(?:the\s+)?\S+)?\s+go\b|\bhow was (?:my|the|his|her|"
-             r"their|that|this|[a-z]+'s)\s+(?:\S+\s+){0,2}?call\b(?!\s+(?:time|schedule|list))")
+CALL_WENT = (
+    r"\bhow (?:did|'d) (?:\S+\s+){0,3}?call(?:\s+with\s+(?:the\s+)?\S+)?\s+go\b|\bhow was (?:my|the|his|her|"
+    r"their|that|this|[a-z]+'s)\s+(?:\S+\s+){0,2}?call\b(?!\s+(?:time|schedule|list))"
+)
 CALL_WENT_RX = rx(CALL_WENT)
 ANALYSIS = rx(
     # many calls: any question about them ("are customers more positive on metal roof calls")
@@ -70,35 +78,46 @@ ANALYSIS = rx(
     # win rates of calls with some feature: "do we win more when both spouses are on the call?"
     r"|\b(?:do|does|did|are|were) (?:we|i|reps|you|they|deals|jobs)\s+(?:\w+\s+)?(?:win|close|sign|lose|convert)"
     r"\w*\s+(?:more|less|fewer|better|worse|faster|slower)\b|\b(?:win|close|lose|sign|convert)\w* (?:more|less|"
-    r"fewer|better|worse)(?: \w+)? (?:when|if|with|after)\b")
-NOT_ANALYSIS = rx(r"\b(?:log|schedule|book|return|make|missed|set up)\b(?:\s+\S+){0,3}?\s+calls?\b|\bcall (?:him|"
-                   r"her|them)\b|\b(?:who|he|she|someone|somebody|nobody|office|crew|it) calls\b|\bcalls (?:him|her|"
-                   r"them|me|us|you|(?:the|a) (?:customer|homeowner|client))\b|\bhow many (?:[\w-]+ )?(?:calls|"
-                   r"attempts|touches|tries)\b(?:\s+\S+){0,2}?\s+(?:before|until|should|to make|do (?:i|we|you) "
-                   r"(?:make|need))\b"  # calls to make, not calls to study
-                   r"|\b(?:online|reviews?|yelp|google|bbb|internet|web)\b"  # online reviews: outside
-                   # a preference ("he prefers texts over calls"), not calls to study
-                   r"|\b(?:texts?|texting|emails?|emailing)\s+(?:over|instead of|rather than|than|not|to)\s+"
-                   r"(?:phone\s+)?calls\b|\b(?:prefers|would rather|'d rather)\b(?:\s+\S+){0,3}?\s+calls\b|"
-                   r"\bcalls\s+(?:over|rather than|instead of)\b")
-REP_BEHAVIOUR = rx(rf"\b(?:handl(?:e|es|ed|ing)|us(?:e|es|ed|ing)|say(?:s|ing)?|said|open(?:s|ed|ing)?|"
-                    rf"pitch(?:es|ed|ing)?|approach(?:es|ed|ing)?|differ\w*|compar\w*|vs\.?|versus|{TECHNIQUE})\b")
-CALL_CORPUS = rx(r"\b(?:on|in|from|across|during) (?:our |the |my |his |her |their |\w+ )?calls\b|transcript|"
-                  r"recording")
+    r"fewer|better|worse)(?: \w+)? (?:when|if|with|after)\b"
+)
+NOT_ANALYSIS = rx(
+    r"\b(?:log|schedule|book|return|make|missed|set up)\b(?:\s+\S+){0,3}?\s+calls?\b|\bcall (?:him|"
+    r"her|them)\b|\b(?:who|he|she|someone|somebody|nobody|office|crew|it) calls\b|\bcalls (?:him|her|"
+    r"them|me|us|you|(?:the|a) (?:customer|homeowner|client))\b|\bhow many (?:[\w-]+ )?(?:calls|"
+    r"attempts|touches|tries)\b(?:\s+\S+){0,2}?\s+(?:before|until|should|to make|do (?:i|we|you) "
+    r"(?:make|need))\b"  # calls to make, not calls to study
+    r"|\b(?:online|reviews?|yelp|google|bbb|internet|web)\b"  # online reviews: outside
+    # a preference ("he prefers texts over calls"), not calls to study
+    r"|\b(?:texts?|texting|emails?|emailing)\s+(?:over|instead of|rather than|than|not|to)\s+"
+    r"(?:phone\s+)?calls\b|\b(?:prefers|would rather|'d rather)\b(?:\s+\S+){0,3}?\s+calls\b|"
+    r"\bcalls\s+(?:over|rather than|instead of)\b"
+)
+REP_BEHAVIOUR = rx(
+    rf"\b(?:handl(?:e|es|ed|ing)|us(?:e|es|ed|ing)|say(?:s|ing)?|said|open(?:s|ed|ing)?|"
+    rf"pitch(?:es|ed|ing)?|approach(?:es|ed|ing)?|differ\w*|compar\w*|vs\.?|versus|{TECHNIQUE})\b"
+)
+CALL_CORPUS = rx(
+    r"\b(?:on|in|from|across|during) (?:our |the |my |his |her |their |\w+ )?calls\b|transcript|"
+    r"recording"
+)
 
 
-PROCESS_CHOICE = rx(r"\b(?:do|should|would|can|must) (?:i|we|you|reps) (?:pick|choose|select|put|enter|mark|tag|log|"
-                     r"set)\b|\b(?:which|what) lost reason\b")  # which value to record: the CRM's rules, direct
+PROCESS_CHOICE = rx(
+    r"\b(?:do|should|would|can|must) (?:i|we|you|reps) (?:pick|choose|select|put|enter|mark|tag|log|"
+    r"set)\b|\b(?:which|what) lost reason\b"
+)  # which value to record: the CRM's rules, direct
 
 
 # what one of our techniques or frameworks is: "what's the isolate objection technique?" is the playbook's, direct
-DEFINITION = rx(rf"^(?:what(?:'s| is| are| does)|explain|define|describe|walk me through) (?:the |a |an |our )?"
-                rf"(?:{TECHNIQUE}|[\w-]+(?: [\w-]+){{0,2}} (?:technique|framework|method|approach|objection type))\b"
-                r"(?! (?:work|worked|works|win|wins|close|closes)\b)"
-                # "what is the price objection?" — not "what's the most common objection?"
-                r"|^(?:what(?:'s| is| are)|explain|define|describe) (?:the |a |an |our )?(?:(?!(?:most|top|biggest|"
-                r"main|common|usual|frequent\w*|latest|last|hardest)\b)[\w-]+ ){0,2}(?:objection types?|types of "
-                r"objections?|objection)[\s?!.]*$")
+DEFINITION = rx(
+    rf"^(?:what(?:'s| is| are| does)|explain|define|describe|walk me through) (?:the |a |an |our )?"
+    rf"(?:{TECHNIQUE}|[\w-]+(?: [\w-]+){{0,2}} (?:technique|framework|method|approach|objection type))\b"
+    r"(?! (?:work|worked|works|win|wins|close|closes)\b)"
+    # "what is the price objection?" — not "what's the most common objection?"
+    r"|^(?:what(?:'s| is| are)|explain|define|describe) (?:the |a |an |our )?(?:(?!(?:most|top|biggest|"
+    r"main|common|usual|frequent\w*|latest|last|hardest)\b)[\w-]+ ){0,2}(?:objection types?|types of "
+    r"objections?|objection)[\s?!.]*$"
+)
 
 
 def analysis(m: Msg) -> bool:

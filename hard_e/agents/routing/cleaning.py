@@ -8,23 +8,80 @@ import re
 
 from hard_e.agents.routing.vocabulary import NUMBER_WORD, rx
 
-
 SPELLING = {
-    "whats": "what's", "wheres": "where's", "whos": "who's", "hows": "how's", "thats": "that's", "whens": "when's",
-    "im": "i'm", "ive": "i've", "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "cant": "can't",
-    "shes": "she's", "theyre": "they're", "theres": "there's", "heres": "here's", "lets": "let's", "u": "you",
-    "ur": "your", "pls": "please", "plz": "please", "tmrw": "tomorrow", "tmr": "tomorrow", "tomorow": "tomorrow",
-    "pul": "pull", "acount": "account", "apointment": "appointment", "appoinment": "appointment", "appt": "appointment",
-    "appts": "appointments", "shedule": "schedule", "schedual": "schedule", "sript": "script", "scirpt": "script",
+    "whats": "what's",
+    "wheres": "where's",
+    "whos": "who's",
+    "hows": "how's",
+    "thats": "that's",
+    "whens": "when's",
+    "im": "i'm",
+    "ive": "i've",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "cant": "can't",
+    "shes": "she's",
+    "theyre": "they're",
+    "theres": "there's",
+    "heres": "here's",
+    "lets": "let's",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tomorow": "tomorrow",
+    "pul": "pull",
+    "acount": "account",
+    "apointment": "appointment",
+    "appoinment": "appointment",
+    "appt": "appointment",
+    "appts": "appointments",
+    "shedule": "schedule",
+    "schedual": "schedule",
+    "sript": "script",
+    "scirpt": "script",
     "scrpit": "script",
-    "wether": "weather", "warrenty": "warranty", "warrantee": "warranty", "costumer": "customer", "custmer": "customer",
-    "cusomer": "customer", "inspecton": "inspection", "estimte": "estimate", "nite": "night",
+    "wether": "weather",
+    "warrenty": "warranty",
+    "warrantee": "warranty",
+    "costumer": "customer",
+    "custmer": "customer",
+    "cusomer": "customer",
+    "inspecton": "inspection",
+    "estimte": "estimate",
+    "nite": "night",
     # chat shorthand
-    "bc": "because", "cuz": "because", "rn": "right now", "thru": "through", "abt": "about", "btwn": "between",
-    "ppl": "people", "wknd": "weekend", "wkend": "weekend", "wk": "week", "yday": "yesterday", "tmw": "tomorrow",
-    "thurs": "thursday", "thur": "thursday", "tues": "tuesday", "vm": "voicemail", "vms": "voicemails",
-    "lvm": "left voicemail", "vid": "video", "vids": "videos", "convo": "conversation", "convos": "conversations",
-    "msg": "message", "txt": "text", "diff": "difference", "info's": "info is", "ya'll": "y'all", "yall": "y'all",
+    "bc": "because",
+    "cuz": "because",
+    "rn": "right now",
+    "thru": "through",
+    "abt": "about",
+    "btwn": "between",
+    "ppl": "people",
+    "wknd": "weekend",
+    "wkend": "weekend",
+    "wk": "week",
+    "yday": "yesterday",
+    "tmw": "tomorrow",
+    "thurs": "thursday",
+    "thur": "thursday",
+    "tues": "tuesday",
+    "vm": "voicemail",
+    "vms": "voicemails",
+    "lvm": "left voicemail",
+    "vid": "video",
+    "vids": "videos",
+    "convo": "conversation",
+    "convos": "conversations",
+    "msg": "message",
+    "txt": "text",
+    "diff": "difference",
+    "info's": "info is",
+    "ya'll": "y'all",
+    "yall": "y'all",
 }
 SPELLING_RX = rx(r"\b(?:" + "|".join(SPELLING) + r")\b")
 
@@ -32,7 +89,7 @@ SPELLING_RX = rx(r"\b(?:" + "|".join(SPELLING) + r")\b")
 SLACK_LABELLED = re.compile(r"<(?:https?://|mailto:|tel:|#|!)[^|>\s]*\|([^>]*)>")  # <url|label>: keep the label
 SLACK_MARKUP = re.compile(r"<https?://[^>\s]*>|\bhttps?://\S+|\bwww\.\S+")  # bare links
 SLACK_SPECIAL = re.compile(r"<[!#][^>\s]*>")  # <!here>, <#C123>
-EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]+|:[a-z][a-z0-9_+-]*:")
+EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]+|:[a-z][a-z0-9_+-]*:")
 
 
 def plain(text: str) -> str:
@@ -48,7 +105,8 @@ WITH_ABBREV = re.compile(r"\bw/o\b|\bb/c\b|\bw/|(?<![\d.] )(?<!^\d)\bw(?= [a-z])
 INDIRECT_QUESTION = re.compile(  # "I want to know what a primer should include" asks "what a primer should include"
     r"^(?:(?:hey|so|ok|okay)[,\s]+)*(?:i (?:want|need|'d like|would like) to know|i(?:'m| am| was)? wondering|"
     r"wondering|"
-    r"i'm curious|curious|do you know|any idea)[,\s]+(?=(?:what|which|who|how|when|where|why)\b)")
+    r"i'm curious|curious|do you know|any idea)[,\s]+(?=(?:what|which|who|how|when|where|why)\b)"
+)
 
 
 def clean(text: str) -> str:

@@ -15,12 +15,12 @@ from hard_e.agents.routing.triage import MESS
 from hard_e.agents.routing.vocabulary import COMMON, REPS, STAGE, WHEN, rx, words
 from hard_e.agents.routing.web_search import EXPLICIT_WEB, web
 
-
 STAGE_MEANING = rx(  # "what does Inspection mean?" is direct
     r"\b(?:mean|means|meaning|definition|define|difference between|when (?:do|should|can|would) (?:i|we|you)|"
     r"who (?:can|should|gets to)|(?:allowed|permitted) to|what's required|required (?:fields|for)|requirements|"
     r"what counts as|supposed to|"
-    r"how long (?:can|should|does))\b")
+    r"how long (?:can|should|does))\b"
+)
 CRM_ACTION = rx(
     # moving stages, marking lost, reopening
     rf"\b(?:move|moved|push|bump|put|set|change|switch|advance|drop|flip|update|kick|send|"
@@ -48,13 +48,17 @@ CRM_ACTION = rx(
     r"installation|consultation|adjuster visit)s?\s+(?:(?:is|was|got|has been|just got|needs to be|should be)\s+)?"
     r"(?:moved|pushed|bumped|rescheduled|cancell?ed|shifted|switched|changed) (?:to|back|up|till|until|from)\b|"
     r"\b(?:reschedule|re-schedule|rebook)\b|\b(?:book|"
-    r"schedule|pencil) (?:me|him|her|them|us)\b|\bput (?:\w+ ){1,3}on (?:my|the|his|her) (?:calendar|schedule)\b")
+    r"schedule|pencil) (?:me|him|her|them|us)\b|\bput (?:\w+ ){1,3}on (?:my|the|his|her) (?:calendar|schedule)\b"
+)
 STATUS_NEWS = rx(  # "the Liu job is lost, they went with Apex"
     r"\b(?:is|was|are|were|just|finally|got|has been|have been) (?:lost|dead|signed|sold|completed?|done|closed|"
     r"cancell?ed)\b|\b(?:went|going|go) with (?:another|a competitor|someone else|the other|[a-z]+)\b|\b(?:signed|"
-    r"backed out|bailed)\b")
-UPDATE_FIELD = rx(r"\b(?:update|change|correct|fix|set|assign|reassign|swap)\b(?:\s+\S+){0,5}?\s+(?:to|as|on|"
-                   r"for)\b|\bnew (?:number|phone|cell|email|address)\b|\b(?:assign|reassign)\b")
+    r"backed out|bailed)\b"
+)
+UPDATE_FIELD = rx(
+    r"\b(?:update|change|correct|fix|set|assign|reassign|swap)\b(?:\s+\S+){0,5}?\s+(?:to|as|on|"
+    r"for)\b|\bnew (?:number|phone|cell|email|address)\b|\b(?:assign|reassign)\b"
+)
 LIST_COUNT = rx(
     rf"\b(?:jobs?|deals?|leads?|customers?|clients?|accounts?|anyone|anything|everyone|everything|who's|who is|"
     rf"who are)\b(?:\s+\S+){{0,5}}?\s+(?:in|at|into|reached|hit)\s+(?:the\s+)?{STAGE}\b"
@@ -75,20 +79,22 @@ LIST_COUNT = rx(
     r"|\b(?:estimates|jobs|deals|leads)\b(?:\s+\S+){0,3}?\s+(?:older than|over|stuck|without|with no|that haven't|"
     r"not)\b"
     rf"|\b(?:close|closed|sign|signed|sell|sold|book|booked|win|won|lose|lost)\s+(?:anything|any|any deals|"
-    rf"any jobs|deals|jobs|many)\b(?:\s+\S+){{0,3}}?\s+{WHEN}")
+    rf"any jobs|deals|jobs|many)\b(?:\s+\S+){{0,3}}?\s+{WHEN}"
+)
 FIELD = rx(
     r"\b(?:stage|status|standing|rep|consultant|salesperson|assigned|amount|contract|value|total|balance|deposit|"
     r"paid|phone|number|cell|email|address|appointment|install|scheduled|notes?|history|last (?:call|touch|"
     r"contact)|quoted?|estimate|bid|claim|adjuster|crew|sign|signed|lost reason|job number|details|info|record|"
-    r"on track|still on|progress|booked|when's|when is)\b")
+    r"on track|still on|progress|booked|when's|when is)\b"
+)
 LOOKUP_VERB = rx(r"\b(?:pull|look up|lookup|bring up|find|open|check|search|show me|get me|give me|anything on)\b")
 LOOKUP_ANY = rx(  # these take any name: "pull up kowalski", "where are we with okonkwo"
     r"\b(?:pull up|look up|lookup|bring up|dig up|check on|check in on|where are we (?:at )?(?:with|on)|"
     r"where do we stand (?:with|on)|status (?:of|on|for)|update on|latest on|what's (?:going on|happening|up) with|"
     r"what happened with|how's the|how is the|where's|where is|where are|who's got|who has|who owns|who's on|"
-    r"who's handling|who's working|who's running)\s+(?:the\s+)?([a-z][\w'-]*|\d{3,6}\s+[a-z]{3,})")
-NOT_A_RECORD = COMMON | words("web internet online transfer guide manual knowledge summary summaries transcript",
-                              "recording")
+    r"who's handling|who's working|who's running)\s+(?:the\s+)?([a-z][\w'-]*|\d{3,6}\s+[a-z]{3,})"
+)
+NOT_A_RECORD = COMMON | words("web internet online transfer guide manual knowledge summary summaries transcript", "recording")
 ANALYSIS_NOUN = rx(r"\b(?:objections?|techniques?|sentiment|transcripts?|calls|summar\w*)\b")
 
 
@@ -105,14 +111,17 @@ def _note_for_record(m: Msg) -> bool:
     return entity(m) or bool(first) and first not in COMMON and first not in NOT_A_NAME
 
 
-CALL_OUTCOME = rx(r"\b(?:left (?:a |them a |her a |him a )?(?:voicemail|message)|no answer|didn't (?:answer|pick up)|"
-                   r"went (?:straight )?to voicemail|spoke (?:to|with)|talked (?:to|with)|called (?:and|but))\b")
+CALL_OUTCOME = rx(
+    r"\b(?:left (?:a |them a |her a |him a )?(?:voicemail|message)|no answer|didn't (?:answer|pick up)|"
+    r"went (?:straight )?to voicemail|spoke (?:to|with)|talked (?:to|with)|called (?:and|but))\b"
+)
 
 
 PRONOUN_RECORD = rx(  # "did she sign yet?", "when's his install?": a record, even if the thread named it earlier
     r"^(?:did|has|have|is|was|are|were)\s+(?:she|he|they)\s+(?:\w+\s+)?(?:sign|signed|pay|paid|book|booked|close|"
     r"closed|cancell?ed|accept\w*|approve\w*)\b|^(?:what's|what is|when's|when is|where's|where is)\s+(?:her|his|their)"
-    r"\s+(?:stage|status|appointment|install|inspection|estimate|contract|balance|deposit|rep)\b")
+    r"\s+(?:stage|status|appointment|install|inspection|estimate|contract|balance|deposit|rep)\b"
+)
 COMPANY_TALK = rx(r"\b(?:charg(?:e|es|ing)|reviews?|reviewed|rated|ratings?|reputation|bbb|yelp|web ?site)\b")
 
 
@@ -121,17 +130,27 @@ def crm(m: Msg) -> bool:
     named = entity(m)
     if writing_help(t) or ADVICE.search(t) or generic_question(m) or EXPLICIT_WEB.search(t) or KB_SEARCH.search(t):
         return False
-    if ((COMPANY_TALK.search(t) and web(m))  # "what is Apex charging": another company
-            or (said_on_one_call(t) and QUESTION.search(t))  # what was said in a call, or how it went: analysis
-            or CALL_WENT_RX.search(t) or re.search(CALL_ID, t) or MESS.search(t)) and not CRM_ACTION.search(t):
+    if (
+        (COMPANY_TALK.search(t) and web(m))  # "what is Apex charging": another company
+        or (said_on_one_call(t) and QUESTION.search(t))  # what was said in a call, or how it went: analysis
+        or CALL_WENT_RX.search(t)
+        or re.search(CALL_ID, t)
+        or MESS.search(t)
+    ) and not CRM_ACTION.search(t):
         return False
-    if not named and (re.match(r"why\b|how (?:do|can|should|would) (?:i|we|you)\b", t)
-                      or STAGE_MEANING.search(t) and not re.search(r"\b(?:my|how many|which of|list)\b", t)):
+    if not named and (
+        re.match(r"why\b|how (?:do|can|should|would) (?:i|we|you)\b", t)
+        or STAGE_MEANING.search(t)
+        and not re.search(r"\b(?:my|how many|which of|list)\b", t)
+    ):
         return False
     if PRONOUN_RECORD.match(t):
         return True
-    if CRM_ACTION.search(t) or _note_for_record(m) or ((STATUS_NEWS.search(t) or CALL_OUTCOME.search(t)) and named
-                                                       and not QUESTION.match(t)):
+    if (
+        CRM_ACTION.search(t)
+        or _note_for_record(m)
+        or ((STATUS_NEWS.search(t) or CALL_OUTCOME.search(t)) and named and not QUESTION.match(t))
+    ):
         return True
     owned = named or re.search(r"\b(?:my|our|\w+'s)\b", t)
     if UPDATE_FIELD.search(t) and (FIELD.search(t) or "assign" in t) and owned:
@@ -148,15 +167,21 @@ def crm(m: Msg) -> bool:
 
 # A customer's question passed on ("the Nunez family asked if we install in Castle Rock") is about our products and
 # policies, the direct flow's, unless it asks about their own record ("asked when their install is").
-RELAYED = rx(r"\b(?:asked|asks|asking|wants? to know|wanted to know|wondering|wondered|is curious)\b(?:\s+(?:me|us|the "
-             r"office|the front desk))?\s+(?:if|whether|how|what|why|about|do|does|can|is|are|will|would)\b")
-ABOUT_US = rx(r"\b(?:we|we'll|we're|we'd|us|our|brightwater|fixed \d+|solar \d+|series \d+|same[- ]as[- ]cash|"
-              r"warrant\w*|financ\w*|guards?|packages?|polic\w*|minimum|discounts?|credit score|apr)\b")
-RECORD_ASK = rx(r"\bwhere (?:are|do|'re) we (?:at|stand)\b|\bwhere(?:'s| is) (?:it|that|this) at\b|"
-                r"\b(?:his|her|their|its|[a-z]+'s) (?:\w+ )?(?:stage|status|rep|consultant|appointment|install|"
-                r"inspection|estimate|contract|balance|amount|date|crew|claim|notes?|job|schedule|bid|quote|price|"
-                r"deposit|payment|permit|email|phone|number|address|name|roof|house|home)\b(?! warrant)|\b(?:stage|"
-                rf"status|when|yet|did|got|received|sent|still on|{WHEN})\b")
+RELAYED = rx(
+    r"\b(?:asked|asks|asking|wants? to know|wanted to know|wondering|wondered|is curious)\b(?:\s+(?:me|us|the "
+    r"office|the front desk))?\s+(?:if|whether|how|what|why|about|do|does|can|is|are|will|would)\b"
+)
+ABOUT_US = rx(
+    r"\b(?:we|we'll|we're|we'd|us|our|brightwater|fixed \d+|solar \d+|series \d+|same[- ]as[- ]cash|"
+    r"warrant\w*|financ\w*|guards?|packages?|polic\w*|minimum|discounts?|credit score|apr)\b"
+)
+RECORD_ASK = rx(
+    r"\bwhere (?:are|do|'re) we (?:at|stand)\b|\bwhere(?:'s| is) (?:it|that|this) at\b|"
+    r"\b(?:his|her|their|its|[a-z]+'s) (?:\w+ )?(?:stage|status|rep|consultant|appointment|install|"
+    r"inspection|estimate|contract|balance|amount|date|crew|claim|notes?|job|schedule|bid|quote|price|"
+    r"deposit|payment|permit|email|phone|number|address|name|roof|house|home)\b(?! warrant)|\b(?:stage|"
+    rf"status|when|yet|did|got|received|sent|still on|{WHEN})\b"
+)
 CLAUSE = re.compile(r"[.?!;,]\s+|\s+[-\u2013\u2014]+\s+|:\s+")
 
 
@@ -171,13 +196,24 @@ def _policy_question_beside_name(m: Msg) -> bool:
     if not asked:
         return False
     clause = asked[-1]
-    return (not entity(Msg(clause, m.names)) and bool(ABOUT_US.search(clause)) and not RECORD_ASK.search(clause)
-            and not FIELD.search(clause) and not re.search(r"\b(?:he|she|they|him|her|them|his|their)\b", clause))
+    return (
+        not entity(Msg(clause, m.names))
+        and bool(ABOUT_US.search(clause))
+        and not RECORD_ASK.search(clause)
+        and not FIELD.search(clause)
+        and not re.search(r"\b(?:he|she|they|him|her|them|his|their)\b", clause)
+    )
 
 
 def about_named_customer(m: Msg) -> bool:
     """A customer, job or address is named and the message is about it, not advice, a stage's meaning, writing help
     or our policy asked beside the name: step 4 sends such questions to crm, and step 1 leaves a workflow for them."""
     t = m.text
-    return (entity(m) and not ADVICE.search(t) and not STAGE_MEANING.search(t) and not writing_help(t)
-            and not _passed_on_policy_question(m) and not _policy_question_beside_name(m))
+    return (
+        entity(m)
+        and not ADVICE.search(t)
+        and not STAGE_MEANING.search(t)
+        and not writing_help(t)
+        and not _passed_on_policy_question(m)
+        and not _policy_question_beside_name(m)
+    )

@@ -22,13 +22,19 @@ class Msg:
 
 # --- contact details, written and spoken --------------------------------------------------------------------
 PHONE = rx(r"(?<![\d$,.])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)|(?<![\d$,.])\d{3}-\d{4}(?!\d)")
-EMAIL = rx(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[a-z0-9]+\s+at\s+(?:[a-z0-9]+\s+){1,4}dot\s+(?:com|net|org|edu|gov|us|"
-            r"io|co|biz|info|me|ca|uk)\b|\bat\s+(?:gmail|yahoo|hotmail|outlook|aol|icloud)\b")
-SUFFIX = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|boulevard|blvd|place|pl|way|circle|cir|"
-          r"parkway|pkwy|terrace|ter|trail|trl|cove|cv|highway|hwy|crossing|xing|loop|bend|pike|pt)")
+EMAIL = rx(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[a-z0-9]+\s+at\s+(?:[a-z0-9]+\s+){1,4}dot\s+(?:com|net|org|edu|gov|us|"
+    r"io|co|biz|info|me|ca|uk)\b|\bat\s+(?:gmail|yahoo|hotmail|outlook|aol|icloud)\b"
+)
+SUFFIX = (
+    r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|boulevard|blvd|place|pl|way|circle|cir|"
+    r"parkway|pkwy|terrace|ter|trail|trl|cove|cv|highway|hwy|crossing|xing|loop|bend|pike|pt)"
+)
 FUNCTION = r"(?:a|an|the|and|or|of|on|in|at|to|for|from|by|with|that|this|these|those|my|our|your|his|her|their)"
-ADDRESS = rx(rf"\b(?:\d{{1,6}}|{NUMBER_WORD}(?:[\s-]+{NUMBER_WORD}){{0,5}})\s+"  # bounded: no backtracking blow-up
-              rf"(?:(?!{FUNCTION}\b)[a-z0-9]+\s+){{1,3}}{SUFFIX}\b")
+ADDRESS = rx(
+    rf"\b(?:\d{{1,6}}|{NUMBER_WORD}(?:[\s-]+{NUMBER_WORD}){{0,5}})\s+"  # bounded: no backtracking blow-up
+    rf"(?:(?!{FUNCTION}\b)[a-z0-9]+\s+){{1,3}}{SUFFIX}\b"
+)
 _SINGLE = words("zero oh one two three four five six seven eight nine")
 _TWO_DIGITS = words("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen")
 _TENS = words("twenty thirty forty fifty sixty seventy eighty ninety")
@@ -64,28 +70,40 @@ def contact(t: str) -> bool:
 
 
 # --- is a specific customer, job or address named? ----------------------------------------------------------
-RECORD_NOUN = (r"(?:job|jobs|roof|reroof|deal|account|house|home|project|estimate|contract|install|inspection|"
-               r"appointment|claim|file|property|lead|customer|family|folks|place|order|bid|quote|replacement|"
-               r"permit|gutters?|siding|windows?)")
-THE_X_NOUN = rx(rf"\bthe ([a-z0-9][a-z0-9'-]*) (?:(?:roof|roofing|siding|window|gutters?|solar|metal|storm|"
-                 rf"insurance|repair|new) )?{RECORD_NOUN}\b")  # "the kowalski roof", "the delgado siding job"
-POSSESSIVE = rx(r"\b([a-z][a-z-]*)(?:'s|s') (?:[a-z]+ )?(?:job|roof|deal|account|house|home|project|estimate|"
-                 r"contract|install|inspection|appointment|claim|file|number|phone|cell|email|address|stage|status|"
-                 r"notes?|rep|balance|deposit|info)\b")
+RECORD_NOUN = (
+    r"(?:job|jobs|roof|reroof|deal|account|house|home|project|estimate|contract|install|inspection|"
+    r"appointment|claim|file|property|lead|customer|family|folks|place|order|bid|quote|replacement|"
+    r"permit|gutters?|siding|windows?)"
+)
+THE_X_NOUN = rx(
+    rf"\bthe ([a-z0-9][a-z0-9'-]*) (?:(?:roof|roofing|siding|window|gutters?|solar|metal|storm|"
+    rf"insurance|repair|new) )?{RECORD_NOUN}\b"
+)  # "the kowalski roof", "the delgado siding job"
+POSSESSIVE = rx(
+    r"\b([a-z][a-z-]*)(?:'s|s') (?:[a-z]+ )?(?:job|roof|deal|account|house|home|project|estimate|"
+    r"contract|install|inspection|appointment|claim|file|number|phone|cell|email|address|stage|status|"
+    r"notes?|rep|balance|deposit|info)\b"
+)
 # "the okonkwos" — but not "the transfers section" (a topic)
-FAMILY = rx(r"\bthe ([a-z][a-z-]+s)'?(?=$|[\s?.!,])(?!\s+(?:section|policy|part|page|doc|document|clause|chapter|"
-            r"rules?|language|wording|topic|bit|sheet|form|template|table|list|guide|stage|package|plan|program)\b)")
+FAMILY = rx(
+    r"\bthe ([a-z][a-z-]+s)'?(?=$|[\s?.!,])(?!\s+(?:section|policy|part|page|doc|document|clause|chapter|"
+    r"rules?|language|wording|topic|bit|sheet|form|template|table|list|guide|stage|package|plan|program)\b)"
+)
 HONORIFIC = rx(r"\b(?:mr|mrs|ms|miss|dr)\.? (?!(?:to|and|or|for|with|instead|is|was)\b)[a-z]+")
 # a job number: "job 5531", "#3318", "J-1042" (not "the #1 objection", not "Fixed 120")
 JOB_NUMBER = rx(r"(?:\bjob\s*(?:#|no\.?|number)?|#)\s*\d{3,}\b|\b[a-z]{1,3}-\d{3,6}\b")
 # a street address that opens the message, suffix dropped: "2817 saddle creek - who's the homeowner?"
 OPENING_ADDRESS = rx(rf"^\d{{3,6}}\s+([a-z]{{3,}})\s+(?!{FUNCTION}\b)[a-z]{{3,}}\b")
-HOUSE_NUMBER = rx(r"\b(?:up|at|on|for|of|with|find|check|is|about)\s+\d{3,6}\s+(?:[nsew]\.?\s+|north\s+|south\s+|"
-                   r"east\s+|west\s+)?([a-z]{3,})")  # "pull up 4410 elm"
+HOUSE_NUMBER = rx(
+    r"\b(?:up|at|on|for|of|with|find|check|is|about)\s+\d{3,6}\s+(?:[nsew]\.?\s+|north\s+|south\s+|"
+    r"east\s+|west\s+)?([a-z]{3,})"
+)  # "pull up 4410 elm"
 
 
-MEASURE = re.compile(r"(?:\d+|[a-z]+)-(?:minutes?|hours?|days?|weeks?|months?|years?|feet|foot|inch|inches|"
-                     r"stor(?:y|ies)|layers?|steps?|points?|seconds?|squares?)")  # "the 15-minute lead rule"
+MEASURE = re.compile(
+    r"(?:\d+|[a-z]+)-(?:minutes?|hours?|days?|weeks?|months?|years?|feet|foot|inch|inches|"
+    r"stor(?:y|ies)|layers?|steps?|points?|seconds?|squares?)"
+)  # "the 15-minute lead rule"
 
 
 @lru_cache(maxsize=512)
@@ -105,8 +123,9 @@ def entity(m: Msg) -> bool:
 
 
 def _family(word: str) -> bool:
-    if word in COMMON or word.endswith(("tions", "ments", "ities", "nesses", "ences", "ances", "ists", "ss", "us",
-                                        "sis")):  # "the class 4 shingle", "the bonus", "the basis"
+    if word in COMMON or word.endswith(
+        ("tions", "ments", "ities", "nesses", "ences", "ances", "ists", "ss", "us", "sis")
+    ):  # "the class 4 shingle", "the bonus", "the basis"
         return False
     return word[:-1] not in COMMON and word[:-2] not in COMMON
 
@@ -132,8 +151,12 @@ def name_candidates(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-_RECORD = (r"(?:job|jobs|roof|reroof|house|home|project|estimate|contract|install|inspection|appointment|deal|"
-           r"account|lead|family|place)")
-OWNED_WORD = re.compile(rf"\b([A-Z][a-z]+)'s\b|\b(?:the|that|this|our|my)\s+([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+"
-                        rf"(?:(?:roof|roofing|siding|window|gutter|solar|metal|storm|insurance|repair)\s+)?{_RECORD}\b"
-                        r"(?!\s+(?:process|policy|rules|checklist|requirements?|fees?|template|form))")
+_RECORD = (
+    r"(?:job|jobs|roof|reroof|house|home|project|estimate|contract|install|inspection|appointment|deal|"
+    r"account|lead|family|place)"
+)
+OWNED_WORD = re.compile(
+    rf"\b([A-Z][a-z]+)'s\b|\b(?:the|that|this|our|my)\s+([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+"
+    rf"(?:(?:roof|roofing|siding|window|gutter|solar|metal|storm|insurance|repair)\s+)?{_RECORD}\b"
+    r"(?!\s+(?:process|policy|rules|checklist|requirements?|fees?|template|form))"
+)

@@ -11,14 +11,17 @@ from hard_e.agents.routing.names import Msg, contact
 from hard_e.agents.routing.scripting import SCRIPT_ASK
 from hard_e.agents.routing.vocabulary import rx
 
-
 PERSON = r"(?:customer|lead|client|contact|homeowner|prospect)"
 # someone added alongside a customer: "add walt's wife linda as a contact"
-RELATIVE = (r"(?:(?:the |his |her |their )?[a-z]+'s|his|her|their|the) (?:wife|husband|spouse|son|daughter|mom|dad|"
-            r"mother|father|brother|sister|neighbou?r|partner|tenant|friend|landlord|property manager)(?: [a-z]+){0,2}")
+RELATIVE = (
+    r"(?:(?:the |his |her |their )?[a-z]+'s|his|her|their|the) (?:wife|husband|spouse|son|daughter|mom|dad|"
+    r"mother|father|brother|sister|neighbou?r|partner|tenant|friend|landlord|property manager)(?: [a-z]+){0,2}"
+)
 # what gets added to an existing record: "add a note to the new lead", "put photos in the customer file"
-RECORD_ITEM = (r"(?:(?:a|an|the|this|that|my|another|some|these|those)\s+)?(?:notes?|comments?|calls?|tags?|tasks?|"
-               r"reminders?|photos?|pictures?|pics|attachments?|voicemails?|appointments?|follow-?ups?|files?)")
+RECORD_ITEM = (
+    r"(?:(?:a|an|the|this|that|my|another|some|these|those)\s+)?(?:notes?|comments?|calls?|tags?|tasks?|"
+    r"reminders?|photos?|pictures?|pics|attachments?|voicemails?|appointments?|follow-?ups?|files?)"
+)
 CREATE = rx(
     # "create a customer", "add a lead", "set up a new client"
     rf"\b(?:create|add|enter|input|set up|setup|make|open|start|register|load|save|(?:put|punch|key|plug) in)\s+"
@@ -35,24 +38,30 @@ CREATE = rx(
     rf"\bnew {PERSON}\s*(?::|for (?:you|me|the crm)|(?:just )?(?:came in|came through|called in|walked in|showed up))|"
     # "I got another lead" (not "I've got a customer problem")
     rf"\b(?:got|have|here's|there's)\s+(?:another|a|one more|a hot|a fresh)\s+(?:lead|customer|client|homeowner)\b"
-    r"(?!s|\s+(?:who|that|with|problem|issue|question|complaint|situation|asking|calling|wanting|thing|mess))")
+    r"(?!s|\s+(?:who|that|with|problem|issue|question|complaint|situation|asking|calling|wanting|thing|mess))"
+)
 PROCESS_QUESTION = rx(  # "what do I need to add a customer?", "how fast should I call a new lead?" are direct
     r"^how (?:do|can|should|would|to)\b|^how (?:fast|soon|quickly|often|early|late|many times)\b.*\b(?:should|"
     r"supposed|have to|must|do|does)\b|^when (?:should|do|must|can) (?:i|we|reps?|consultants?)\b|"
     r"^(?:what|which|how|do|does|is|are|should|when|why|where)\b.*\b(?:need|"
-    r"needed|required|require|fields?|info|information|format|process|steps|rules|policy|lead sources?|supposed)\b")
+    r"needed|required|require|fields?|info|information|format|process|steps|rules|policy|lead sources?|supposed)\b"
+)
 RECORD_CONTEXT = rx(  # contact details used to find or update someone already in the CRM
     r"\b(?:find|look up|lookup|pull up|search|who is|who's|whose|who lives|who owns|which customer|do we have|"
     r"is there|update|change|correct|fix|replace|swap|new (?:number|phone|cell|email|address)|on file|notes?|log|"
-    r"the \w+ (?:job|account|deal|roof))\b")
+    r"the \w+ (?:job|account|deal|roof))\b"
+)
 MET_SOMEONE = rx(  # a voice memo about someone new, details maybe still to come
     r"\b(?:just met|met (?:a|an|this|some)|knocked on|door ?knock|home show|parade of homes|talked to (?:a|an|"
     r"this)|spoke (?:to|with) (?:a|an|this))\b.*\b(?:wants?|interested|looking (?:for|at|to)|needs?|asked (?:for|"
     r"about))\b|\bdetails (?:to follow|later|in a (?:sec|second|minute|bit))\b|\bsend (?:you )?(?:the |her |his |"
-    r"their )?(?:details|info)\b")
-INTRO = rx(r"\b(?:met|knocked|door ?knock|talked|spoke|chatted|home show|name is|name's|names|named|guy|gal|lady|"
-            r"woman|man|couple|homeowner|wants|interested|looking for|needs|asked|referral|referred|number is|"
-            r"cell is|phone is|email is|lives|new|add|enter|save)\b")
+    r"their )?(?:details|info)\b"
+)
+INTRO = rx(
+    r"\b(?:met|knocked|door ?knock|talked|spoke|chatted|home show|name is|name's|names|named|guy|gal|lady|"
+    r"woman|man|couple|homeowner|wants|interested|looking for|needs|asked|referral|referred|number is|"
+    r"cell is|phone is|email is|lives|new|add|enter|save)\b"
+)
 
 
 def new_clients(m: Msg) -> bool:

@@ -45,10 +45,13 @@ class Route:
 LEADING_NAME_RX = re.compile(
     r"^([a-z][a-z'-]{2,})(?:\s*(?:[-\u2013\u2014:,>=\u2192]+)\s*(.+)|\s+(?:still|already|finally|just|never|wants?|"
     r"wanted|called|texted|emailed|signed|paid|cancell?ed|backed|bailed|went|said|asked|needs?|left|accepted|declined|"
-    r"approved|agreed|decided|replied|responded|is|was|has|hasn't|isn't)\b.*)$")
-RECORD_CHECK = rx(rf"\b{STAGE}\b|\bwhere (?:are we|is it|do we stand|'s it)\b|\bany (?:update|news|word)\b|"
-                  r"\blatest\b|\bwhat(?:'s| is) (?:up|going on|happening)\b|\b(?:did|has|have|is|was) (?:we|they|he|"
-                  r"she|it)\b|\bstill\b")
+    r"approved|agreed|decided|replied|responded|is|was|has|hasn't|isn't)\b.*)$"
+)
+RECORD_CHECK = rx(
+    rf"\b{STAGE}\b|\bwhere (?:are we|is it|do we stand|'s it)\b|\bany (?:update|news|word)\b|"
+    r"\blatest\b|\bwhat(?:'s| is) (?:up|going on|happening)\b|\b(?:did|has|have|is|was) (?:we|they|he|"
+    r"she|it)\b|\bstill\b"
+)
 
 
 def _leading_name(text: str, t: str) -> frozenset[str]:

@@ -15,9 +15,14 @@ from hard_e.agents.routing.new_clients import new_clients
 from hard_e.agents.routing.scripting import scripting
 from hard_e.agents.routing.web_search import web
 
-
-RULES = (("new_clients", new_clients), ("scripting", scripting), ("crm", crm), ("analysis", analysis),
-         ("web_search", web), ("knowledge", knowledge))
+RULES = (
+    ("new_clients", new_clients),
+    ("scripting", scripting),
+    ("crm", crm),
+    ("analysis", analysis),
+    ("web_search", web),
+    ("knowledge", knowledge),
+)
 
 
 @lru_cache(maxsize=512)  # step 3 classifies a one-clause message, then step 4 asks again

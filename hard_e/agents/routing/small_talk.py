@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from hard_e.agents.routing.vocabulary import rx
 
-
 SMALL_TALK = rx(
     r"^(?:(?:hi|hey|hello|yo|howdy|hiya|sup|morning|good (?:morning|afternoon|evening|night)|gm|thanks|thank you|"
     r"thank|thx|ty|tysm|appreciate (?:it|you)|much appreciated|cheers|great|cool|nice|awesome|perfect|love it|"
@@ -29,4 +28,5 @@ SMALL_TALK = rx(
     r"\b[\s,!.?]*)+$|^(?:are you|you) (?:still )?(?:there|around|awake|up|working|alive|online)\b|"
     r"^(?:what|how) (?:can|could|do) you (?:do|help)|^what (?:are you|do you|else can you)\b.*\b(?:able|do|help|"
     r"good)\b|^who are you\b|^tell me a joke\b|^how(?:'s| is| are| you)\b.{0,12}\b(?:going|doing|you|day|"
-    r"life)\b[\s?!.]*$|^(?:help|test|ping)[\s?!.]*$")
+    r"life)\b[\s?!.]*$|^(?:help|test|ping)[\s?!.]*$"
+)

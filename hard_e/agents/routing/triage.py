@@ -11,9 +11,10 @@ from hard_e.agents.routing.names import Msg, entity
 from hard_e.agents.routing.small_talk import SMALL_TALK
 from hard_e.agents.routing.vocabulary import COMMON, WHEN, rx
 
-
-PAST_WORK = (r"(?:last (?:week|month|visit|call|job|one|go-?round)|yesterday|the other (?:day|one|job|time)|"
-             r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)")
+PAST_WORK = (
+    r"(?:last (?:week|month|visit|call|job|one|go-?round)|yesterday|the other (?:day|one|job|time)|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+)
 VAGUE_ACTION = rx(
     r"\b(?:sort out|sort|handle|(?<!the )deal with|take care of|fix|help (?:me )?(?:out )?with|look into|figure out|"
     r"work on|circle back (?:on|with|to)|loop back (?:on|with)|touch base (?:on|with)|"
@@ -26,18 +27,22 @@ VAGUE_ACTION = rx(
     rf"{PAST_WORK}\b(?=\s+(?:for|with|on|at)\b)|^(?:(?:ok|okay|so|and|just|please|can you|could you)\s+)*(?:do\s+)?"
     rf"(?:the\s+|it\s+)?same as\s+{PAST_WORK}[\s?!.]*$"
     # a matter named only vaguely: "the Ruiz thing", "that thing", "do the same for the Parkers"
-    r"|\b(?:do )?(?:the )?same (?:thing )?(?:for|with|to)\b")
+    r"|\b(?:do )?(?:the )?same (?:thing )?(?:for|with|to)\b"
+)
 VAGUE_MATTER = rx(r"\b(?:the|that|this) (?:([a-z'-]+) )?(?:thing|situation|stuff|mess|drama|saga|matter)\b")
 CONFIRM = rx(  # confirming or continuing with nothing in progress: "sure, do that", "circle back on it"
     r"^(?:(?:yes|yeah|yep|yup|sure|ok|okay|k|alright|please)\b[\s,!.]*)*(?:do it|do that|go ahead|go for it|"
     r"proceed|confirm(?:ed)?|send it|ship it|please do|circle back(?: on (?:it|that|this))?|keep going|continue|"
     r"carry on|next|again|one more|try again|redo it|finish it|same thing|that one|the other one|both|let's do it|"
     r"run it|and)?(?:[\s,!.]+(?:do it|do that|go ahead|again|please|now|thanks|for me))*"
-    rf"(?:\s+(?:{WHEN}|later|in a (?:bit|sec|second|minute|few)|after lunch|first thing(?: in the morning)?))?[\s!.]*$")
+    rf"(?:\s+(?:{WHEN}|later|in a (?:bit|sec|second|minute|few)|after lunch|first thing(?: in the morning)?))?[\s!.]*$"
+)
 
 
-IMPERATIVE = rx(r"^(?:please |can you |could you |go |now )?(?:call|text|email|send|ping|remind|tell|contact|"
-                 r"reach out|follow up|chase|get|do|help|finish|fix|redo|prep|prepare|handle)\b")
+IMPERATIVE = rx(
+    r"^(?:please |can you |could you |go |now )?(?:call|text|email|send|ping|remind|tell|contact|"
+    r"reach out|follow up|chase|get|do|help|finish|fix|redo|prep|prepare|handle)\b"
+)
 
 
 HOUSE_OR_JOB_NUMBER = r"(?<!fixed )(?<!solar )(?<!series )\b\d{3,}"  # not a plan or product: "APR on the fixed 180?"
@@ -58,11 +63,15 @@ def _vague_matter(t: str) -> bool:
 
 
 # a bare pronoun, or what someone unnamed said, continues an earlier thread: "her", "her number?", "what did he say?"
-CONTINUES = rx(r"^(?:and |so |what about |how about )?(?:(?:him|her|them|he|she|they|his|their)(?: \w+)?|"
-               r"what (?:did|does|do) (?:he|she|they) (?:say|want|ask|need|think|mean))[\s?!.]*$")
+CONTINUES = rx(
+    r"^(?:and |so |what about |how about )?(?:(?:him|her|them|he|she|they|his|their)(?: \w+)?|"
+    r"what (?:did|does|do) (?:he|she|they) (?:say|want|ask|need|think|mean))[\s?!.]*$"
+)
 # "Greer is a mess, help": a named matter, no action given
-MESS = rx(r"\b(?:is|'s|are|was|has been) (?:a |such a |a total |a real |a complete |kind of a |turning into a )?"
-         r"(?:mess|disaster|nightmare|headache|train ?wreck)\b")
+MESS = rx(
+    r"\b(?:is|'s|are|was|has been) (?:a |such a |a total |a real |a complete |kind of a |turning into a )?"
+    r"(?:mess|disaster|nightmare|headache|train ?wreck)\b"
+)
 
 
 def triage(m: Msg) -> bool:

@@ -9,16 +9,18 @@ from hard_e.agents.routing.names import Msg
 from hard_e.agents.routing.rules import specialist
 from hard_e.agents.routing.vocabulary import rx
 
-
-SPLIT = rx(r"[?!;]+\s+|\.\s+|\s*\n+\s*|\s+[+/]\s+|\s+[-\u2013\u2014]+\s+|,?\s+(?:and|&)\s+(?:also\s+|then\s+)?|"
-           r",?\s+(?:also|plus|then)\s+|,\s+(?=(?:can|could|"
-            r"what|how|which)\b)")
+SPLIT = rx(
+    r"[?!;]+\s+|\.\s+|\s*\n+\s*|\s+[+/]\s+|\s+[-\u2013\u2014]+\s+|,?\s+(?:and|&)\s+(?:also\s+|then\s+)?|"
+    r",?\s+(?:also|plus|then)\s+|,\s+(?=(?:can|could|"
+    r"what|how|which)\b)"
+)
 DEPENDENT = rx(  # the second part uses what the first finds: one request
     r"\b(?:based on (?:that|it|this|those|them|the results)|(?:from|out of|off) (?:that|it|this|those|them|these)"
     r"[\s?!.]*$|using (?:that|those|it|them|the results)|use (?:it|"
     r"that|those|them|these)|put (?:it|that|them|those) in|include (?:it|that|them|those)|(?:that|"
     r"which) (?:handles|covers|addresses|answers) (?:them|those|it)|with (?:that|those) (?:info|numbers|details|"
-    r"results)|(?:for|to|on|about|in) (?:those|these) \w+)\b")
+    r"results)|(?:for|to|on|about|in) (?:those|these) \w+)\b"
+)
 WRITES = rx(r"\b(?:move|mark|add|log|update|change|schedule|book|reschedule|cancel|reopen|assign|create|enter|put)\b")
 
 

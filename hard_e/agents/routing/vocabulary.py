@@ -17,13 +17,17 @@ def words(*lines: str) -> frozenset[str]:
 
 # --- vocabulary ---------------------------------------------------------------------------------------------
 STAGE = r"(?:appointment set|estimate sent|contract signed|inspection|production|completed?|lost|lead|signed)"
-WHEN = (r"(?:today|tonight|tomorrow|yesterday|this (?:week|weekend|month|morning|afternoon)|next (?:week|month)|"
-        r"last (?:week|month|night)|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)")
-PLACES = (r"(?:plano|frisco|mckinney|allen|prosper|richardson|garland|carrollton|dallas|fort worth|dfw|irving|"
-          r"arlington|lakewood|golden|arvada|wheat ridge|westminster|denver|englewood|littleton|aurora|boulder|"
-          r"highlands ranch|broomfield|thornton|centennial|parker|castle rock|colorado springs|austin|houston|"
-          r"san antonio|collin county|texas|colorado|tx|the (?:metro|area|state|city|county)|my area|our area|"
-          r"around here|locally|nationally)")
+WHEN = (
+    r"(?:today|tonight|tomorrow|yesterday|this (?:week|weekend|month|morning|afternoon)|next (?:week|month)|"
+    r"last (?:week|month|night)|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)"
+)
+PLACES = (
+    r"(?:plano|frisco|mckinney|allen|prosper|richardson|garland|carrollton|dallas|fort worth|dfw|irving|"
+    r"arlington|lakewood|golden|arvada|wheat ridge|westminster|denver|englewood|littleton|aurora|boulder|"
+    r"highlands ranch|broomfield|thornton|centennial|parker|castle rock|colorado springs|austin|houston|"
+    r"san antonio|collin county|texas|colorado|tx|the (?:metro|area|state|city|county)|my area|our area|"
+    r"around here|locally|nationally)"
+)
 REPS = words("karen holt ben sato dana whitfield marcus bell priya nair luis ortega")
 # Ordinary words: not a customer's name when capitalized, after "the" ("the metal roof") or as a plural ("the steps").
 COMMON = words(
@@ -85,7 +89,10 @@ NOT_A_LEADING_NAME = words(
     "interesting bad wow whoa yikes welp everything anything something nothing everybody anybody somebody none",
     "both each either neither most many few several guy lady woman man wife husband couple neighbor neighbour",
     "homeowner crew office manager boss mom dad tenant landlord builder inspector city county dispatch warehouse",
-    "supplier lender bank client contact prospect he she they it we i you someone nobody please thank")
-NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-               r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-               r"hundred|thousand)")
+    "supplier lender bank client contact prospect he she they it we i you someone nobody please thank",
+)
+NUMBER_WORD = (
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundred|thousand)"
+)

@@ -9,14 +9,17 @@ from hard_e.agents.routing.knowledge import DOC_REF, KB_SEARCH
 from hard_e.agents.routing.names import Msg, entity
 from hard_e.agents.routing.vocabulary import PLACES, WHEN, rx
 
-
 # a web search asked for by name: crm and web_search both defer to it
-EXPLICIT_WEB = rx(r"\b(?:search|look|check)\s+(?:\S+\s+)?(?:the )?(?:web|internet|online)\b|\bgoogle (?!reviews?\b)"
-                   r"\w|\bweb search\b")
+EXPLICIT_WEB = rx(
+    r"\b(?:search|look|check)\s+(?:\S+\s+)?(?:the )?(?:web|internet|online)\b|\bgoogle (?!reviews?\b)"
+    r"\w|\bweb search\b"
+)
 PRICE = r"(?:price|prices|pricing|cost|costs|charge|charging|charges|rate|rates|going for|run)"
-OUTSIDE = (rf"(?:current(?:ly)?|today'?s?|these days|right now|going rate|market|lately|nowadays|this year|"
-           rf"trend\w*|going up|rising|suppl(?:y|ier|iers)|distributors?|wholesale|home depot|lowe's|in {PLACES}|"
-           rf"near {PLACES}|owens corning|gaf|certainteed|malarkey|tamko|iko|atlas)")
+OUTSIDE = (
+    rf"(?:current(?:ly)?|today'?s?|these days|right now|going rate|market|lately|nowadays|this year|"
+    rf"trend\w*|going up|rising|suppl(?:y|ier|iers)|distributors?|wholesale|home depot|lowe's|in {PLACES}|"
+    rf"near {PLACES}|owens corning|gaf|certainteed|malarkey|tamko|iko|atlas)"
+)
 WEB = rx(
     r"\b(?:search the (?:web|internet)|google|look (?:it )?(?:up )?online|search online|on the (?:web|internet)|"
     r"online|web search|bing)\b"
@@ -49,25 +52,34 @@ WEB = rx(
     r"\b(?:interest|mortgage|heloc|prime|fed|federal|apr|loan|bank)\s+rates?\b.*\b(?:current|today|now|these days|"
     r"going|trend|market|national|average|lately|this week|doing|up|down|ris|drop)|\b(?:mortgage|heloc|prime|fed|"
     r"federal) rates?\b|\brates?\b(?:\s+\S+){0,3}?\s+(?:going up|going down|rising|dropping|doing|trend)"
-    r"|\b30[- ]?(?:yr|year) (?:fixed|mortgage|rate|loan)s?\b|\brefi(?:nance)? rates?\b")
+    r"|\b30[- ]?(?:yr|year) (?:fixed|mortgage|rate|loan)s?\b|\brefi(?:nance)? rates?\b"
+)
 PLACE_RULE = rx(rf"\b{PLACES}\s+(?:\S+\s+){{0,2}}?(?:requir|mandat|allow|ban|enforc)\w*")  # "is Arvada requiring ..."
 RULE_VERB = re.compile(r"(?:requir|mandat|allow|ban|enforc)\w*")
 # our own plans and packages by name count as "ours": "what rate is fixed 120 right now" is direct
-OURS = rx(r"\b(?:we|our|us|brightwater|heritage|series \d+|fixed \d+|solar \d+|same[- ]as[- ]cash|(?:essential|"
-          r"preferred|signature) (?:package|tier|option|roof|shingles?|system))\b")
-NOT_JUST_OURS = rx(rf"\b(?:competitors?|other|market|suppl(?:y|ier|iers)|wholesale|tariffs?|manufacturers?|"
-                    rf"in {PLACES}|search|google|online|news|hail|weather|forecasts?|tornado\w*|temperatures?|temps)\b")
+OURS = rx(
+    r"\b(?:we|our|us|brightwater|heritage|series \d+|fixed \d+|solar \d+|same[- ]as[- ]cash|(?:essential|"
+    r"preferred|signature) (?:package|tier|option|roof|shingles?|system))\b"
+)
+NOT_JUST_OURS = rx(
+    rf"\b(?:competitors?|other|market|suppl(?:y|ier|iers)|wholesale|tariffs?|manufacturers?|"
+    rf"in {PLACES}|search|google|online|news|hail|weather|forecasts?|tornado\w*|temperatures?|temps)\b"
+)
 
 
 COMPANY_WORD = r"(?:roofing|exteriors|construction|restoration|contracting|builders|remodel\w*)\b"
-THEIR_SITE = rx(r"\b(?:check|look at|go to|visit|read|pull up|browse|open)\b(?:\s+\S+){0,3}?\s+(?:(?:their|its|"
-                 r"[a-z]+'s) (?:web ?)?site|(?:the |that |this )?web ?site)\b")  # a company's website, not a job site
+THEIR_SITE = rx(
+    r"\b(?:check|look at|go to|visit|read|pull up|browse|open)\b(?:\s+\S+){0,3}?\s+(?:(?:their|its|"
+    r"[a-z]+'s) (?:web ?)?site|(?:the |that |this )?web ?site)\b"
+)  # a company's website, not a job site
 
 
 # what other companies quote or bid in general ("what are competitors in Aurora quoting for siding?"); what one of them
 # quoted a named customer is on that customer's record
-COMPETITOR_QUOTE = rx(r"\b(?:competitors?|competition|other (?:roofers|roofing companies|contractors|companies|"
-                      r"installers|outfits|guys))\b.*\b(?:quoting|bidding|quoted)\b")  # not "a competitor quote"
+COMPETITOR_QUOTE = rx(
+    r"\b(?:competitors?|competition|other (?:roofers|roofing companies|contractors|companies|"
+    r"installers|outfits|guys))\b.*\b(?:quoting|bidding|quoted)\b"
+)  # not "a competitor quote"
 
 
 def web(m: Msg) -> bool:

@@ -7,19 +7,11 @@ from __future__ import annotations
 from hard_e.agents.spoken.document import Doc, Edit, is_letter
 from hard_e.agents.spoken.numbers import TENS
 
-_SUFFIXES = frozenset(
-    "street avenue road drive lane court boulevard place way circle parkway terrace trail".split()
-)
-_FUNCTION_WORDS = frozenset(
-    "a an the and or of on in at to for from by with that this these those my our your his her their".split()
-)
+_SUFFIXES = frozenset("street avenue road drive lane court boulevard place way circle parkway terrace trail".split())
+_FUNCTION_WORDS = frozenset("a an the and or of on in at to for from by with that this these those my our your his her their".split())
 # Not street names either: a suffix ("a one way street") or a time word ("a ten minute drive"
 # is a duration, G2).
-_NOT_STREET_NAMES = (
-    _FUNCTION_WORDS
-    | _SUFFIXES
-    | frozenset("year years month months week weeks day days hour hours minute minutes".split())
-)
+_NOT_STREET_NAMES = _FUNCTION_WORDS | _SUFFIXES | frozenset("year years month months week weeks day days hour hours minute minutes".split())
 _UNIT_WORDS = frozenset({"apartment", "unit", "suite"})
 _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
@@ -80,12 +72,7 @@ def _street(doc: Doc, start: int) -> tuple[list[str], int] | None:
 
 def _tens_ordinal(doc: Doc, k: int) -> bool:
     """Words k and k+1 are a tens word and a one-digit ordinal, spaced or hyphenated ("thirty-first")."""
-    return (
-        doc.low[k] in TENS
-        and doc.joined(k)
-        and doc.raw[k + 1].isalpha()
-        and _ORDINALS.get(doc.low[k + 1], 10) < 10
-    )
+    return doc.low[k] in TENS and doc.joined(k) and doc.raw[k + 1].isalpha() and _ORDINALS.get(doc.low[k + 1], 10) < 10
 
 
 def _unit(doc: Doc, suffix: int) -> tuple[int, str] | None:

@@ -60,10 +60,9 @@ def _email_tokens(doc: Doc) -> list[_Token]:
             t.kind = "num" if adjacent(k - 1) and tokens[k - 1].kind == "num" else "word"
     letters = {"letter", "a/i"}
     spelled = [
-        (adjacent(k - 1) and tokens[k - 1].kind in letters) or (adjacent(k) and tokens[k + 1].kind in letters)
-        for k in range(len(tokens))
+        (adjacent(k - 1) and tokens[k - 1].kind in letters) or (adjacent(k) and tokens[k + 1].kind in letters) for k in range(len(tokens))
     ]
-    for t, next_to_a_letter in zip(tokens, spelled):
+    for t, next_to_a_letter in zip(tokens, spelled, strict=True):
         if t.kind == "a/i":
             t.kind = "letter" if next_to_a_letter else "word"
     return tokens

@@ -55,13 +55,7 @@ class NumberPhrase:
     @property
     def is_digit_string(self) -> bool:
         """P1: not a cardinal, at least three single-digit pieces, four or more digits."""
-        return (
-            not self.is_decimal
-            and self.cardinal is None
-            and self.group is not None
-            and self.singles >= 3
-            and len(self.group) >= 4
-        )
+        return not self.is_decimal and self.cardinal is None and self.group is not None and self.singles >= 3 and len(self.group) >= 4
 
     def amount(self) -> tuple[str, str]:
         """Whole digits (no leading zeros) and fraction digits, with any scale applied."""

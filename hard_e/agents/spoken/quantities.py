@@ -11,9 +11,7 @@ from hard_e.agents.spoken.numbers import NumberPhrase
 
 _CURRENCY = frozenset({"dollars", "dollar", "bucks"})
 _CENTS = frozenset({"cents", "cent"})
-_MEASURES = frozenset(
-    "square squares feet foot inches inch miles mile watts watt kilowatts kilowatt".split()
-)
+_MEASURES = frozenset("square squares feet foot inches inch miles mile watts watt kilowatts kilowatt".split())
 
 
 def quantity(doc: Doc, i: int, end: int, phrase: NumberPhrase | None) -> Edit | None:
