@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
+from agents import TResponseInputItem
 from agents.extensions.memory import SQLAlchemySession
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,7 +36,8 @@ class History:
         return [m for m in (_as_message(item) for item in items) if m is not None]
 
     async def append(self, conversation_key: str, *messages: dict[str, str]) -> None:
-        await self.session(conversation_key).add_items(list(messages))
+        # {role, content} dicts are easy input messages in the SDK's terms.
+        await self.session(conversation_key).add_items(cast("list[TResponseInputItem]", list(messages)))
 
 
 def _as_message(item: Any) -> dict[str, str] | None:

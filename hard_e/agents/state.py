@@ -10,7 +10,7 @@ T = TypeVar("T")
 
 
 def _from_json(cls: type[T], data: dict[str, Any] | None) -> T:
-    known = {f.name for f in fields(cls)}
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]  # every T here is a dataclass
     return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, overload
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
@@ -49,11 +50,19 @@ def _secret(env: Mapping[str, str], name: str) -> Secret | None:
     return Secret(value) if value else None
 
 
+@overload
+def _text(env: Mapping[str, str], name: str, default: str) -> str: ...
+@overload
+def _text(env: Mapping[str, str], name: str, default: None = None) -> str | None: ...
 def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
     value = env.get(name, "").strip()
     return value or default
 
 
+@overload
+def _url(env: Mapping[str, str], name: str, default: str) -> str: ...
+@overload
+def _url(env: Mapping[str, str], name: str, default: None = None) -> str | None: ...
 def _url(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
     value = _text(env, name)
     if value is None:
@@ -71,7 +80,8 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
     return value
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, low: float, high: float, integer: bool = False):
+def _number(env: Mapping[str, str], name: str, default: float, *, low: float, high: float, integer: bool = False) -> Any:
+    """An int when `integer`, else a float (typed Any so each field keeps its own type)."""
     raw = _text(env, name)
     if raw is None:
         return default

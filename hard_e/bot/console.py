@@ -91,12 +91,12 @@ class Lines:
             self._ready.clear()
             await self._ready.wait()
         if b"\n" in self._buffer:
-            line, self._buffer = self._buffer.split(b"\n", 1)
+            raw, self._buffer = self._buffer.split(b"\n", 1)
         elif self._buffer:
-            line, self._buffer = self._buffer, b""
+            raw, self._buffer = self._buffer, b""
         else:
             return None
-        return line.decode("utf-8", "replace")
+        return raw.decode("utf-8", "replace")
 
     def close(self) -> None:
         if self._fd is not None and not self._eof:

@@ -136,5 +136,5 @@ def port_of(runner: web.AppRunner) -> int:
     for site in runner.sites:
         server = getattr(site, "_server", None)
         if server and server.sockets:
-            return server.sockets[0].getsockname()[1]
+            return int(server.sockets[0].getsockname()[1])
     raise RuntimeError("server is not listening")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from hard_e.bot.app import build_app
 from hard_e.bot.config import Settings
@@ -29,7 +31,7 @@ class StartupError(Exception):
 
 async def verify_slack_credentials(client: AsyncWebClient, app_token: str | None) -> None:
     """Fail fast on tokens Slack rejects; a Slack that can't be reached is only warned about."""
-    checks = [("SLACK_BOT_TOKEN", client.auth_test)]
+    checks: list[tuple[str, Callable[[], Awaitable[AsyncSlackResponse]]]] = [("SLACK_BOT_TOKEN", client.auth_test)]
     if app_token is not None:
         checks.append(("SLACK_APP_TOKEN", lambda: client.apps_connections_open(app_token=app_token)))
     for name, call in checks:
@@ -86,14 +88,15 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    sweeper: asyncio.Task | None = None
+    sweeper: asyncio.Task[None] | None = None
     log.debug("settings: %s", settings.describe())
     try:
         await services.prepare()
         if not settings.llm_configured:
             log.warning("no language model configured: set OPENAI_API_KEY or OPENAI_BASE_URL")
         bolt = build_app(services, socket_mode=not http)
-        await verify_slack_credentials(bolt.client, None if http else settings.slack_app_token.get())
+        app_token = settings.slack_app_token.get() if settings.slack_app_token and not http else None
+        await verify_slack_credentials(bolt.client, app_token)
         sweeper = asyncio.create_task(keep_sweeping(services, bolt.client))
         # The knowledge index and the transcript tables catch up in the background; answers work meanwhile.
         syncing = asyncio.create_task(_catch_up(services))
@@ -133,10 +136,11 @@ async def _serve_http(bolt: AsyncApp, services: Services, port: int, stop: async
 async def _serve_socket_mode(bolt: AsyncApp, settings: Settings, stop: asyncio.Event) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    assert settings.slack_app_token is not None  # Socket Mode is chosen by its presence
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get())
     try:
         # Connecting retries on its own while Slack is unreachable; a stop signal still wins.
-        connecting = asyncio.create_task(handler.connect_async())
+        connecting = asyncio.create_task(handler.connect_async())  # type: ignore[no-untyped-call]
         stopping = asyncio.create_task(stop.wait())
         try:
             await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -147,4 +151,4 @@ async def _serve_socket_mode(bolt: AsyncApp, settings: Settings, stop: asyncio.E
             log.info("Hard-E connected to Slack in Socket Mode")
             await stop.wait()
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]

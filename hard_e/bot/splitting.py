@@ -144,7 +144,9 @@ class _Line:
         i = 0
         while i < len(text):
             if text[i] == "`":
-                end = BACKTICKS.match(text, i).end()
+                run = BACKTICKS.match(text, i)
+                assert run is not None  # text[i] is a backtick
+                end = run.end()
                 code = end - i if code == 0 else 0 if end - i == code else code
                 flags[i + 1 : end] = [True] * (end - i - 1)  # never between backticks of one run
                 i = end
@@ -204,10 +206,10 @@ class _Scan:
                 self._keep(line, 0, size, self._line_start_kind(self.seen[-1], line))
             self.seen.append(line)
             for j in self._probes(line):
-                size = self._fits(line, j)
-                if size is None:
+                fits = self._fits(line, j)
+                if fits is None:
                     return line.start + j, line.prefix
-                self._keep(line, j, size, self._mid_line_kind(line, j))
+                self._keep(line, j, fits, self._mid_line_kind(line, j))
         return len(self.text), ""  # only the very end is too long
 
     def _lines(self) -> Iterator[_Line]:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from hard_e.agents.events import ToolFinished, ToolStarted
 from hard_e.bot.formatting import markdown_to_mrkdwn
@@ -212,17 +214,17 @@ class EditStream(SlackSink):
 
     # -- Slack calls ------------------------------------------------------------------------
 
-    def _place(self, **params):
+    def _place(self, **params: Any) -> dict[str, Any]:
         params["channel"] = self._where.channel
         params["thread_ts"] = self._where.thread_ts
         return params
 
-    async def _post(self, text: str):
+    async def _post(self, text: str) -> AsyncSlackResponse:
         return await self._calls.call("chat.postMessage", **self._place(text=text))
 
     async def _update(self, segment: Segment, body: str, *, have_turn: bool = False, must: bool = False) -> bool:
         """Edit one message: once with the turn the caller holds, or (`must`) retried until it lands."""
-        params = {"channel": self._where.channel, "ts": segment.ts, "text": body}
+        params: dict[str, Any] = {"channel": self._where.channel, "ts": segment.ts, "text": body}
         try:
             if must:
                 await self._calls.call_retrying(UPDATE, stream=self, **params)

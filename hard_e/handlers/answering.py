@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def answer_in_slack(turn: Turn, client: AsyncWebClient, services: "Services", *, kind: str, started: float) -> None:
+async def answer_in_slack(turn: Turn, client: AsyncWebClient, services: Services, *, kind: str, started: float) -> None:
     """Stream the answer to `turn` into Slack, once per message however often Slack delivers it."""
     sink = services.sink(client, turn)
     try:

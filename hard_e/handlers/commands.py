@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -60,10 +60,10 @@ def quoted(question: str) -> str:
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def handle_slash_command(ack: AsyncAck, command: dict) -> None:
+    async def handle_slash_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         await ack(response_type="ephemeral", text=build_command_reply(command.get("command", ""), command.get("text", "")))
 
-    async def handle_hard_e(ack: AsyncAck, command: dict, client: AsyncWebClient) -> None:
+    async def handle_hard_e(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         started = time.monotonic()
         question = private_question(command.get("text"))
         # Slack wants the ack within 3 seconds: nothing slow comes before it.
@@ -79,7 +79,7 @@ def register(app: AsyncApp, services: Services) -> None:
     app.command("/hard-e")(handle_hard_e)
 
 
-async def answer_privately(command: dict, question: str, client: AsyncWebClient, services: Services, *, started: float) -> None:
+async def answer_privately(command: dict[str, Any], question: str, client: AsyncWebClient, services: Services, *, started: float) -> None:
     """Answer in the asker's DM with Hard-E, as if they had DMed the question (same router, same agents)."""
     user, team = command.get("user_id"), command.get("team_id") or ""
     if not isinstance(user, str) or not user:
@@ -108,7 +108,7 @@ async def answer_privately(command: dict, question: str, client: AsyncWebClient,
     await answer_in_slack(turn, client, services, kind="command", started=started)
 
 
-async def _tell_privately(client: AsyncWebClient, command: dict, text: str) -> None:
+async def _tell_privately(client: AsyncWebClient, command: dict[str, Any], text: str) -> None:
     try:
         await client.chat_postEphemeral(channel=command.get("channel_id", ""), user=command.get("user_id", ""), text=text)
     except SlackApiError as exc:

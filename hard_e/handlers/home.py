@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
@@ -27,9 +27,9 @@ WAYS_TO_ASK = [
 ]
 
 
-def build_home_view(*, model_ready: bool) -> dict:
+def build_home_view(*, model_ready: bool) -> dict[str, Any]:
     """The Home tab as a Block Kit view (pure: no I/O)."""
-    blocks: list[dict] = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Hard-E, your sales colleague"}},
         {
             "type": "section",
@@ -60,7 +60,7 @@ def build_home_view(*, model_ready: bool) -> dict:
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def handle_app_home_opened(event: dict, context: AsyncBoltContext) -> None:
+    async def handle_app_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
         if event.get("tab") != "home":
             return
         user = event.get("user")

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
@@ -25,10 +25,10 @@ JUST_A_FILE = "(They shared a file without a message. You can't open files yet: 
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def handle_mention(event: dict, context: AsyncBoltContext) -> None:
+    async def handle_mention(event: dict[str, Any], context: AsyncBoltContext) -> None:
         await take_turn(event, context, services, kind="app_mention")
 
-    async def handle_message(event: dict, context: AsyncBoltContext) -> None:
+    async def handle_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
         if await _is_for_us(event, context, services):
             await take_turn(event, context, services, kind="message")
         else:
@@ -38,7 +38,7 @@ def register(app: AsyncApp, services: Services) -> None:
     app.event("message")(handle_message)
 
 
-def event_problem(event: dict) -> str | None:
+def event_problem(event: dict[str, Any]) -> str | None:
     """The first field that makes `event` unusable (missing or of the wrong type), or None."""
     for name in ("channel", "ts"):
         if not isinstance(event.get(name), str) or not event[name]:
@@ -51,7 +51,7 @@ def event_problem(event: dict) -> str | None:
     return None
 
 
-async def _is_for_us(event: dict, context: AsyncBoltContext, services: Services) -> bool:
+async def _is_for_us(event: dict[str, Any], context: AsyncBoltContext, services: Services) -> bool:
     if not _answerable(event, context, services):
         return False
     if event.get("channel_type") == "im":
@@ -67,7 +67,7 @@ async def _is_for_us(event: dict, context: AsyncBoltContext, services: Services)
     return await services.store.exists(turn.conversation_key)
 
 
-def _answerable(event: dict, context: AsyncBoltContext, services: Services) -> bool:
+def _answerable(event: dict[str, Any], context: AsyncBoltContext, services: Services) -> bool:
     """Plain messages and file shares from people; never Hard-E itself; other bots only
     when HARDE_ANSWER_BOTS=on; never an event Slack would not send (a field missing or mistyped)."""
     if (problem := event_problem(event)) is not None:
@@ -82,7 +82,7 @@ def _answerable(event: dict, context: AsyncBoltContext, services: Services) -> b
     return event.get("subtype") in ANSWERED_SUBTYPES or (from_a_bot and event.get("subtype") == "bot_message")
 
 
-def turn_from_event(event: dict, *, team_id: str, bot_user_id: str | None) -> Turn:
+def turn_from_event(event: dict[str, Any], *, team_id: str, bot_user_id: str | None) -> Turn:
     channel = event["channel"]
     channel_type = event.get("channel_type") or ("im" if channel.startswith("D") else "channel")
     thread_ts = event.get("thread_ts") or (DM_THREAD if channel_type == "im" else event["ts"])
@@ -101,7 +101,7 @@ def turn_from_event(event: dict, *, team_id: str, bot_user_id: str | None) -> Tu
     )
 
 
-async def take_turn(event: dict, context: AsyncBoltContext, services: Services, *, kind: str) -> None:
+async def take_turn(event: dict[str, Any], context: AsyncBoltContext, services: Services, *, kind: str) -> None:
     started = time.monotonic()
     current = asyncio.current_task()
     if current is not None:

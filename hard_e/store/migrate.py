@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -26,7 +27,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema to `revision` (idempotent; concurrent processes take turns on PostgreSQL)."""
     cfg = alembic_config()
 
-    def _run(sync_connection) -> None:
+    def _run(sync_connection: Connection) -> None:
         cfg.attributes["connection"] = sync_connection
         command.upgrade(cfg, revision)
 

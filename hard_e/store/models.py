@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, TIMESTAMP, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -31,7 +32,7 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     active_workflow: Mapped[str | None] = mapped_column(String(32))
     last_agent: Mapped[str | None] = mapped_column(String(32))
-    workflow_state: Mapped[dict | None] = mapped_column(JSON)
+    workflow_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ProcessedEvent(Base):
@@ -161,7 +162,7 @@ class TranscriptTechnique(Base):
 KB_SEARCH_TABLE_PREFIX = "kb_chunks_fts"
 
 
-def include_in_schema_comparison(name: str | None, type_: str, parent_names: dict) -> bool:
+def include_in_schema_comparison(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
     """Alembic `include_name` hook for comparing the schema with these models: skips the search objects."""
     if type_ == "table":
         return not (name or "").startswith(KB_SEARCH_TABLE_PREFIX)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from hard_e.store.models import BotMessage, Conversation, ProcessedEvent, utcnow
 
 
-def _insert(engine: AsyncEngine, table):
+def _insert(engine: AsyncEngine, table: Any) -> Any:
+    """An INSERT in the engine's dialect (both offer ON CONFLICT)."""
     return (pg_insert if engine.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
@@ -69,7 +71,7 @@ class ConversationStore:
         async with self._engine.begin() as conn:
             await conn.execute(stmt)
 
-    async def save_workflow(self, key: str, *, active_workflow: str | None, last_agent: str | None, state: dict | None) -> None:
+    async def save_workflow(self, key: str, *, active_workflow: str | None, last_agent: str | None, state: dict[str, Any] | None) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(Conversation)

@@ -7,7 +7,7 @@ by the entity rules beside this module (emails, phones, addresses, quantities).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 
 ONES = {
@@ -78,7 +78,7 @@ def phrase_end(
     """
     n = len(words)
 
-    def follows(i: int, options: frozenset[str] | dict | set) -> bool:
+    def follows(i: int, options: Container[str]) -> bool:
         return i + 1 < n and joined(i) and words[i + 1] in options
 
     first = words[start]
