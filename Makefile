@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test chat db-upgrade lock bench bench-kb clean
+.PHONY: run test lint format chat db-upgrade lock bench bench-kb clean
 
 run: $(VENV)/.runtime        ## start the bot (applies migrations first)
 	$(BIN)/hard-e run
@@ -20,6 +20,15 @@ TEST_WORKERS ?= 4
 
 test: $(VENV)/.dev           ## install the dev dependencies and run the whole suite
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+lint: $(VENV)/.dev           ## ruff (lint + format check) and mypy (strict) — CI runs this before the tests
+	$(BIN)/ruff check hard_e tests benchmarks
+	$(BIN)/ruff format --check hard_e
+	$(BIN)/mypy
+
+format: $(VENV)/.dev         ## apply ruff's fixes and formatting to hard_e/
+	$(BIN)/ruff check --fix hard_e tests benchmarks
+	$(BIN)/ruff format hard_e
 
 bench: $(VENV)/.dev          ## streaming latency benchmark
 	$(BIN)/python benchmarks/stream_latency.py

@@ -40,20 +40,20 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import AsyncIterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from hard_e.agents.knowledge import KnowledgeIndex, SyncReport  # noqa: E402
-from hard_e.integrations.knowledge_sources import FolderSource  # noqa: E402
-from hard_e.store.db import create_engine  # noqa: E402
-from hard_e.store.migrate import upgrade  # noqa: E402
+from hard_e.agents.knowledge import KnowledgeIndex, SyncReport
+from hard_e.integrations.document_sources import FolderSource
+from hard_e.store.db import create_engine
+from hard_e.store.migrate import upgrade
 
 DEFAULT_POSTGRES_URL = os.environ.get("HARDE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"
 WARMUP_QUERIES = 20
@@ -517,7 +517,7 @@ async def bench_backend(backend: str, database_url: str, folder: Path, args: arg
         result.concurrent, _ = await run_searches(index, queries, args.concurrency)
 
         result.empty_results = sum(1 for passages in answers if not passages)
-        generated = [(passages, topic) for passages, (_, topic) in zip(answers, queries) if topic is not None]
+        generated = [(passages, topic) for passages, (_, topic) in zip(answers, queries, strict=True) if topic is not None]
         hits = sum(1 for passages, topic in generated if passages and f"/{topic}/" in passages[0].uri)
         result.on_topic = (hits, len(generated))
     finally:

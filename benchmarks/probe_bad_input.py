@@ -25,9 +25,9 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -79,7 +79,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
+async def read_log(log: Path) -> str:
+    """The bot's log so far, read off the event loop."""
+    return await asyncio.to_thread(log.read_text, errors="replace")
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:  # noqa: ASYNC109  polling deadline: answers False, not TimeoutError
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -156,10 +161,14 @@ async def poisoned_text(p: Probe) -> None:
         p.openai.reply("First answer.")
         event = se.mention(text)
         await p.signed(json.dumps(se.envelope(event), ensure_ascii=True))
-        answered = await wait_for(lambda: any(m.text == "First answer." for m in p.slack.messages(channel="C1", thread_ts=event["ts"])))
+        answered = await wait_for(
+            lambda ts=event["ts"]: any(m.text == "First answer." for m in p.slack.messages(channel="C1", thread_ts=ts))
+        )
         p.openai.reply("Second answer.")
         await p.signed(se.body_of(se.envelope(se.message(f"{TEXT_MARKER} and then?", thread_ts=event["ts"]))))
-        again = await wait_for(lambda: any(m.text == "Second answer." for m in p.slack.messages(channel="C1", thread_ts=event["ts"])))
+        again = await wait_for(
+            lambda ts=event["ts"]: any(m.text == "Second answer." for m in p.slack.messages(channel="C1", thread_ts=ts))
+        )
         p.record(f"mention holding {name}, then a reply", "both answered", f"first {answered}, reply {again}", answered and again)
 
 
@@ -170,28 +179,38 @@ async def huge_mention(p: Probe) -> None:
     told = await wait_for(lambda: any("very long" in m.text for m in p.slack.messages(channel="C1", thread_ts=event["ts"])))
     answered = any(m.text.startswith("The gist.") for m in p.slack.messages(channel="C1", thread_ts=event["ts"]))
     size = len(json.dumps(p.openai.last_request.body)) if p.openai.last_request else 0
-    p.record("a 1,000,000-character mention", "model request < 60 kB, rep told", f"{status}, {size:,} B, told {told}", answered and size < 60_000 and told)
+    p.record(
+        "a 1,000,000-character mention",
+        "model request < 60 kB, rep told",
+        f"{status}, {size:,} B, told {told}",
+        answered and size < 60_000 and told,
+    )
     big = "x" * (2 * 1024 * 1024)
     status = await p.signed(big)
     p.record("a 2 MB body", "413", str(status), status == 413)
 
 
 async def junk_flood(p: Probe, log: Path) -> None:
-    before = log.read_text(errors="replace").count("\n")
+    before = (await read_log(log)).count("\n")
     async with aiohttp.ClientSession() as http:
-        kinds = [("{", "application/json"), ("[1]", "application/json"), ("payload=x", "application/x-www-form-urlencoded"), ("junk", "text/plain")]
+        kinds = [
+            ("{", "application/json"),
+            ("[1]", "application/json"),
+            ("payload=x", "application/x-www-form-urlencoded"),
+            ("junk", "text/plain"),
+        ]
         for i in range(300):
             body, ctype = kinds[i % len(kinds)]
             async with http.post(f"{p.url}/slack/events", data=body, headers={"Content-Type": ctype}) as response:
                 await response.read()
     await p.settle()
-    lines = log.read_text(errors="replace").splitlines()[before:]
+    lines = (await read_log(log)).splitlines()[before:]
     p.record("300 unsigned junk requests", "a handful of log lines", f"{len(lines)} new log lines", len(lines) <= 10)
 
 
 async def stalled_bodies(p: Probe, log: Path, count: int = 200) -> None:
     host, port = "127.0.0.1", int(p.url.rsplit(":", 1)[1])
-    before = log.read_text(errors="replace").count("ERROR")
+    before = (await read_log(log)).count("ERROR")
     writers = []
     for _ in range(count):
         reader, writer = await asyncio.open_connection(host, port)
@@ -213,7 +232,7 @@ async def stalled_bodies(p: Probe, log: Path, count: int = 200) -> None:
     for _, w in writers:
         w.close()
     await p.settle()
-    errors = log.read_text(errors="replace").count("ERROR") - before
+    errors = (await read_log(log)).count("ERROR") - before
     worst = times[-1]
     p.record(f"{count} connections announcing 100 kB, sending 1 byte", "all closed within ~10 s, no ERROR",
              f"last closed after {worst:.1f} s, {errors} ERROR", worst < 12 and errors == 0)
@@ -234,7 +253,7 @@ async def slow_headers(p: Probe, log: Path) -> None:
         took = float("inf")
     writer.close()
     p.record("headers that never finish (slowloris)", "closed within ~10 s", f"{took:.1f} s", took < 12)
-    before = log.read_text(errors="replace")
+    before = await read_log(log)
     for line in (b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"):
         reader, writer = await asyncio.open_connection(host, port)
         writer.write(line)
@@ -246,7 +265,7 @@ async def slow_headers(p: Probe, log: Path) -> None:
             pass
         writer.close()
     await p.settle()
-    new = log.read_text(errors="replace")[len(before):]
+    new = (await read_log(log))[len(before):]
     p.record("malformed request lines (garbage, HTTP/9.9, a TLS hello)", "no traceback, no ERROR",
              f"{new.count('Traceback')} tracebacks, {new.count('ERROR')} ERROR", "Traceback" not in new and "ERROR" not in new)
 
@@ -272,7 +291,7 @@ async def still_healthy(p: Probe, log: Path) -> None:
     await p.signed(se.body_of(se.envelope(event)))
     answered = await wait_for(lambda: any(m.text == "Still here." for m in p.slack.messages(channel="C1", thread_ts=event["ts"])))
     p.record("a normal mention afterwards", "answered", str(answered), answered)
-    text = log.read_text(errors="replace")
+    text = await read_log(log)
     leaked = [m for m in (*SECRET_MARKERS, TEXT_MARKER) if m in text]
     p.record("the log holds no secret or message text", "none", ", ".join(leaked) or "none", not leaked)
     p.record("the log holds no traceback", "0", str(text.count("Traceback")), "Traceback" not in text)

@@ -7,3 +7,24 @@ class UserFacingError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class StoreUnavailable(Exception):
+    """The database did not answer or failed; the brain chooses what the user reads."""
+
+
+class StoreBusy(Exception):
+    """A lock the caller needs is held elsewhere for longer than it may wait."""
+
+
+class CrmUnavailable(Exception):
+    """The CRM could not be reached or refused the request. `reason` is a short kind for logs and
+    for the brain's wording ("rate_limited", "unauthorized", "timeout", "server_error", ...)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CrmUnsupported(Exception):
+    """The CRM offers no way to do this (e.g. Leap's public API has no stage move)."""

@@ -157,7 +157,7 @@ class RunningBot:
         async with self._http.get(f"{self.url}{path}") as response:
             return response.status, await response.text()
 
-    async def settle(self, timeout: float = 10.0) -> None:
+    async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109  polling deadline, fails with AssertionError
         """Wait until no turn is in flight: none tracked by Hard-E, and none Bolt has dispatched that
         has yet to start (Bolt acks an event, then runs its listener in a task of its own)."""
         loop = asyncio.get_running_loop()

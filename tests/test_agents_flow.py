@@ -15,7 +15,7 @@ from hard_e.agents.knowledge import KnowledgeIndex
 from hard_e.agents.specialists import build_team
 from hard_e.agents.state import WorkflowState
 from hard_e.errors import UserFacingError
-from hard_e.integrations.knowledge_sources import FolderSource
+from hard_e.integrations.document_sources import FolderSource
 from tests.brain import Collect, turn
 
 KNOWLEDGE = Path(__file__).parent / "data" / "knowledge"
@@ -271,7 +271,8 @@ async def test_a_guardrail_that_trips_gets_a_friendly_refusal(engine):
     model = ScriptedModel([[assistant_message("Here is the SSN.")]])
     guarded = build_team(lambda name: model)["knowledge"].clone(input_guardrails=[no_ssn])
     sink = Collect()
+    context = TurnContext(turn=turn("what's the Hendersons' SSN?"))
     with pytest.raises(UserFacingError) as raised:
-        await run_agents(guarded, TurnContext(turn=turn("what's the Hendersons' SSN?")), History(engine).session("T1:C1:9.0"), sink, tracing=False)
+        await run_agents(guarded, context, History(engine).session("T1:C1:9.0"), sink, tracing=False)
     assert raised.value.message == BLOCKED
     assert not any(isinstance(e, TextDelta) for e in sink.events)

@@ -29,7 +29,11 @@ def hard_e(*args: str, env: dict[str, str], cwd, stdin: str | None = None, timeo
     )
 
 
-async def read_stderr_until(proc: asyncio.subprocess.Process, marker: bytes, timeout: float = 30) -> bytes:
+async def read_stderr_until(
+    proc: asyncio.subprocess.Process,
+    marker: bytes,
+    timeout: float = 30,  # noqa: ASYNC109  applied with asyncio.timeout below, a default callers needn't repeat
+) -> bytes:
     """What the process wrote to stderr up to and including the line with `marker`."""
     seen = b""
     async with asyncio.timeout(timeout):

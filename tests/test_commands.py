@@ -22,7 +22,10 @@ async def post_command(bot, command: str, text: str = "") -> tuple[int, dict]:
             return response.status, json.loads(await response.text() or "{}")
 
 
-@pytest.mark.parametrize(("command", "expected"), [("/hard-e", "Mention *@Hard-E*"), ("/script", "Script drafting"), ("/new-customer", "Customer creation")])
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [("/hard-e", "Mention *@Hard-E*"), ("/script", "Script drafting"), ("/new-customer", "Customer creation")],
+)
 async def test_each_slash_command_gets_an_ephemeral_answer(bot, command, expected):
     status, reply = await post_command(bot, command, "help")
     assert status == 200

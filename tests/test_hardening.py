@@ -150,7 +150,7 @@ async def test_a_shutdown_mid_answer_ends_it_with_a_note_that_reads_naturally(bo
         if shown and shown[-1].text.startswith("Step one"):
             break
         await asyncio.sleep(0.02)
-    await bot.services.drain(timeout=0.1)  # what shutdown does once its grace is over
+    await bot.services.drain(grace=0.1)  # what shutdown does once its grace is over
     final = fake_slack.messages(channel="C1", thread_ts=event["ts"])[-1].text
     assert final.startswith("Step one: knock and wait.")
     assert final.endswith("\n\n_…I was restarted before I could finish — please ask me again._"), final[-120:]

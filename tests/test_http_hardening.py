@@ -204,7 +204,9 @@ async def test_headers_that_never_finish_are_closed_at_the_deadline(quick_bot):
     assert took < DEADLINE + 1.5
 
 
-@pytest.mark.parametrize("garbage", [b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"POST /slack/events HTTP/1.1\r\nContent-Length: x\r\n\r\n"])
+@pytest.mark.parametrize(
+    "garbage", [b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"POST /slack/events HTTP/1.1\r\nContent-Length: x\r\n\r\n"]
+)
 async def test_a_malformed_request_line_gets_400_and_no_traceback(quick_bot, caplog, garbage):
     reader, writer = await _open(quick_bot)
     writer.write(garbage)

@@ -18,8 +18,8 @@ from sqlalchemy.exc import DBAPIError
 
 from hard_e.agents.knowledge import KnowledgeIndex, chunk_document, query_terms
 from hard_e.bot.config import Settings
+from hard_e.integrations.document_sources import FolderSource, S3Source, build_sources, s3_client
 from hard_e.integrations.documents import DocumentError, ParsedDocument, parse_document
-from hard_e.integrations.knowledge_sources import FolderSource, S3Source, build_sources, s3_client
 from hard_e.store.models import KbChunk, KbDocument
 
 SAMPLES = Path(__file__).parent / "data" / "knowledge"
@@ -273,7 +273,8 @@ async def test_s3_prefix_syncs_incrementally_by_etag(index, engine, s3_server):
     client.put_object(Bucket="harde-kb", Key="kb/.drafts/wip.md", Body=b"# WIP\n")
     client.put_object(Bucket="harde-kb", Key="kb/budget.xlsx", Body=b"not a document")
     client.put_object(Bucket="harde-kb", Key="outside/other.md", Body=b"# Other\n")
-    sources = build_sources(Settings.from_env({"HARDE_KB_S3_URIS": "s3://harde-kb/kb/"}, dotenv=None))
+    settings = Settings.from_env({"HARDE_KB_S3_URIS": "s3://harde-kb/kb/"}, dotenv=None)
+    sources = build_sources(settings.kb_dir, settings.kb_s3_uris)
     assert [type(s) for s in sources] == [S3Source]
 
     report = await index.sync(sources)

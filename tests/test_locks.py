@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from hard_e.agents.conversation import QUEUED
+from hard_e.agents.conversation import QUEUED, STILL_BUSY
 from hard_e.agents.router import route
-from hard_e.errors import UserFacingError
-from hard_e.store.db import create_engine
-from hard_e.store.locks import STILL_BUSY, TurnLocks
 from hard_e.bot.config import Settings
+from hard_e.errors import StoreBusy
+from hard_e.store.db import create_engine
+from hard_e.store.locks import TurnLocks
 from tests import slack_events as se
 from tests.conftest import POSTGRES_URL
 
@@ -124,10 +124,9 @@ async def test_on_postgresql_a_turn_queued_too_long_is_told_the_thread_is_busy(p
     holder, waiter = TurnLocks(engines[0]), TurnLocks(engines[1], wait=0.3)
     try:
         async with holder.hold("T1:C1:1.0"):
-            with pytest.raises(UserFacingError) as raised:
+            with pytest.raises(StoreBusy):
                 async with waiter.hold("T1:C1:1.0"):
                     pass
-        assert raised.value.message == STILL_BUSY
         async with waiter.hold("T1:C1:1.0"):  # and nothing was left held
             pass
     finally:
@@ -140,10 +139,9 @@ async def test_on_postgresql_a_turn_queued_too_long_is_told_the_thread_is_busy(p
 async def test_a_turn_queued_too_long_in_one_process_is_told_the_thread_is_busy():
     locks = TurnLocks(wait=0.2)
     async with locks.hold("k"):
-        with pytest.raises(UserFacingError) as raised:
+        with pytest.raises(StoreBusy):
             async with locks.hold("k"):
                 pass
-    assert raised.value.message == STILL_BUSY
 
 
 async def test_a_timeout_inside_the_turn_is_not_mistaken_for_a_busy_thread():
@@ -314,3 +312,19 @@ async def test_on_postgresql_a_lock_connection_dropped_between_turns_is_replaced
     finally:
         await locks.aclose()
         await engine.dispose()
+
+
+async def test_a_thread_held_elsewhere_longer_than_a_turn_tells_the_rep_it_is_busy(bot_factory, fake_slack, fake_openai):
+    """The store says "busy" (StoreBusy); the brain picks the words the rep reads."""
+    bot = await bot_factory(HARDE_FIRST_TOKEN_TIMEOUT="1", HARDE_TURN_TIMEOUT="1")
+    root = se.next_ts()
+    fake_openai.reply(FIRST)
+    key = f"{se.TEAM}:C1:{root}"
+    async with bot.services.locks.hold(key):  # another turn of this thread that never ends
+        await bot.send_event(se.mention(QUESTIONS[0], thread_ts=root))
+        await asyncio.sleep(2.5)  # past one whole turn's worth of waiting (1 s + 1 s)
+        await bot.settle()
+    [reply] = fake_slack.messages(channel="C1", thread_ts=root)
+    assert reply.text == f":warning: {STILL_BUSY}"
+    assert f"_{QUEUED}_" in reply.edits
+    assert fake_openai.requests == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from itertools import pairwise
 
 import pytest
 
@@ -60,7 +61,7 @@ async def test_full_bucket_grants_burst_at_once_then_paces_at_the_rate():
     for _ in range(3):
         await budget.acquire("a", urgent=True)
         granted_at.append(time.monotonic() - started)
-    gaps = [later - earlier for earlier, later in zip([0.0, *granted_at], granted_at)]
+    gaps = [later - earlier for earlier, later in pairwise([0.0, *granted_at])]
     assert all(gap >= ONE_TURN * 0.9 for gap in gaps), gaps
     assert granted_at[-1] < 3 * ONE_TURN + 0.2
 
@@ -103,16 +104,18 @@ async def test_streams_take_turns_and_none_starves():
     for stream in streams:
         budget.join(stream)
     served: list[str] = []
+    thirty_served = asyncio.Event()
 
     async def keep_editing(stream: str) -> None:
         while True:
             await budget.acquire(stream, urgent=False)
             served.append(stream)
+            if len(served) >= 30:
+                thirty_served.set()
 
     workers = [asyncio.create_task(keep_editing(s)) for s in streams]
     async with asyncio.timeout(5):
-        while len(served) < 30:
-            await asyncio.sleep(0.01)
+        await thirty_served.wait()
     for worker in workers:
         worker.cancel()
     await asyncio.gather(*workers, return_exceptions=True)

@@ -8,14 +8,10 @@ import time
 import pytest
 
 from hard_e.agents import prompts
+from hard_e.agents.refining import MIN_ANSWER_CHARS, refine_instructions, should_refine
 from hard_e.bot.config import Settings
-from hard_e.integrations.xai import (
-    DEFAULT_MODEL,
-    MIN_ANSWER_CHARS,
-    GrokRefiner,
-    build_refiner,
-    should_refine,
-)
+from hard_e.bot.services import build_refiner
+from hard_e.integrations.xai import DEFAULT_MODEL, GrokRefiner
 from tests.fakes.xai_server import FakeXAI
 
 KEY = "xai-test-key"
@@ -42,7 +38,7 @@ def fake_xai():
 
 @pytest.fixture
 async def refiner(fake_xai):
-    grok = GrokRefiner(KEY, fake_xai.base_url, timeout=5.0)
+    grok = GrokRefiner(KEY, fake_xai.base_url, instructions=refine_instructions, timeout=5.0)
     yield grok
     await grok.close()
 
@@ -82,7 +78,7 @@ async def test_answer_kind_is_described_as_an_answer(fake_xai, refiner):
 
 
 async def test_base_url_given_with_v1_reaches_the_same_endpoint(fake_xai):
-    grok = GrokRefiner(KEY, f"{fake_xai.base_url}/v1/", timeout=5.0)
+    grok = GrokRefiner(KEY, f"{fake_xai.base_url}/v1/", instructions=refine_instructions, timeout=5.0)
     fake_xai.reply(REWRITE)
     try:
         assert await grok.refine(SCRIPT, kind="script") == REWRITE.strip()
@@ -116,7 +112,7 @@ async def test_failed_call_leaves_the_text_unchanged_and_logs_only_the_kind(fake
 
 
 async def test_wrong_key_leaves_the_text_unchanged(fake_xai):
-    grok = GrokRefiner("xai-wrong", fake_xai.base_url, timeout=5.0)
+    grok = GrokRefiner("xai-wrong", fake_xai.base_url, instructions=refine_instructions, timeout=5.0)
     try:
         assert await grok.refine(SCRIPT, kind="script") == SCRIPT
     finally:
@@ -126,7 +122,7 @@ async def test_wrong_key_leaves_the_text_unchanged(fake_xai):
 
 async def test_stalled_server_times_out_fast_and_leaves_the_text_unchanged(fake_xai, caplog):
     fake_xai.stall(5)
-    grok = GrokRefiner(KEY, fake_xai.base_url, timeout=0.5)
+    grok = GrokRefiner(KEY, fake_xai.base_url, instructions=refine_instructions, timeout=0.5)
     started = time.monotonic()
     try:
         with caplog.at_level(logging.WARNING, logger="hard_e.integrations.xai"):
@@ -140,7 +136,7 @@ async def test_stalled_server_times_out_fast_and_leaves_the_text_unchanged(fake_
 async def test_unreachable_server_leaves_the_text_unchanged(caplog):
     with FakeXAI(api_key=KEY) as gone:
         base = gone.base_url  # a port that nothing listens on once the server stops
-    grok = GrokRefiner(KEY, base, timeout=2.0)
+    grok = GrokRefiner(KEY, base, instructions=refine_instructions, timeout=2.0)
     try:
         with caplog.at_level(logging.WARNING, logger="hard_e.integrations.xai"):
             assert await grok.refine(SCRIPT, kind="script") == SCRIPT

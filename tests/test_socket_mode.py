@@ -29,7 +29,7 @@ STOP_TIMEOUT = 5.0
 ANSWER = "Knock, smile, and ask about the last storm. Then walk the roof line with them."
 
 
-async def wait_until(predicate, timeout: float = 5.0, what: str = "condition") -> None:
+async def wait_until(predicate, timeout: float = 5.0, what: str = "condition") -> None:  # noqa: ASYNC109  polling deadline, fails with AssertionError
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -64,7 +64,7 @@ class SocketBot:
         )
         return value or 0.0
 
-    async def settle(self, timeout: float = 10.0) -> None:
+    async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109  polling deadline, fails with AssertionError
         """Wait until no turn is in flight (give listeners a moment to start first)."""
         await asyncio.sleep(0.05)
         await wait_until(

@@ -12,16 +12,16 @@ import random
 from slack_sdk.web.async_client import AsyncWebClient
 
 from hard_e.agents.events import Final, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.bot.config import Settings
 from hard_e.bot.formatting import markdown_to_mrkdwn
-from hard_e.bot.splitting import split_markdown
-from hard_e.bot.native_stream import NativeRefusals, NativeStream
 from hard_e.bot.metrics import Metrics
+from hard_e.bot.native_stream import NativeRefusals, NativeStream
 from hard_e.bot.rate_budget import RateBudgets
 from hard_e.bot.services import Services, slack_budgets
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_sink import Where
+from hard_e.bot.splitting import split_markdown
 from hard_e.bot.streaming import PIECE_LIMIT, EditStream, final_pieces
-from hard_e.bot.config import Settings
 from tests import slack_events as se
 from tests.conftest import BOT_TOKEN
 

@@ -27,11 +27,17 @@ from hard_e.agents.events import ToolFinished, ToolStarted
 from hard_e.agents.history import History
 from hard_e.agents.specialists import TOOL_STATUS, analysis, build_team
 from hard_e.agents.transcripts import TranscriptError, load_transcripts, parse_transcript
-from hard_e.integrations.knowledge_sources import FolderSource, S3Source, SourceError, s3_client
+from hard_e.integrations.document_sources import FolderSource, S3Source, SourceError, s3_client
 from hard_e.integrations.transcript_sources import transcript_source
 from hard_e.store.models import TranscriptCall, TranscriptObjection, TranscriptTechnique
 from hard_e.store.transcript_store import (
-    GroupCount, LostReason, ObjectionCount, Overview, TechniqueRate, TradeValue, TranscriptStore,
+    GroupCount,
+    LostReason,
+    ObjectionCount,
+    Overview,
+    TechniqueRate,
+    TradeValue,
+    TranscriptStore,
 )
 from tests.brain import Collect, turn
 
@@ -202,7 +208,8 @@ async def test_malformed_files_are_skipped_counted_and_logged_without_their_cont
     write(folder, "BWC-25-904.json", broken("BWC-25-904", _set("duration_minutes", "84")))
     write(folder, "BWC-25-905.json", broken("BWC-25-905", _set("lost_reason", "Price")))
     write(folder, "BWC-25-906.json", json.dumps(broken("BWC-25-906", lambda d: None)).encode("utf-16"))
-    write(folder, "BWC-25-907.json", json.dumps(broken("BWC-25-907", lambda d: None)).replace(secret, "Ra\udcffy").encode("utf-8", "surrogateescape"))
+    not_utf8 = json.dumps(broken("BWC-25-907", lambda d: None)).replace(secret, "Ra\udcffy").encode("utf-8", "surrogateescape")
+    write(folder, "BWC-25-907.json", not_utf8)
     write(folder, "BWC-25-908.json", sample("BWC-25-003"))  # a copy under another call's name
     write(folder, "BWC-25-909.json", b"[1, 2, 3]")
     caplog.set_level(logging.INFO)
@@ -223,7 +230,7 @@ async def test_malformed_files_are_skipped_counted_and_logged_without_their_cont
         "BWC-25-909.json": "the file must hold one JSON object",
     }
     assert await call_ids(engine) == ALL_IDS
-    warnings = [r.getMessage() for r in caplog.records if r.name == "hard_e.agents.transcripts" and r.levelno == logging.WARNING]
+    warnings = [r.getMessage() for r in caplog.records if r.name.startswith("hard_e.agents.transcripts") and r.levelno == logging.WARNING]
     assert len(warnings) == 9
     assert f"transcript {folder / 'BWC-25-902.json'} skipped: missing required field trade" in warnings
     logged = caplog.text
@@ -293,7 +300,8 @@ async def test_s3_prefix_loads_incrementally_by_etag(engine, s3_server):
     report = await load_transcripts(source, engine)
 
     assert (report.loaded, report.unchanged, report.removed, report.calls) == (15, 0, 0, 15)
-    assert report.skipped == [("s3://harde-calls/distilled/BWC-25-950.json", "not valid JSON (Expecting property name enclosed in double quotes at line 1, column 2)")]
+    reason = "not valid JSON (Expecting property name enclosed in double quotes at line 1, column 2)"
+    assert report.skipped == [("s3://harde-calls/distilled/BWC-25-950.json", reason)]
     async with engine.connect() as conn:
         uri = await conn.scalar(select(TranscriptCall.source_uri).where(TranscriptCall.call_id == "BWC-25-009"))
     assert uri == "s3://harde-calls/distilled/BWC-25-009.json"

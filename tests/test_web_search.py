@@ -15,11 +15,12 @@ from hard_e.agents.history import History
 from hard_e.agents.specialists import build_team
 from hard_e.agents.specialists.web_search import NOT_CONFIGURED
 from hard_e.bot.config import Settings
+from hard_e.bot.services import build_web_search
 from hard_e.errors import UserFacingError
 from hard_e.integrations import perplexity
-from hard_e.integrations.perplexity import Citation, PerplexitySearch, WebAnswer, build_web_search, endpoint
-from tests.fakes.perplexity_server import FakePerplexity
+from hard_e.integrations.perplexity import Citation, PerplexitySearch, WebAnswer, endpoint
 from tests.brain import Collect, turn
+from tests.fakes.perplexity_server import FakePerplexity
 
 KEY = "pplx-test-key-0123456789"
 QUESTION = "What do asphalt shingles cost per square in Dallas this year?"

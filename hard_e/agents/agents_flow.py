@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 import openai
-from agents import Agent, RunConfig, Runner
+from agents import Agent, RunConfig, RunItemStreamEvent, Runner
 from agents.exceptions import (
     AgentsException,
     InputGuardrailTripwireTriggered,
@@ -19,6 +19,7 @@ from agents.exceptions import (
     OutputGuardrailTripwireTriggered,
 )
 from agents.memory import Session
+from openai.types.responses import ResponseTextDeltaEvent
 
 from hard_e.agents.context import TurnContext
 from hard_e.agents.events import AgentChanged, Sink, TextDelta, ToolFinished, ToolStarted
@@ -47,12 +48,14 @@ async def run_agents(
 ) -> AgentsAnswer:
     """Run the team from `start` on the turn's text, streaming events to `sink`."""
     result = Runner.run_streamed(
-        start, input=context.turn.text, context=context, session=session, max_turns=max_turns,
-        run_config=RunConfig(
-            tracing_disabled=not tracing, workflow_name="Hard-E turn", session_input_callback=agent_input
-        ),
+        start,
+        input=context.turn.text,
+        context=context,
+        session=session,
+        max_turns=max_turns,
+        run_config=RunConfig(tracing_disabled=not tracing, workflow_name="Hard-E turn", session_input_callback=agent_input),
     )
-    tools_by_call: dict[str, str] = {}
+    tools_by_call: dict[str | None, str] = {}  # tool name by call id
     handing_off = False  # a handoff's status is on show until the new agent speaks or acts
 
     async def handed_over() -> None:
@@ -64,7 +67,7 @@ async def run_agents(
     try:
         async for event in result.stream_events():
             if event.type == "raw_response_event":
-                if getattr(event.data, "type", "") == "response.output_text.delta" and event.data.delta:
+                if isinstance(event.data, ResponseTextDeltaEvent) and event.data.delta:
                     await handed_over()
                     await sink.send(TextDelta(event.data.delta))
             elif event.type == "agent_updated_stream_event":
@@ -92,7 +95,7 @@ async def run_agents(
     return AgentsAnswer(text=str(result.final_output or ""), last_agent=result.last_agent.name)
 
 
-async def _tool_progress(event, tools_by_call: dict[str, str], sink: Sink) -> None:
+async def _tool_progress(event: RunItemStreamEvent, tools_by_call: dict[str | None, str], sink: Sink) -> None:
     raw = getattr(event.item, "raw_item", None)
     call_id = _get(raw, "call_id")
     if event.name == "tool_called":
@@ -103,5 +106,7 @@ async def _tool_progress(event, tools_by_call: dict[str, str], sink: Sink) -> No
         await sink.send(ToolFinished(tools_by_call.pop(call_id)))
 
 
-def _get(raw, key: str):
-    return raw.get(key) if isinstance(raw, dict) else getattr(raw, key, None)
+def _get(raw: object, key: str) -> str | None:
+    """A tool call's `key` field, whether the SDK gave the call as a model or as a dict."""
+    value = raw.get(key) if isinstance(raw, dict) else getattr(raw, key, None)
+    return value if isinstance(value, str) else None  # call ids and tool names are always strings

@@ -1,32 +1,22 @@
-"""What every agent run can reach: the turn, its workflow state, and the outside systems."""
+"""What every agent run can reach: the turn, its workflow state, and the outside systems (as ports)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
+from hard_e.agents.ports import CRM, KnowledgeSearch, TranscriptQueries, WebSearch
 from hard_e.agents.state import WorkflowState
 from hard_e.agents.turn import Turn
 
 
-class PassageLike(Protocol):
-    title: str
-    text: str
-
-    @property
-    def citation(self) -> str: ...
-
-
-class KnowledgeSearch(Protocol):
-    async def search(self, query: str, limit: int = 5) -> list[Any]: ...
-
-
 @dataclass
 class TurnContext:
-    """The run context handed to every tool (`RunContextWrapper[TurnContext].context`)."""
+    """The run context handed to every tool (`RunContextWrapper[TurnContext].context`); a port left
+    None is not configured, and the tools that need it say so."""
 
     turn: Turn
     state: WorkflowState = field(default_factory=WorkflowState)
     knowledge: KnowledgeSearch | None = None
-    web_search: Any = None  # integrations.perplexity client, when configured
-    transcripts: Any = None  # analysis store, when loaded
+    web_search: WebSearch | None = None
+    transcripts: TranscriptQueries | None = None
+    crm: CRM | None = None

@@ -5,31 +5,27 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-
-from sqlalchemy.exc import SQLAlchemyError
-
-from typing import Any, Protocol
+from collections.abc import Sequence
 
 from agents import Agent
 
 from hard_e.agents.agents_flow import run_agents
-from hard_e.agents.context import KnowledgeSearch, TurnContext
-from hard_e.agents.direct import TextModel, answer_directly
-from hard_e.agents.router import route
-from hard_e.agents.state import WorkflowState
+from hard_e.agents.context import TurnContext
+from hard_e.agents.direct import answer_directly
 from hard_e.agents.events import Failed, Final, Sink, TextDelta, Thinking, ToolFinished, ToolStarted
 from hard_e.agents.history import History, replace_last_answer
+from hard_e.agents.ports import CRM, KnowledgeSearch, Passage, Refiner, TextModel, TranscriptQueries, WebSearch
+from hard_e.agents.refining import should_refine
+from hard_e.agents.router import route
+from hard_e.agents.state import WorkflowState
 from hard_e.agents.text import fit_message, shortened_note
 from hard_e.agents.turn import Turn
 from hard_e.errors import UserFacingError
-from hard_e.integrations.xai import should_refine
-from hard_e.store.repositories import ConversationStore
+from hard_e.store.errors import STORE_ERRORS, StoreBusy
 from hard_e.store.locks import TurnLocks
+from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
-
-# The database is down or broken; asyncpg may surface a refused connection as a bare OSError.
-STORE_ERRORS = (SQLAlchemyError, OSError)
 
 DIRECT_PASSAGES = 4
 NO_MODEL = (
@@ -43,12 +39,7 @@ STORE_DOWN = "My memory (the database) isn't answering right now, so I can't pic
 REFINING = "Polishing the wording…"
 QUEUE, QUEUED = "queue", "Answering the earlier message in this thread first…"
 GENERIC = "Something went wrong on my side while answering. Please try again in a moment."
-
-
-class Refiner(Protocol):
-    """A voice pass over finished text that never fails: on any trouble it returns the input."""
-
-    async def refine(self, text: str, *, kind: str) -> str: ...
+STILL_BUSY = "I'm still working on an earlier message in this thread. Give me a moment and ask again once that answer is in."
 
 
 class Conversations:
@@ -62,8 +53,9 @@ class Conversations:
         model: TextModel | None,
         team: dict[str, Agent[TurnContext]] | None = None,
         knowledge: KnowledgeSearch | None = None,
-        web_search: Any = None,
-        transcripts: Any = None,
+        web_search: WebSearch | None = None,
+        transcripts: TranscriptQueries | None = None,
+        crm: CRM | None = None,
         tracing: bool = False,
         turn_timeout: float = 120.0,
         first_token_timeout: float = 45.0,
@@ -77,6 +69,7 @@ class Conversations:
         self._knowledge = knowledge
         self._web_search = web_search
         self._transcripts = transcripts
+        self._crm = crm
         self._tracing = tracing
         self._turn_timeout = turn_timeout
         self._first_token_timeout = first_token_timeout
@@ -90,8 +83,12 @@ class Conversations:
             turn = dataclasses.replace(turn, text=fitted.text)  # what the router, model and history see
         try:
             await self._store.ensure(
-                key=turn.conversation_key, team_id=turn.team_id, channel_id=turn.channel_id,
-                thread_ts=turn.thread_ts, channel_type=turn.channel_type, user_id=turn.user_id,
+                key=turn.conversation_key,
+                team_id=turn.team_id,
+                channel_id=turn.channel_id,
+                thread_ts=turn.thread_ts,
+                channel_type=turn.channel_type,
+                user_id=turn.user_id,
             )
         except STORE_ERRORS as exc:
             log.error("store unavailable conversation=%s: %s", turn.conversation_key, type(exc).__name__)
@@ -113,6 +110,9 @@ class Conversations:
                 text = await self._stream_answer(turn, sink)
         except UserFacingError as exc:
             await sink.send(Failed(exc.message))
+        except StoreBusy:
+            log.warning("thread still busy conversation=%s", turn.conversation_key)
+            await sink.send(Failed(STILL_BUSY))
         except asyncio.CancelledError:
             # Shutting down mid-answer: tell the user rather than leave a placeholder.
             await asyncio.shield(sink.send(Failed(INTERRUPTED)))
@@ -139,23 +139,27 @@ class Conversations:
         active = conversation.active_workflow if conversation else None
         where = route(turn.text, active)
         log.info("routed conversation=%s flow=%s agent=%s reason=%s", turn.conversation_key, where.flow, where.agent, where.reason)
-        if where.flow == "agents" and self._team is not None:
+        if where.flow == "agents" and self._team:
             state = WorkflowState.from_json(conversation.workflow_state if conversation else None)
             return await self._run_agents(turn, sink, where.agent or "triage", state)
         return await self._direct(turn, sink, look_up=not where.small_talk)
 
     async def _run_agents(self, turn: Turn, sink: Sink, start: str, state: WorkflowState) -> str:
+        assert self._team  # _stream_answer chose the agents flow because there is a team
         context = TurnContext(
-            turn=turn, state=state, knowledge=self._knowledge, web_search=self._web_search, transcripts=self._transcripts
+            turn=turn,
+            state=state,
+            knowledge=self._knowledge,
+            web_search=self._web_search,
+            transcripts=self._transcripts,
+            crm=self._crm,
         )
         session = self._history.session(turn.conversation_key)
         async with asyncio.timeout(self._turn_timeout):
             answer = await run_agents(self._team[start], context, session, sink, tracing=self._tracing)
         # Triage only routes; the specialist it reached (if any) owns the thread's work now.
         active = answer.last_agent if answer.last_agent != "triage" else None
-        await self._store.save_workflow(
-            turn.conversation_key, active_workflow=active, last_agent=answer.last_agent, state=state.to_json()
-        )
+        await self._store.save_workflow(turn.conversation_key, active_workflow=active, last_agent=answer.last_agent, state=state.to_json())
         if not answer.text.strip():
             raise UserFacingError(EMPTY)
         text = await self._refine(answer.text, "script" if answer.last_agent == "scripting" else "answer", sink)
@@ -164,6 +168,7 @@ class Conversations:
         return text
 
     async def _direct(self, turn: Turn, sink: Sink, *, look_up: bool = True) -> str:
+        assert self._model is not None  # checked when the turn started
         past = await self._history.messages(turn.conversation_key)
         question = {"role": "user", "content": turn.text}
         parts: list[str] = []
@@ -198,12 +203,12 @@ class Conversations:
         finally:
             await sink.send(ToolFinished("refine"))
 
-    async def _passages(self, question: str) -> list:
+    async def _passages(self, question: str) -> Sequence[Passage]:
         """Knowledge passages for the direct flow; an unavailable index just means none."""
         if self._knowledge is None:
-            return []
+            return ()
         try:
             return await self._knowledge.search(question, limit=DIRECT_PASSAGES)
         except STORE_ERRORS as exc:
             log.warning("knowledge search failed: %s", type(exc).__name__)
-            return []
+            return ()

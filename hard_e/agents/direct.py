@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
-from typing import AsyncIterator, Protocol, Sequence
 
 from hard_e.agents import prompts
+from hard_e.agents.knowledge.passages import numbered
+from hard_e.agents.ports import Passage, TextModel
 from hard_e.agents.turn import Turn
 
 PLACES = {
@@ -17,16 +19,12 @@ PLACES = {
 }
 
 
-class TextModel(Protocol):
-    def stream(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]: ...
-
-
-def instructions_for(turn: Turn, passages: Sequence = (), today: date | None = None) -> str:
+def instructions_for(turn: Turn, passages: Sequence[Passage] = (), today: date | None = None) -> str:
     place = PLACES.get(turn.channel_type, "Slack")
     today = today or date.today()
     text = f"{prompts.load('persona')}\n\n## Context\n- Today is {today:%A, %B %d, %Y}.\n- You are talking in {place}.\n"
     if passages:
-        found = "\n\n".join(f"[{i}] {p.citation}\n{p.text.strip()}" for i, p in enumerate(passages, start=1))
+        found = numbered(passages)
         text += (
             "\n## From the company knowledge base\nUse these passages when they answer the question, and cite "
             "each fact you take from them with its source in parentheses, e.g. (Warranty Policy — "
@@ -35,8 +33,6 @@ def instructions_for(turn: Turn, passages: Sequence = (), today: date | None = N
     return text
 
 
-def answer_directly(
-    model: TextModel, turn: Turn, history: list[dict[str, str]], passages: Sequence = ()
-) -> AsyncIterator[str]:
+def answer_directly(model: TextModel, turn: Turn, history: list[dict[str, str]], passages: Sequence[Passage] = ()) -> AsyncIterator[str]:
     """Stream the answer to `turn`, given the earlier messages of its conversation and any knowledge passages."""
     return model.stream(instructions_for(turn, passages), [*history, {"role": "user", "content": turn.text}])

@@ -31,12 +31,14 @@ async def prune_processed_events(services: Services) -> int:
 
 async def sync_knowledge(services: Services) -> None:
     """Incremental knowledge sync from the configured sources (a no-op when none are)."""
-    from hard_e.integrations.knowledge_sources import build_sources
+    from hard_e.integrations.document_sources import build_sources
 
     settings = services.settings
     if not settings.kb_configured:
         return
-    report = await _exclusively(services, "kb-sync", "knowledge sync", lambda: services.knowledge.sync(build_sources(settings)))
+    report = await _exclusively(
+        services, "kb-sync", "knowledge sync", lambda: services.knowledge.sync(build_sources(settings.kb_dir, settings.kb_s3_uris))
+    )
     if report is not None:
         log.info("knowledge synced in %.1fs: %s", report.seconds, report.summary())
 

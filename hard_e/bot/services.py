@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from agents import Model, OpenAIChatCompletionsModel, OpenAIResponsesModel
 from openai import AsyncOpenAI
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
@@ -13,12 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hard_e.agents.conversation import Conversations
 from hard_e.agents.events import Sink
-from hard_e.agents.turn import Turn
 from hard_e.agents.history import History
-from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
-
 from hard_e.agents.knowledge import KnowledgeIndex
+from hard_e.agents.refining import refine_instructions
 from hard_e.agents.specialists import build_team
+from hard_e.agents.turn import Turn
 from hard_e.bot.config import Settings
 from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals, NativeStream
@@ -27,13 +28,13 @@ from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_sink import Where
 from hard_e.bot.streaming import EditStream
 from hard_e.integrations.openai_llm import ChatModel, build_client
-from hard_e.integrations.perplexity import build_web_search
-from hard_e.integrations.xai import GrokRefiner, build_refiner
+from hard_e.integrations.perplexity import PerplexitySearch
+from hard_e.integrations.xai import GrokRefiner
 from hard_e.store import migrate
 from hard_e.store.db import create_engine
+from hard_e.store.locks import TurnLocks
 from hard_e.store.repositories import ConversationStore, EventLedger
 from hard_e.store.transcript_store import TranscriptStore
-from hard_e.store.locks import TurnLocks
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,10 @@ class Services:
     llm_client: AsyncOpenAI | None = None
     locks: TurnLocks = field(default_factory=TurnLocks)
     refiner: GrokRefiner | None = None
-    _inflight: set[asyncio.Task] = field(default_factory=set)
+    _inflight: set[asyncio.Task[None]] = field(default_factory=set)
 
     @classmethod
-    def build(cls, settings: Settings) -> "Services":
+    def build(cls, settings: Settings) -> Services:
         """Wire everything up. No I/O happens here: connections open on first use."""
         _configure_agents_sdk(settings)
         engine = create_engine(settings.database_url)
@@ -72,19 +73,32 @@ class Services:
         locks = TurnLocks(engine, wait=settings.turn_lock_wait)
         refiner = build_refiner(settings)
         web_search = build_web_search(settings)
-        kb_configured = settings.kb_dir is not None or bool(settings.kb_s3_uris)
         conversations = Conversations(
-            store=store, history=History(engine), model=model,
+            store=store,
+            history=History(engine),
+            model=model,
             team=build_team(agent_models(settings, client)) if client is not None else None,
-            knowledge=knowledge if kb_configured else None, web_search=web_search, transcripts=TranscriptStore(engine),
+            knowledge=knowledge if settings.kb_configured else None,
+            web_search=web_search,
+            transcripts=TranscriptStore(engine),
             tracing=settings.tracing,
-            turn_timeout=settings.turn_timeout, first_token_timeout=settings.first_token_timeout,
-            locks=locks, refiner=refiner,
+            turn_timeout=settings.turn_timeout,
+            first_token_timeout=settings.first_token_timeout,
+            locks=locks,
+            refiner=refiner,
         )
         return cls(
-            settings=settings, engine=engine, events=EventLedger(engine), store=store,
-            conversations=conversations, metrics=Metrics(), llm_client=client, budgets=slack_budgets(settings),
-            knowledge=knowledge, locks=locks, refiner=refiner,
+            settings=settings,
+            engine=engine,
+            events=EventLedger(engine),
+            store=store,
+            conversations=conversations,
+            metrics=Metrics(),
+            llm_client=client,
+            budgets=slack_budgets(settings),
+            knowledge=knowledge,
+            locks=locks,
+            refiner=refiner,
         )
 
     async def prepare(self) -> None:
@@ -120,17 +134,17 @@ class Services:
             return ["no language model configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local model server"]
         return []
 
-    def track(self, task: asyncio.Task) -> None:
+    def track(self, task: asyncio.Task[None]) -> None:
         """Remember a turn in flight so shutdown can let it finish."""
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
-    async def drain(self, timeout: float = 25.0) -> None:
-        """Wait for turns in flight; past `timeout`, cancel them (each then tells its user)."""
+    async def drain(self, grace: float = 25.0) -> None:
+        """Wait for turns in flight; past `grace` seconds, cancel them (each then tells its user)."""
         pending = {t for t in self._inflight if not t.done()}
         if pending:
             log.info("waiting for %d turn(s) to finish", len(pending))
-            _, pending = await asyncio.wait(pending, timeout=timeout)
+            _, pending = await asyncio.wait(pending, timeout=grace)
             for task in pending:
                 task.cancel()
             if pending:
@@ -146,12 +160,26 @@ class Services:
         await self.engine.dispose()
 
 
-def agent_models(settings: Settings, client: AsyncOpenAI):
+def build_refiner(settings: Settings) -> GrokRefiner | None:
+    """The Grok voice pass when `XAI_API_KEY` is set, else None (refinement off)."""
+    if settings.xai_api_key is None:
+        return None
+    return GrokRefiner(settings.xai_api_key.get(), settings.xai_base_url, instructions=refine_instructions, model=settings.refine_model)
+
+
+def build_web_search(settings: Settings) -> PerplexitySearch | None:
+    """A Perplexity client when `PERPLEXITY_API_KEY` is set, else None (the agent says search is not configured)."""
+    if settings.perplexity_api_key is None:
+        return None
+    return PerplexitySearch(settings.perplexity_api_key.get(), settings.perplexity_base_url)
+
+
+def agent_models(settings: Settings, client: AsyncOpenAI) -> Callable[[str], Model]:
     """`model_for(agent)`: Triage on the fast model, specialists on the main one, unless
     HARDE_MODEL_<AGENT> names another; the wire protocol follows HARDE_OPENAI_API."""
     kind = OpenAIChatCompletionsModel if settings.openai_api == "chat_completions" else OpenAIResponsesModel
 
-    def model_for(agent: str):
+    def model_for(agent: str) -> Model:
         default = settings.fast_model if agent == "triage" else settings.model
         return kind(model=settings.agent_models.get(agent, default), openai_client=client)
 

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from hard_e.agents.conversation import STORE_DOWN, STORE_ERRORS
+from hard_e.agents.conversation import STORE_DOWN
 from hard_e.agents.events import Failed
 from hard_e.agents.turn import Turn
+from hard_e.store.errors import STORE_ERRORS
 
 if TYPE_CHECKING:
     from hard_e.bot.services import Services

@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
+from typing import Literal, overload
 from xml.etree import ElementTree
 
 # A DOCX whose XML inflates past this is treated as hostile (a zip bomb), not parsed.
@@ -77,9 +78,33 @@ def parse_markdown(data: bytes, fallback_title: str) -> ParsedDocument:
 
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head"}
 _BLOCK_TAGS = {
-    "p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "blockquote", "pre",
-    "ul", "ol", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "form", "figure", "figcaption",
-    "address", "hr", "body", "html",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "form",
+    "figure",
+    "figcaption",
+    "address",
+    "hr",
+    "body",
+    "html",
 }
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 
@@ -109,7 +134,7 @@ class _HTMLText(HTMLParser):
             self.blocks.append(self.prefix + text)
         self.current, self.prefix = [], ""
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "title":
             self.in_title = True
         if tag in _SKIP_TAGS:
@@ -238,15 +263,16 @@ def parse_docx(data: bytes, fallback_title: str) -> ParsedDocument:
                 blocks.append(text)
         elif element.tag == f"{_W}tbl":
             for row in element.iter(f"{_W}tr"):
-                cells = [
-                    " ".join(_paragraph_text(p).strip() for p in cell.iter(f"{_W}p")).strip()
-                    for cell in row.findall(f"{_W}tc")
-                ]
+                cells = [" ".join(_paragraph_text(p).strip() for p in cell.iter(f"{_W}p")).strip() for cell in row.findall(f"{_W}tc")]
                 if any(cells):
                     blocks.append(" | ".join(cells))
     return ParsedDocument(title or first_h1 or fallback_title, "\n\n".join(blocks))
 
 
+@overload
+def _read_xml(archive: zipfile.ZipFile, member: str, *, required: Literal[True] = ...) -> ElementTree.Element: ...
+@overload
+def _read_xml(archive: zipfile.ZipFile, member: str, *, required: bool) -> ElementTree.Element | None: ...
 def _read_xml(archive: zipfile.ZipFile, member: str, *, required: bool = True) -> ElementTree.Element | None:
     try:
         info = archive.getinfo(member)

@@ -7,10 +7,13 @@ Completions (what most local model servers speak). Callers see only text deltas.
 from __future__ import annotations
 
 import logging
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
+from typing import cast
 
 import openai
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionSystemMessageParam
+from openai.types.responses import ResponseInputParam, ResponseTextDeltaEvent
 
 from hard_e.errors import UserFacingError
 
@@ -47,12 +50,12 @@ class ChatModel:
 
     async def _stream_responses(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
         stream = await self._client.responses.create(
-            model=self.model, instructions=instructions, input=messages, stream=True, store=False
+            model=self.model, instructions=instructions, input=_as_responses_input(messages), stream=True, store=False
         )
         async with stream:
             async for event in stream:
-                kind = getattr(event, "type", "")
-                if kind == "response.output_text.delta":
+                kind = event.type
+                if isinstance(event, ResponseTextDeltaEvent):
                     if event.delta:
                         yield event.delta
                 elif kind in ("response.failed", "error"):
@@ -63,14 +66,23 @@ class ChatModel:
                     return
 
     async def _stream_chat(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
-        stream = await self._client.chat.completions.create(
-            model=self.model, messages=[{"role": "system", "content": instructions}, *messages], stream=True
-        )
+        system: ChatCompletionSystemMessageParam = {"role": "system", "content": instructions}
+        stream = await self._client.chat.completions.create(model=self.model, messages=[system, *_as_chat_messages(messages)], stream=True)
         async with stream:
             async for chunk in stream:
                 for choice in chunk.choices or ():
                     if choice.delta and choice.delta.content:
                         yield choice.delta.content
+
+
+# The messages are plain {"role", "content"} dicts (user and assistant turns), which both APIs take
+# as they are; the casts only name the SDK's parameter types for them.
+def _as_responses_input(messages: list[dict[str, str]]) -> ResponseInputParam:
+    return cast(ResponseInputParam, messages)
+
+
+def _as_chat_messages(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
+    return cast(list[ChatCompletionMessageParam], messages)
 
 
 MODEL_TROUBLE = "I hit a snag talking to my language model. Give it a moment and ask me again."
@@ -86,7 +98,9 @@ def user_facing(exc: openai.APIError) -> UserFacingError:
     if isinstance(exc, openai.APIConnectionError):
         return UserFacingError("I couldn't reach my language model just now. Please try again in a minute.")
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return UserFacingError("My language model turned down my credentials, so I can't answer right now. An admin needs to check OPENAI_API_KEY.")
+        return UserFacingError(
+            "My language model turned down my credentials, so I can't answer right now. An admin needs to check OPENAI_API_KEY."
+        )
     if isinstance(exc, openai.RateLimitError):
         return UserFacingError("My language model is swamped right now. Try me again in a minute.")
     if isinstance(exc, openai.NotFoundError):

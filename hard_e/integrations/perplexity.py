@@ -29,14 +29,11 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
 from hard_e.errors import UserFacingError
-
-if TYPE_CHECKING:
-    from hard_e.bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +76,6 @@ class WebAnswer:
             return self.text
         sources = "\n".join(f"[{n}] {c.title or c.url} — {c.url}" for n, c in enumerate(self.citations, 1))
         return f"{self.text}\n\nSources:\n{sources}"
-
-
-def build_web_search(settings: Settings) -> PerplexitySearch | None:
-    """A client when `PERPLEXITY_API_KEY` is set, else None (the agent says search is not configured)."""
-    if settings.perplexity_api_key is None:
-        return None
-    return PerplexitySearch(settings.perplexity_api_key.get(), settings.perplexity_base_url)
 
 
 def endpoint(base_url: str | None) -> str:
@@ -157,7 +147,7 @@ class PerplexitySearch:
                     attempt += 1
                     log.info("web search status=%s, retrying (%s of %s)", status, attempt, self._max_retries)
                     await asyncio.sleep(_retry_delay(retry_after, self._backoff * 2 ** (attempt - 1)))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("web search timed out after %ss", self._timeout)
             raise UserFacingError(TIMED_OUT) from None
         except aiohttp.ClientError as exc:
@@ -245,8 +235,9 @@ def _citation(raw: Any) -> Citation | None:
 
 def _number_sources(text: str, results: list[tuple[int | None, Citation]]) -> tuple[str, list[Citation]]:
     """Sources in `id` order, numbered from 1, with the text's `[id]` markers renumbered to match."""
-    if results and all(rid is not None for rid, _ in results) and len({rid for rid, _ in results}) == len(results):
-        results = sorted(results, key=lambda pair: pair[0])
+    ids = [rid for rid, _ in results if rid is not None]
+    if results and len(ids) == len(results) and len(set(ids)) == len(results):
+        results = sorted(results, key=lambda pair: pair[0] or 0)  # every id is set here
     else:  # ids missing or repeated: the markers can't be trusted to point anywhere, keep order
         results = [(None, c) for _, c in results]
     number: dict[int, int] = {}  # the API's id -> our number

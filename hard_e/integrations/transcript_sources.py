@@ -6,15 +6,16 @@ JSON files, so a SCHEMA.md or README beside the transcripts is not taken for one
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlparse
 
-from hard_e.integrations.knowledge_sources import FolderSource, KnowledgeSource, S3Source, s3_client
+from hard_e.integrations.document_sources import DocumentSource, FolderSource, S3Source, s3_client
 
 TRANSCRIPT_EXTENSIONS = frozenset({".json"})
 
 
-def transcript_source(uri: str, *, env: Mapping[str, str] | None = None, client: Any = None) -> KnowledgeSource:
+def transcript_source(uri: str, *, env: Mapping[str, str] | None = None, client: Any = None) -> DocumentSource:
     """The source `HARDE_TRANSCRIPTS_URI` names: `s3://bucket/prefix`, or else a folder path.
 
     Raises ValueError (a message safe to show) for an S3 URI without a bucket or another URL scheme.

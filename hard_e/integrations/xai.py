@@ -13,15 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import openai
 
-from hard_e.agents import prompts
 from hard_e.integrations.openai_llm import build_client
-
-if TYPE_CHECKING:
-    from hard_e.bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -31,38 +27,12 @@ DEFAULT_MODEL = "grok-4.3"
 # A voice pass must not hold up the reply for long; past this the unrefined text goes out.
 DEFAULT_TIMEOUT = 20.0
 
-SCRIPT = "script"
-ANSWER = "answer"
-KINDS = (SCRIPT, ANSWER)
-# Short answers are already tight; a second model call would cost more latency than it adds.
-MIN_ANSWER_CHARS = 600
 # A rewrite shorter than this share of the original has dropped content, not just words.
 MIN_LENGTH_RATIO = 0.5
-
-_KIND_NOTE = {
-    SCRIPT: "The text is a call script a rep will say out loud: keep it natural to speak.",
-    ANSWER: "The text is an answer to a rep's question in Slack: keep it easy to read on a phone.",
-}
 
 _URL = re.compile(r"https?://[^\s<>|()\[\]\"'`]+")
 _CITATION = re.compile(r"\[\d{1,3}\]")
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
-
-
-def should_refine(text: str, *, kind: str) -> bool:
-    """Scripts always get the voice pass; answers only from `MIN_ANSWER_CHARS` characters."""
-    _check_kind(kind)
-    stripped = text.strip()
-    if not stripped:
-        return False
-    return kind == SCRIPT or len(stripped) >= MIN_ANSWER_CHARS
-
-
-def build_refiner(settings: Settings) -> GrokRefiner | None:
-    """A refiner when `XAI_API_KEY` is set, else None (refinement off)."""
-    if settings.xai_api_key is None:
-        return None
-    return GrokRefiner(settings.xai_api_key.get(), settings.xai_base_url, model=settings.refine_model)
 
 
 def api_base(base_url: str | None) -> str:
@@ -83,24 +53,26 @@ class GrokRefiner:
         api_key: str,
         base_url: str | None,
         *,
+        instructions: Callable[[str], str],
         model: str = DEFAULT_MODEL,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.model = model
         self.timeout = timeout
+        self._instructions = instructions  # the system prompt for a kind of text; raises ValueError for an unknown kind
         # No retries: a retry would blow the time budget, and the original text is a fine fallback.
         self._client = build_client(api_key=api_key, base_url=api_base(base_url), timeout=timeout, max_retries=0)
 
     async def refine(self, text: str, *, kind: str) -> str:
         """`text` rewritten in Hard-E's voice, or `text` itself if the pass fails or loses anything."""
-        _check_kind(kind)
+        system = self._instructions(kind)
         if not text.strip():
             return text
         try:
             async with asyncio.timeout(self.timeout):
-                rewrite = await self._rewrite(text, kind)
+                rewrite = await self._rewrite(text, system)
             check_rewrite(text, rewrite)
-        except Exception as exc:  # noqa: BLE001 - every failure means "keep the original"
+        except Exception as exc:
             log.warning("grok refinement skipped: %s", failure_kind(exc))
             return text
         return rewrite
@@ -108,12 +80,12 @@ class GrokRefiner:
     async def close(self) -> None:
         await self._client.close()
 
-    async def _rewrite(self, text: str, kind: str) -> str:
+    async def _rewrite(self, text: str, system: str) -> str:
         # The system prompt goes in `input`: older xAI docs reject `instructions`, every version takes this.
         response = await self._client.responses.create(
             model=self.model,
             input=[
-                {"role": "system", "content": instructions(kind)},
+                {"role": "system", "content": system},
                 {"role": "user", "content": text},
             ],
             store=False,  # customer details stay off xAI's servers (they keep responses 30 days by default)
@@ -128,11 +100,6 @@ class GrokRefiner:
         if not rewrite:
             raise RefineRejected("empty_output")
         return rewrite
-
-
-def instructions(kind: str) -> str:
-    """Hard-E's persona, the rewrite rules, and a note on what kind of text this is."""
-    return f"{prompts.load('persona')}\n\n{prompts.load('refine')}\n\n{_KIND_NOTE[kind]}"
 
 
 def check_rewrite(original: str, rewrite: str) -> None:
@@ -167,8 +134,3 @@ def failure_kind(exc: BaseException) -> str:
     if isinstance(exc, openai.APIResponseValidationError | ValueError):
         return "malformed_response"
     return type(exc).__name__
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")

@@ -18,21 +18,17 @@ import asyncio
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from hard_e.errors import UserFacingError
+from hard_e.errors import StoreBusy
 
 log = logging.getLogger(__name__)
-
-STILL_BUSY = (
-    "I'm still working on an earlier message in this thread. "
-    "Give me a moment and ask again once that answer is in."
-)
 
 
 class KeyedLocks:
@@ -46,12 +42,12 @@ class KeyedLocks:
         return key in self._locks and self._locks[key].locked()
 
     @asynccontextmanager
-    async def hold(self, key: str, *, timeout: float | None = None) -> AsyncIterator[None]:
-        """Hold `key`'s lock; waiting longer than `timeout` seconds raises TimeoutError."""
+    async def hold(self, key: str, *, wait: float | None = None) -> AsyncIterator[None]:
+        """Hold `key`'s lock; waiting longer than `wait` seconds for it raises TimeoutError."""
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] += 1
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(wait):
                 await lock.acquire()
             try:
                 yield
@@ -108,7 +104,7 @@ class TurnLocks:
     """`async with locks.hold(key):` runs the block while no other turn of `key` runs, anywhere.
 
     `wait` bounds how long a turn queues behind others (seconds); past it the user is told the
-    thread is busy (a `UserFacingError`) instead of waiting forever.
+    thread is busy (`StoreBusy`) instead of waiting forever.
 
     On PostgreSQL every advisory lock of the process sits on one connection of its own, so the
     connections Hard-E uses do not grow with the number of turns in flight. Turns of one thread
@@ -149,7 +145,7 @@ class TurnLocks:
         try:
             if self._local.busy(key):
                 await waiting()
-            async with self._local.hold(key, timeout=self._wait):
+            async with self._local.hold(key, wait=self._wait):
                 if self._lock_engine is None:
                     queued = False
                     yield
@@ -165,7 +161,7 @@ class TurnLocks:
             if not queued:
                 raise  # the turn itself timed out
             log.warning("turn lock wait expired")
-            raise UserFacingError(STILL_BUSY) from None
+            raise StoreBusy("turn lock wait expired") from None
 
     async def _acquire(self, lock_id: int, deadline: float, waiting: Callable[[], Awaitable[None]]) -> None:
         """Take the advisory lock, polling while another process holds it (`waiting` is told);
@@ -187,7 +183,7 @@ class TurnLocks:
             await asyncio.sleep(pause)
             pause = min(pause * 2, self.POLL_MAX)
 
-    def _undo(self, attempt: asyncio.Future, lock_id: int) -> None:
+    def _undo(self, attempt: asyncio.Future[Any], lock_id: int) -> None:
         if not attempt.cancelled() and attempt.exception() is None and attempt.result():
             asyncio.ensure_future(self._release(lock_id))
 
@@ -197,19 +193,20 @@ class TurnLocks:
         except Exception as exc:  # a lost connection has released it already
             log.warning("turn lock release failed: %s", type(exc).__name__)
 
-    async def _scalar(self, sql: str, lock_id: int):
+    async def _scalar(self, sql: str, lock_id: int) -> Any:
         async with self._conn_guard:
             while True:
                 fresh = self._conn is None
-                if fresh:
+                if self._conn is None:
+                    assert self._lock_engine is not None  # only PostgreSQL takes advisory locks
                     conn = await self._lock_engine.connect()
                     # Autocommit: session locks, and no transaction left open while turns run.
                     self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 try:
                     return (await self._conn.execute(text(sql), {"id": lock_id})).scalar()
                 except BaseException:
-                    conn, self._conn = self._conn, None
-                    await asyncio.shield(_close_quietly(conn))
+                    broken, self._conn = self._conn, None
+                    await asyncio.shield(_close_quietly(broken))
                     if fresh:
                         raise
                     # An idle connection the server dropped: once more on a new one.
@@ -230,7 +227,7 @@ async def _close_quietly(conn: AsyncConnection) -> None:
         pass
 
 
-async def _unlock(conn, lock_id: int) -> None:
+async def _unlock(conn: AsyncConnection, lock_id: int) -> None:
     # Closing the connection would release the lock too; unlocking first keeps that prompt.
     try:
         await asyncio.shield(conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id}))

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any, TypeAlias
 
-from sqlalchemy import Select, case, delete, distinct, func, insert, select
+from sqlalchemy import ColumnElement, Select, case, delete, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import InstrumentedAttribute
 
 from hard_e.store.models import TranscriptCall, TranscriptObjection, TranscriptTechnique, utcnow
 
 OUTCOMES = ("won", "lost", "pending")
+# A SELECT of any columns: the aggregates build theirs from a varying column list, so its rows are untyped.
+_AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 _DELETE_BATCH = 500
 
 
@@ -289,12 +293,12 @@ class TranscriptStore:
             rows = (await conn.execute(query)).all() if limit > 0 else []
         return QuoteSample(total, [ObjectionQuote(*row) for row in rows])
 
-    async def _rows(self, query: Select) -> list[tuple]:
+    async def _rows(self, query: _AnySelect) -> list[tuple[Any, ...]]:
         async with self._engine.connect() as conn:
             return [tuple(row) for row in await conn.execute(query)]
 
 
-def _call_row(uri: str, version: str, call: CallRecord, loaded_at) -> dict:
+def _call_row(uri: str, version: str, call: CallRecord, loaded_at: datetime) -> dict[str, object]:
     return {
         "call_id": call.call_id,
         "source_uri": uri,
@@ -316,17 +320,17 @@ def _call_row(uri: str, version: str, call: CallRecord, loaded_at) -> dict:
     }
 
 
-def _outcome_counts(call_id, *, distinct_calls: bool = False) -> list:
+def _outcome_counts(call_id: InstrumentedAttribute[str], *, distinct_calls: bool = False) -> list[ColumnElement[int]]:
     """count(won), count(lost), count(pending) over the joined call's outcome."""
 
-    def counted(outcome: str):
+    def counted(outcome: str) -> ColumnElement[int]:
         value = case((TranscriptCall.outcome == outcome, call_id))
         return func.count(distinct(value) if distinct_calls else value)
 
     return [counted(outcome) for outcome in OUTCOMES]
 
 
-def _where_outcome(query: Select, outcome: str | None) -> Select:
+def _where_outcome(query: _AnySelect, outcome: str | None) -> _AnySelect:
     if outcome is None:
         return query
     if outcome not in OUTCOMES:

@@ -10,8 +10,9 @@ import asyncio
 import copy
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Self
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -90,7 +91,7 @@ class FakeServer:
             fut = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
             try:
                 fut.result(_STOP_TIMEOUT)
-            except Exception:  # noqa: BLE001 - shutdown is best effort; the loop is stopped below anyway
+            except Exception:
                 pass
             loop.call_soon_threadsafe(loop.stop)
         thread.join(_STOP_TIMEOUT)
@@ -109,7 +110,7 @@ class FakeServer:
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(self._startup())
-        except BaseException as exc:  # noqa: BLE001 - reported to start()
+        except BaseException as exc:
             self._start_error = exc
             self._ready.set()
             loop.close()
@@ -154,7 +155,7 @@ class FakeServer:
         assert self._closing is not None
         try:
             await asyncio.wait_for(self._closing.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return True
         return False
 
@@ -199,7 +200,10 @@ class FakeServer:
             time.sleep(interval)
 
     async def wait_for_async(
-        self, predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 5.0,  # noqa: ASYNC109  polling deadline, fails with AssertionError like `wait_for`
+        interval: float = 0.01,
     ) -> bool:
         """Async twin of `wait_for` that yields to the caller's event loop while polling."""
         deadline = time.monotonic() + timeout

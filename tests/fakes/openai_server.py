@@ -12,8 +12,9 @@ import copy
 import itertools
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from aiohttp import web
 

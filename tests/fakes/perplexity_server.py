@@ -151,7 +151,7 @@ class FakePerplexity(FakeServer):
     def _response_json(self, plan: _Plan, body: dict[str, Any]) -> dict[str, Any]:
         results = [
             {"id": rid, "url": url, "title": title, "snippet": f"From {title}.", "date": "2026-05-01", "source": "web"}
-            for rid, (title, url) in zip(plan.ids, plan.sources)
+            for rid, (title, url) in zip(plan.ids, plan.sources, strict=True)
         ]
         annotations = []
         if plan.annotations:

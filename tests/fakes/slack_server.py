@@ -14,9 +14,10 @@ import math
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -346,7 +347,7 @@ class FakeSlack(FakeServer):
         self.wait_for(lambda: self.socket_connected >= count, timeout)
         return self.socket_connected
 
-    async def wait_for_socket_async(self, timeout: float = 5.0, count: int = 1) -> int:
+    async def wait_for_socket_async(self, timeout: float = 5.0, count: int = 1) -> int:  # noqa: ASYNC109  polling deadline, fails with AssertionError
         """Async twin of `wait_for_socket` that lets the caller's loop run meanwhile."""
         await self.wait_for_async(lambda: self.socket_connected >= count, timeout)
         return self.socket_connected
@@ -429,7 +430,7 @@ class FakeSlack(FakeServer):
         for ws in sockets:
             try:
                 await asyncio.wait_for(ws.close(code=code, message=b"server shutdown"), timeout=1.0)
-            except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+            except (TimeoutError, ConnectionError, RuntimeError):
                 pass
 
     def _hello(self) -> dict[str, Any]:
@@ -807,7 +808,7 @@ class FakeSlack(FakeServer):
         return {"ok": True, "channel": channel, "ts": msg.ts}
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._require_channel(params)
+        self._require_channel(params)
         if not params.get("user"):
             raise _SlackError("user_not_in_channel")
         text = params.get("text") or params.get("markdown_text") or ""

@@ -9,7 +9,6 @@ import pytest
 from hard_e.agents.extraction import normalize_spoken
 from tests.spoken.number_words import ONES, ORDINALS, TENS, below_hundred_words
 
-
 # ---- root cause: a hyphenated tens-ordinal street name ("thirty-first") is one name (A3, G5) ----
 
 

@@ -9,7 +9,6 @@ import pytest
 from hard_e.agents.extraction import normalize_spoken
 from tests.spoken.number_words import ONES, TENS
 
-
 # ---- root cause: a spoken extension after a phone number written as bare digits (P6, G3) ----
 
 

@@ -7,7 +7,6 @@ import random
 from hard_e.agents.extraction import normalize_spoken
 from tests.spoken.number_words import cardinal_words
 
-
 # ---- number reading, generated: every cardinal form in money, measures and percents ----
 
 

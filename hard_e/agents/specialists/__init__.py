@@ -6,7 +6,7 @@ something outside its job hands back to Triage.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from agents import Agent
 from agents.models.interface import Model

@@ -1,17 +1,20 @@
 """Analysis: patterns across distilled sales-call transcripts. Its tools count in the transcript
-tables (`ctx.context.transcripts`, a TranscriptStore) and return small text tables that always say
+tables (`ctx.context.transcripts`, the `TranscriptQueries` port) and return small text tables that always say
 how many calls a figure rests on; until transcripts are loaded they say so."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from agents import Agent, RunContextWrapper, function_tool
+from agents.models.interface import Model
 
 from hard_e.agents import prompts
 from hard_e.agents.context import TurnContext
+from hard_e.agents.ports import TranscriptQueries
 from hard_e.agents.transcripts import OBJECTION_TYPES
-from hard_e.store.transcript_store import Overview, TranscriptStore
+from hard_e.store.transcript_store import Overview
 
 NOT_LOADED = "No call transcripts are loaded (an admin sets HARDE_TRANSCRIPTS_URI and runs `hard-e transcripts load`)."
 MAX_QUOTES = 20
@@ -20,7 +23,7 @@ Outcome = Literal["all", "won", "lost", "pending"]
 ObjectionType = Literal[OBJECTION_TYPES]  # type: ignore[valid-type]  # the schema's list, as an enum for the model
 
 
-async def _loaded(ctx: RunContextWrapper[TurnContext]) -> tuple[TranscriptStore, Overview] | None:
+async def _loaded(ctx: RunContextWrapper[TurnContext]) -> tuple[TranscriptQueries, Overview] | None:
     store = ctx.context.transcripts
     if store is None:
         return None
@@ -40,7 +43,7 @@ def _calls(n: int, outcome: str = "") -> str:
     return f"{n} {outcome + ' ' if outcome else ''}call{'' if n == 1 else 's'}"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> str:
     return "\n".join(" | ".join(str(cell) for cell in row) for row in [header, *rows])
 
 
@@ -65,12 +68,13 @@ async def objections_by_outcome(ctx: RunContextWrapper[TurnContext], outcome: Ou
     if not in_scope:
         return f"None of the {_calls(overview.calls)} loaded is {outcome}."
     counts = await store.objection_counts(None if outcome == "all" else outcome)
-    head = f"Objections on {'all' if outcome == 'all' else outcome} calls, based on {_scope(overview, outcome)}. A type counts once per call."
+    which = "all" if outcome == "all" else outcome
+    head = f"Objections on {which} calls, based on {_scope(overview, outcome)}. A type counts once per call."
     if not counts:
         return f"{head}\nNo objections were recorded on these calls."
     if outcome == "all":
-        rows = [(c.type, c.calls, c.won, c.lost, c.pending, c.resolved) for c in counts]
-        return f"{head}\n" + _table(("type", "calls", "won", "lost", "pending", "resolved on the call"), rows)
+        split = [(c.type, c.calls, c.won, c.lost, c.pending, c.resolved) for c in counts]
+        return f"{head}\n" + _table(("type", "calls", "won", "lost", "pending", "resolved on the call"), split)
     rows = [(c.type, f"{c.calls} of {in_scope}", c.resolved) for c in counts]
     return f"{head}\n" + _table(("type", f"{outcome} calls raising it", "resolved on the call"), rows)
 
@@ -93,7 +97,8 @@ async def win_rate_by_technique(ctx: RunContextWrapper[TurnContext]) -> str:
         return f"{head}\nNo techniques were recorded on these calls."
     rows = [(r.technique, r.calls, r.won, r.lost, r.pending, _rate(r.won, r.won + r.lost)) for r in rates]
     return (
-        f"{head}\n" + _table(("technique", "calls", "won", "lost", "pending", "win rate"), rows)
+        f"{head}\n"
+        + _table(("technique", "calls", "won", "lost", "pending", "win rate"), rows)
         + "\nTechniques no call used are not listed. A rate from a few decided calls is an anecdote, not a trend."
     )
 
@@ -116,8 +121,16 @@ async def deal_value_by_trade(ctx: RunContextWrapper[TurnContext], outcome: Outc
     }.get(outcome, "the amount of the option the customer was considering")
     calls, total = sum(v.calls for v in values), sum(v.total for v in values)
     rows = [(v.trade, v.calls, _money(v.total), _money(v.average), _money(v.smallest), _money(v.largest)) for v in values]
-    rows.append(("all trades", calls, _money(total), _money(total / calls), _money(min(v.smallest for v in values)),
-                 _money(max(v.largest for v in values))))
+    rows.append(
+        (
+            "all trades",
+            calls,
+            _money(total),
+            _money(total / calls),
+            _money(min(v.smallest for v in values)),
+            _money(max(v.largest for v in values)),
+        )
+    )
     return (
         f"Deal value by trade on {'all' if outcome == 'all' else outcome} calls ({meaning}), "
         f"based on {_scope(overview, outcome)}.\n" + _table(("trade", "calls", "total", "average", "smallest", "largest"), rows)
@@ -146,7 +159,7 @@ async def objection_quotes(
     for n, q in enumerate(sample.quotes, start=1):
         lines.append(
             f"{n}. {q.call_id} ({q.outcome}, {q.date.isoformat()}, {q.rep}), {'resolved' if q.resolved else 'not resolved'}\n"
-            f"   Customer: \"{q.quote}\"\n   Rep: {q.handled_how}"
+            f'   Customer: "{q.quote}"\n   Rep: {q.handled_how}'
         )
     return "\n".join(lines)
 
@@ -165,20 +178,23 @@ async def transcript_overview(ctx: RunContextWrapper[TurnContext]) -> str:
     ]
     reasons = await store.lost_reasons()
     if reasons:
-        lines.append(f"Lost reasons ({_calls(overview.by_outcome['lost'], 'lost')}): " + "; ".join(
-            f"{r.reason or 'none recorded'} {r.calls} ({_money(r.total_value)})" for r in reasons
-        ))
+        lines.append(
+            f"Lost reasons ({_calls(overview.by_outcome['lost'], 'lost')}): "
+            + "; ".join(f"{r.reason or 'none recorded'} {r.calls} ({_money(r.total_value)})" for r in reasons)
+        )
     for column, title in (("branch", "branch"), ("rep", "rep"), ("lead_source", "lead source")):
         groups = await store.calls_by(column)
-        lines.append(f"By {title}:\n" + _table((title, "calls", "won", "lost", "pending"),
-                                                 [(g.name, g.calls, g.won, g.lost, g.pending) for g in groups]))
+        lines.append(
+            f"By {title}:\n"
+            + _table((title, "calls", "won", "lost", "pending"), [(g.name, g.calls, g.won, g.lost, g.pending) for g in groups])
+        )
     return "\n".join(lines)
 
 
 TOOLS = [objections_by_outcome, win_rate_by_technique, deal_value_by_trade, objection_quotes, transcript_overview]
 
 
-def build(model) -> Agent[TurnContext]:
+def build(model: Model | str) -> Agent[TurnContext]:
     return Agent[TurnContext](
         name="analysis",
         handoff_description="Finds patterns across our sales-call transcripts: objections, win/loss reasons, techniques.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents import Agent, RunContextWrapper, function_tool
+from agents.models.interface import Model
 
 from hard_e.agents import prompts
 from hard_e.agents.context import TurnContext
@@ -35,7 +36,7 @@ async def record_customer_details(
     return f"Recorded — {recorded}." + (f" Still needed: {', '.join(missing)}." if missing else " All required details are in.")
 
 
-def build(model) -> Agent[TurnContext]:
+def build(model: Model | str) -> Agent[TurnContext]:
     return Agent[TurnContext](
         name="new_clients",
         handoff_description="Creates a new customer or lead from free text or a voice memo.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents import Agent, RunContextWrapper, function_tool
+from agents.models.interface import Model
 
 from hard_e.agents import prompts
 from hard_e.agents.context import TurnContext
@@ -12,9 +13,7 @@ KINDS = ("call", "voicemail", "door_knock", "follow_up", "confirmation", "primer
 
 
 @function_tool
-async def save_script_draft(
-    ctx: RunContextWrapper[TurnContext], kind: str, draft: str, customer: str = "", goal: str = ""
-) -> str:
+async def save_script_draft(ctx: RunContextWrapper[TurnContext], kind: str, draft: str, customer: str = "", goal: str = "") -> str:
     """Save the current script draft so the next turn can revise it. `kind` is one of call,
     voicemail, door_knock, follow_up, confirmation, primer_video. Call this after every new draft or revision."""
     script = ctx.context.state.script
@@ -26,7 +25,7 @@ async def save_script_draft(
     return f"Saved revision {script.revisions} of the {script.kind.replace('_', ' ')} script."
 
 
-def build(model) -> Agent[TurnContext]:
+def build(model: Model | str) -> Agent[TurnContext]:
     return Agent[TurnContext](
         name="scripting",
         handoff_description="Writes and revises call, voicemail, door-knock, follow-up and primer-video scripts.",

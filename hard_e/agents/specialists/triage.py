@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from agents import Agent
+from agents.models.interface import Model
 
 from hard_e.agents import prompts
 from hard_e.agents.context import TurnContext
 
 
-def build(model, *, handoffs: list[Agent[TurnContext]]) -> Agent[TurnContext]:
+def build(model: Model | str, *, handoffs: list[Agent[TurnContext]]) -> Agent[TurnContext]:
     return Agent[TurnContext](
         name="triage",
         handoff_description="Works out which specialist a request needs.",

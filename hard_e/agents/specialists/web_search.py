@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents import Agent, RunContextWrapper, function_tool
+from agents.models.interface import Model
 
 from hard_e.agents import prompts
 from hard_e.agents.context import TurnContext
@@ -25,7 +26,7 @@ async def search_web(ctx: RunContextWrapper[TurnContext], question: str) -> str:
     return answer.as_text()
 
 
-def build(model) -> Agent[TurnContext]:
+def build(model: Model | str) -> Agent[TurnContext]:
     return Agent[TurnContext](
         name="web_search",
         handoff_description="Researches outside or current information on the web, with citations.",

@@ -1,4 +1,5 @@
-"""Where knowledge documents live: a folder (the embedded default) or S3 prefixes.
+"""Where documents live — the knowledge base's and the call transcripts': a folder (the embedded
+default) or S3 prefixes.
 
 A source lists its documents with a version (S3 ETag, or a file's mtime and size) so a sync can
 skip what has not changed, and reads one document's bytes on demand. boto3 is blocking, so every
@@ -8,14 +9,13 @@ S3 call runs in `asyncio.to_thread`; so does file-system work.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlparse
-
-if TYPE_CHECKING:
-    from hard_e.bot.config import Settings
 
 # The document kinds `hard_e.integrations.documents` can read.
 EXTENSIONS = frozenset({".md", ".txt", ".pdf", ".docx", ".html"})
@@ -34,7 +34,7 @@ class SourceDocument:
 
 
 @runtime_checkable
-class KnowledgeSource(Protocol):
+class DocumentSource(Protocol):
     uri: str  # identifies the source itself: the folder's path or s3://bucket/prefix
 
     async def list(self) -> list[SourceDocument]: ...
@@ -61,7 +61,7 @@ class FolderSource:
     async def list(self) -> list[SourceDocument]:
         return await asyncio.to_thread(self._list)
 
-    def _list(self) -> list[SourceDocument]:
+    def _list(self) -> builtins.list[SourceDocument]:  # `list` is the method here
         if not self.path.is_dir():
             raise SourceError("the folder does not exist or is not a folder")
         docs: list[SourceDocument] = []
@@ -113,14 +113,14 @@ class S3Source:
         except Exception as exc:
             raise SourceError(f"listing failed ({_s3_reason(exc)})") from None
 
-    def _list(self) -> list[SourceDocument]:
+    def _list(self) -> builtins.list[SourceDocument]:  # `list` is the method here
         docs: list[SourceDocument] = []
         paginator = self._client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for obj in page.get("Contents", ()):
                 key = obj["Key"]
                 # Hidden below the prefix: a dot-named object or one inside a dot-named "folder".
-                below = key[len(self.prefix):]
+                below = key[len(self.prefix) :]
                 if key.endswith("/") or any(part.startswith(".") for part in below.split("/") if part):
                     continue
                 name = key.rsplit("/", 1)[-1]
@@ -136,7 +136,8 @@ class S3Source:
         def _get() -> bytes:
             response = self._client.get_object(Bucket=self.bucket, Key=key)
             with response["Body"] as body:
-                return body.read()
+                data: bytes = body.read()
+                return data
 
         try:
             return await asyncio.to_thread(_get)
@@ -169,12 +170,14 @@ def s3_client(env: Mapping[str, str] | None = None) -> Any:
     return boto3.session.Session().client("s3", endpoint_url=endpoint, config=config)
 
 
-def build_sources(settings: "Settings", *, env: Mapping[str, str] | None = None, client: Any = None) -> list[KnowledgeSource]:
-    """The configured sources: `HARDE_KB_DIR` and each of `HARDE_KB_S3_URIS` (one S3 client shared)."""
-    sources: list[KnowledgeSource] = []
-    if settings.kb_dir is not None:
-        sources.append(FolderSource(settings.kb_dir))
-    if settings.kb_s3_uris:
+def build_sources(
+    folder: str | Path | None, s3_uris: Sequence[str] = (), *, env: Mapping[str, str] | None = None, client: Any = None
+) -> list[DocumentSource]:
+    """A folder source (`HARDE_KB_DIR`) and one source per `s3://bucket/prefix` (one S3 client shared)."""
+    sources: list[DocumentSource] = []
+    if folder is not None:
+        sources.append(FolderSource(folder))
+    if s3_uris:
         client = client if client is not None else s3_client(env)
-        sources.extend(S3Source(uri, client) for uri in settings.kb_s3_uris)
+        sources.extend(S3Source(uri, client) for uri in s3_uris)
     return sources

@@ -1,32 +1,17 @@
-"""Distilled call transcripts: validate each JSON file against the schema and load it into the tables.
-
-The schema is the sample company's transcripts/SCHEMA.md. A file that breaks it is skipped with a
-reason naming the field and what was expected — never the file's content, which holds customers'
-words and contact details. Loading is incremental: a file whose version (ETag, or mtime and size)
-is unchanged is not read again, a changed one replaces its call, and the calls of files the source
-no longer lists are removed. A changed file that cannot be read or is now malformed keeps its
-previously loaded version (a half-written upload must not drop a call); a source that cannot be
-listed changes nothing.
+"""The distilled-transcript schema (the sample company's transcripts/SCHEMA.md): one JSON file per call,
+checked field by field. A file that breaks it is rejected with a reason naming the field and what was
+expected — never the file's content, which holds customers' words and contact details.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import re
-import time
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from hard_e.integrations.knowledge_sources import KnowledgeSource, SourceDocument, SourceError
-from hard_e.store.transcript_store import OUTCOMES, CallRecord, ObjectionRecord, TranscriptStore
-
-log = logging.getLogger(__name__)
+from hard_e.store.transcript_store import OUTCOMES, CallRecord, ObjectionRecord
 
 MAX_TRANSCRIPT_BYTES = 1024 * 1024
 MAX_TEXT = 20_000  # characters in any one text field
@@ -38,12 +23,27 @@ TRADES = ("roofing", "siding", "windows", "gutters", "solar")
 CALL_TYPES = ("in_home_appointment", "estimate_review", "phone_follow_up")
 LEAD_SOURCES = ("door_knock", "storm_canvass", "referral", "website", "phone_in", "home_show", "repeat_customer", "social")
 LOST_REASONS = (
-    "Price", "Competitor", "Timing/Postponed", "Financing declined", "Insurance denied", "No response", "Not a fit", "Other",
+    "Price",
+    "Competitor",
+    "Timing/Postponed",
+    "Financing declined",
+    "Insurance denied",
+    "No response",
+    "Not a fit",
+    "Other",
 )
 OBJECTION_TYPES = ("price", "timing", "spouse_approval", "competitor_quote", "insurance", "financing", "trust", "need")
 TECHNIQUES = (
-    "good_better_best", "monthly_payment_reframe", "cost_of_waiting", "feel_felt_found", "third_party_proof",
-    "warranty_emphasis", "inspection_photos", "isolate_objection", "involve_decision_maker", "trial_close",
+    "good_better_best",
+    "monthly_payment_reframe",
+    "cost_of_waiting",
+    "feel_felt_found",
+    "third_party_proof",
+    "warranty_emphasis",
+    "inspection_photos",
+    "isolate_objection",
+    "involve_decision_maker",
+    "trial_close",
 )
 SENTIMENTS = ("positive", "neutral", "negative")
 CUSTOMER_FIELDS = ("name", "phone", "email", "address", "city", "state", "zip")
@@ -58,82 +58,6 @@ MOMENT_TIME = re.compile(r"(\d{2,}):([0-5]\d)")
 
 class TranscriptError(ValueError):
     """A transcript breaks the schema; the message names the field, never its content."""
-
-
-@dataclass
-class LoadReport:
-    loaded: int = 0  # new or changed files stored
-    unchanged: int = 0
-    removed: int = 0  # calls whose file is gone from the source
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file uri, reason)
-    calls: int = 0  # calls in the tables after the load
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        return f"{self.loaded} loaded, {self.unchanged} unchanged, {self.removed} removed, {len(self.skipped)} skipped"
-
-
-async def load_transcripts(source: KnowledgeSource, engine: AsyncEngine, *, concurrency: int = 8) -> LoadReport:
-    """Bring the transcript tables in line with `source`. Raises SourceError when it cannot be listed."""
-    started = time.perf_counter()
-    store = TranscriptStore(engine)
-    report = LoadReport()
-    docs = sorted(await source.list(), key=lambda d: d.uri)
-    stored = await store.stored()
-    listed = {doc.uri for doc in docs}
-    # Which file holds each call id: unchanged and kept files first, they are in the tables already.
-    owner = {call.call_id: uri for uri, call in stored.items() if uri in listed}
-    changed = [doc for doc in docs if stored.get(doc.uri) is None or stored[doc.uri].version != doc.version]
-    report.unchanged = len(docs) - len(changed)
-
-    limit = asyncio.Semaphore(concurrency)
-    results = await asyncio.gather(*(_read_and_parse(source, doc, limit) for doc in changed))
-    put: list[tuple[str, str, CallRecord]] = []
-    for doc, result in zip(changed, results):
-        previous = stored.get(doc.uri)
-        if isinstance(result, CallRecord):
-            holder = owner.get(result.call_id, doc.uri)
-            if holder == doc.uri:
-                put.append((doc.uri, doc.version, result))
-                if previous is not None:
-                    owner.pop(previous.call_id, None)
-                owner[result.call_id] = doc.uri
-                continue
-            reason = f"call_id {result.call_id} is already loaded from {holder}"
-        else:
-            reason = result
-        if previous is not None:
-            reason += "; its previously loaded version is kept"
-        report.skipped.append((doc.uri, reason))
-        log.warning("transcript %s skipped: %s", doc.uri, reason)
-
-    gone = [uri for uri in stored if uri not in listed]
-    await store.apply(remove=gone, put=put)
-    report.loaded, report.removed = len(put), len(gone)
-    report.calls = (await store.overview()).calls
-    report.seconds = time.perf_counter() - started
-    log.debug("transcripts load from %s: %s in %.1fs", source.uri, report.summary(), report.seconds)
-    return report
-
-
-async def _read_and_parse(source: KnowledgeSource, doc: SourceDocument, limit: asyncio.Semaphore) -> CallRecord | str:
-    """The file's call, or the reason it is skipped."""
-    if doc.size > MAX_TRANSCRIPT_BYTES:
-        return f"too large ({doc.size} bytes; the limit is {MAX_TRANSCRIPT_BYTES})"
-    async with limit:
-        try:
-            data = await source.read(doc)
-        except SourceError as exc:
-            return str(exc)
-    try:
-        return await asyncio.to_thread(parse_transcript, doc.name, data)
-    except TranscriptError as exc:
-        return str(exc)
-    except Exception as exc:  # a bug here must not stop the load; its message may quote content
-        return f"could not be read ({type(exc).__name__})"
-
-
-# --- Validation -----------------------------------------------------------------------------------
 
 
 def parse_transcript(name: str, data: bytes) -> CallRecord:
@@ -186,9 +110,7 @@ def parse_transcript(name: str, data: bytes) -> CallRecord:
         if not isinstance(item, dict):
             raise TranscriptError(f"objections[{n}] must be an object")
         o = _Fields(item, f"objections[{n}].")
-        objections.append(
-            ObjectionRecord(o.choice("type", OBJECTION_TYPES), o.text("quote"), o.text("handled_how"), o.boolean("resolved"))
-        )
+        objections.append(ObjectionRecord(o.choice("type", OBJECTION_TYPES), o.text("quote"), o.text("handled_how"), o.boolean("resolved")))
 
     techniques = [f.member("techniques_used", n, item, TECHNIQUES) for n, item in enumerate(f.array("techniques_used"))]
     if len(set(techniques)) != len(techniques):
@@ -199,7 +121,9 @@ def parse_transcript(name: str, data: bytes) -> CallRecord:
         if not isinstance(item, dict):
             raise TranscriptError(f"key_moments[{n}] must be an object")
         m = _Fields(item, f"key_moments[{n}].")
-        minutes, seconds = MOMENT_TIME.fullmatch(m.text("time", pattern=MOMENT_TIME, shape="MM:SS")).groups()
+        moment = MOMENT_TIME.fullmatch(m.text("time", pattern=MOMENT_TIME, shape="MM:SS"))
+        assert moment is not None  # text() checked the pattern
+        minutes, seconds = moment.groups()
         m.text("description")
         at = int(minutes) * 60 + int(seconds)
         if at < last:
@@ -241,7 +165,7 @@ def _reject_constant(name: str) -> Any:
 class _Fields:
     """Typed access to one JSON object's fields; each failure names the field (with its path)."""
 
-    def __init__(self, obj: dict, path: str = "") -> None:
+    def __init__(self, obj: dict[str, Any], path: str = "") -> None:
         self.obj, self.path = obj, path
 
     def _get(self, key: str) -> Any:
@@ -249,7 +173,7 @@ class _Fields:
             raise TranscriptError(f"missing required field {self.path}{key}")
         return self.obj[key]
 
-    def text(self, key: str, *, pattern: re.Pattern | None = None, shape: str = "") -> str:
+    def text(self, key: str, *, pattern: re.Pattern[str] | None = None, shape: str = "") -> str:
         value = self._get(key)
         if not isinstance(value, str):
             raise TranscriptError(f"{self.path}{key} must be a string")
@@ -288,13 +212,13 @@ class _Fields:
             raise TranscriptError(f"{self.path}{key} must be true or false")
         return value
 
-    def array(self, key: str) -> list:
+    def array(self, key: str) -> list[Any]:
         value = self._get(key)
         if not isinstance(value, list):
             raise TranscriptError(f"{self.path}{key} must be an array")
         return value
 
-    def object(self, key: str) -> dict:
+    def object(self, key: str) -> dict[str, Any]:
         value = self._get(key)
         if not isinstance(value, dict):
             raise TranscriptError(f"{self.path}{key} must be an object")

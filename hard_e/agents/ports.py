@@ -1,0 +1,110 @@
+"""The ports: what the brain needs from outside, as protocols. `bot/services.py` plugs a real client
+or an embedded default into each; tests plug in the same real clients pointed at local fake servers.
+
+Results are plain records: the store's transcript aggregates, the knowledge index's passages,
+`hard_e.records` for the CRM. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from hard_e.records import CrmUser, Customer, Job, NewCustomer, Note
+
+if TYPE_CHECKING:
+    from hard_e.store.transcript_store import (
+        GroupCount,
+        LostReason,
+        ObjectionCount,
+        Overview,
+        QuoteSample,
+        TechniqueRate,
+        TradeValue,
+    )
+
+
+class TextModel(Protocol):
+    """One language model, streaming the text of its answer."""
+
+    def stream(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]: ...
+
+
+class Passage(Protocol):
+    """A passage of a company document, with where it comes from."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def heading(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def citation(self) -> str: ...
+
+
+class KnowledgeSearch(Protocol):
+    """The company's documents, searched by a question."""
+
+    async def search(self, query: str, limit: int = 5) -> Sequence[Passage]: ...
+
+
+class WebAnswerLike(Protocol):
+    def as_text(self) -> str: ...
+
+
+class WebSearch(Protocol):
+    """Research on the open web; failures are raised as `UserFacingError`."""
+
+    async def search(self, question: str) -> WebAnswerLike: ...
+
+
+class TranscriptQueries(Protocol):
+    """Counts over the distilled sales-call transcripts."""
+
+    async def overview(self) -> Overview: ...
+    async def objection_counts(self, outcome: str | None = None) -> list[ObjectionCount]: ...
+    async def win_rate_by_technique(self) -> list[TechniqueRate]: ...
+    async def deal_value_by_trade(self, outcome: str | None = None) -> list[TradeValue]: ...
+    async def lost_reasons(self) -> list[LostReason]: ...
+    async def quotes(self, objection_type: str, outcome: str | None = None, limit: int = 10) -> QuoteSample: ...
+    async def calls_by(self, column: str) -> list[GroupCount]: ...
+
+
+class Refiner(Protocol):
+    """A voice pass over finished text that never fails: on any trouble it returns the input."""
+
+    async def refine(self, text: str, *, kind: str) -> str: ...
+
+
+class CRM(Protocol):
+    """The company's CRM: Leap over HTTP, or the embedded local CRM in our database.
+
+    Reads return records or None/[] for nothing found; every failure to reach the CRM raises
+    `CrmUnavailable`, an operation the CRM has no way to do raises `CrmUnsupported`. Writes are
+    only ever called for an action the rep confirmed.
+    """
+
+    @property
+    def name(self) -> str:
+        """How a rep calls it: "Leap", "the local CRM"."""
+        ...
+
+    async def find_customers(self, query: str, *, limit: int = 10) -> list[Customer]: ...
+    async def customer(self, customer_id: str) -> Customer | None: ...
+    async def jobs(
+        self,
+        *,
+        customer_id: str | None = None,
+        stages: Sequence[str] = (),
+        rep: str | None = None,
+        keyword: str | None = None,
+        limit: int = 25,
+    ) -> list[Job]: ...
+    async def job(self, job_id: str) -> Job | None: ...
+    async def notes(self, job_id: str, *, limit: int = 5) -> list[Note]: ...
+    async def stages(self) -> list[str]: ...
+    async def users(self) -> list[CrmUser]: ...
+    async def add_note(self, job_id: str, text: str, *, author: str | None = None) -> Note: ...
+    async def create_customer(self, new: NewCustomer) -> Customer: ...
+    async def move_stage(self, job_id: str, stage: str) -> Job: ...
