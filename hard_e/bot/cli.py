@@ -1,6 +1,6 @@
 """The `hard-e` command (also `python -m hard_e`).
 
-Admin commands (`db`, `kb`, `transcripts`) touch only the store: they must not import the Agents SDK,
+Admin commands (`db`, `kb`, `transcripts`, `crm`) touch only the store: they must not import the Agents SDK,
 openai or Slack (seconds of start-up), so those imports stay inside the `run`/`chat`/`clock` branches.
 """
 
@@ -98,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     transcripts = sub.add_parser("transcripts", help="call transcripts for the Analysis agent")
     transcripts_sub = transcripts.add_subparsers(dest="transcripts_command", required=True)
     transcripts_sub.add_parser("load", help="load new and changed transcript JSON files, drop deleted ones (HARDE_TRANSCRIPTS_URI)")
+    crm = sub.add_parser("crm", help="the local CRM kept in Hard-E's database")
+    crm_sub = crm.add_subparsers(dest="crm_command", required=True)
+    crm_import = crm_sub.add_parser(
+        "import",
+        help="add and update users, customers, jobs and notes from JSON files",
+        description="Import users.json, customers.json, jobs.json and notes.json (any of them) from a folder, "
+        "matching records by id: importing the same files again changes nothing.",
+    )
+    crm_import.add_argument("path", nargs="?", help="the folder holding the JSON files")
+    crm_import.add_argument("--sample", action="store_true", help="import the bundled sample CRM (a fictional company) instead")
     return parser
 
 
@@ -159,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(knowledge_command(args, settings))
     if args.command == "transcripts":
         return asyncio.run(transcripts_command(settings))
+    if args.command == "crm":
+        if (args.path is None) == (not args.sample):
+            print("hard-e crm import: give a folder or --sample (one of the two).", file=sys.stderr)
+            return 2
+        return asyncio.run(crm_command(args, settings))
     return 1
 
 
@@ -188,7 +203,7 @@ NO_KB_SOURCES = "No knowledge source is configured. Set HARDE_KB_DIR or HARDE_KB
 async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int:
     """`hard-e kb sync` and `hard-e kb search QUERY`: print a short report; 1 when something failed."""
     from hard_e.agents.knowledge import KnowledgeIndex
-    from hard_e.integrations.knowledge_sources import build_sources
+    from hard_e.integrations.document_sources import build_sources
     from hard_e.store.locks import exclusive
 
     configured = settings.kb_configured
@@ -199,7 +214,7 @@ async def knowledge_command(args: argparse.Namespace, settings: Settings) -> int
         knowledge = KnowledgeIndex(engine)
         if args.kb_command == "sync":
             async with exclusive(engine, "kb-sync", wait=True):
-                report = await knowledge.sync(build_sources(settings))
+                report = await knowledge.sync(build_sources(settings.kb_dir, settings.kb_s3_uris))
             print(f"Knowledge base synced in {report.seconds:.1f}s: {report.summary()}.")
             for uri, reason in report.failed:
                 print(f"  failed: {uri}: {reason}")
@@ -227,7 +242,7 @@ async def transcripts_command(settings: Settings) -> int:
     """`hard-e transcripts load`: print what was loaded and why files were skipped; 1 only when the
     source itself could not be used (malformed files are reported, not failures)."""
     from hard_e.agents.transcripts import load_transcripts
-    from hard_e.integrations.knowledge_sources import SourceError
+    from hard_e.integrations.document_sources import SourceError
     from hard_e.integrations.transcript_sources import transcript_source
     from hard_e.store.locks import exclusive
 
@@ -249,6 +264,33 @@ async def transcripts_command(settings: Settings) -> int:
     for uri, reason in report.skipped:
         print(f"  skipped: {uri}: {reason}")
     return 0
+
+
+async def crm_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`hard-e crm import PATH | --sample`: print what was added, updated and skipped; 1 when the
+    folder cannot be imported or any record was skipped."""
+    from pathlib import Path
+
+    from hard_e.errors import StoreUnavailable
+    from hard_e.store.crm_import import SAMPLE_DIR, CrmImportError, import_crm
+    from hard_e.store.locks import exclusive
+
+    folder = SAMPLE_DIR if args.sample else Path(args.path)  # the shell has expanded any ~
+    try:
+        async with migrated_engine(settings) as engine, exclusive(engine, "crm-import", wait=True):
+            report = await import_crm(engine, folder)
+    except CrmImportError as exc:
+        print(f"Could not import the CRM: {exc}", file=sys.stderr)
+        return 1
+    except StoreUnavailable:
+        print("Could not import the CRM: the database failed. Nothing was changed.", file=sys.stderr)
+        return 1
+    print(f"CRM imported from {folder} in {report.seconds:.1f}s: {report.summary()}.")
+    for name in report.missing:
+        print(f"  not in the folder: {name}")
+    for problem in report.problems:
+        print(f"  skipped: {problem}")
+    return 0 if report.ok else 1
 
 
 def excerpt(text: str, limit: int = 200) -> str:

@@ -156,6 +156,121 @@ class TranscriptTechnique(Base):
     technique: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 
+# --- The local CRM (migration 0004; store/crm.py) ---------------------------------------------------
+# Ids are the CRM's own integers (imported ones kept; new records get the table's largest id + 1).
+# A time is kept as the instant in UTC (`*_at`, sortable on both backends) plus the UTC offset it was
+# given in, in minutes (`*_at_offset`), so a 10 am visit in Denver reads back as 10 am -06:00.
+# `*_key` columns are casefolded, accent-free copies of what searches compare (store/crm.py `search_key`).
+
+
+class CrmUserRow(Base):
+    """A CRM user (a rep or manager); jobs and customers name them by full name."""
+
+    __tablename__ = "crm_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(Text)
+    last_name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(Text)
+    branch: Mapped[str | None] = mapped_column(Text)
+
+
+class CrmCustomerRow(Base):
+    __tablename__ = "crm_customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(Text)
+    last_name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    street: Mapped[str] = mapped_column(Text, default="")
+    city: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(Text, default="")
+    zip: Mapped[str] = mapped_column(Text, default="")
+    company: Mapped[str | None] = mapped_column(Text)
+    rep: Mapped[str | None] = mapped_column(Text, index=True)  # the assigned rep's full name
+    lead_source: Mapped[str | None] = mapped_column(Text)
+    trades: Mapped[list[str]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at_offset: Mapped[int | None] = mapped_column(Integer)
+    last_key: Mapped[str] = mapped_column(Text, index=True)
+    name_key: Mapped[str] = mapped_column(Text, index=True)  # "first last"
+    email_key: Mapped[str | None] = mapped_column(Text, index=True)
+    phone_digits: Mapped[str | None] = mapped_column(String(32), index=True)
+    search_key: Mapped[str] = mapped_column(Text)  # names, company, email, phone digits, street, city, state, zip
+
+
+class CrmJobRow(Base):
+    __tablename__ = "crm_jobs"
+    __table_args__ = (Index("ix_crm_jobs_stage_changed", "stage", "stage_changed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    customer_id: Mapped[int] = mapped_column(Integer, ForeignKey("crm_customers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    trade: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(String(32))  # one of hard_e.records.STAGES, as spelled there
+    stage_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    stage_changed_at_offset: Mapped[int | None] = mapped_column(Integer)
+    amount: Mapped[int | None] = mapped_column(BigInteger)  # the estimate, whole dollars
+    rep: Mapped[str | None] = mapped_column(Text, index=True)  # the assigned rep's full name
+    appointment_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appointment_at_offset: Mapped[int | None] = mapped_column(Integer)
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    call_ids: Mapped[list[str]] = mapped_column(JSON)  # transcripts of this job's calls (BWC-yy-nnn)
+    name_key: Mapped[str] = mapped_column(Text)
+
+
+class CrmNoteRow(Base):
+    __tablename__ = "crm_notes"
+    __table_args__ = (Index("ix_crm_notes_job_created", "job_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    job_id: Mapped[int] = mapped_column(Integer, ForeignKey("crm_jobs.id", ondelete="CASCADE"))
+    author: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at_offset: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class CrmPendingAction(Base):
+    """A CRM write Hard-E proposed and a rep has yet to confirm (or did: `status` says how it ended)."""
+
+    __tablename__ = "crm_pending_actions"
+    __table_args__ = (Index("ix_crm_pending_actions_status_expires", "status", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a uuid4
+    kind: Mapped[str] = mapped_column(String(32))  # add_note, create_customer, move_stage
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(32))  # Slack user id
+    team_id: Mapped[str] = mapped_column(String(32))
+    conversation_key: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))  # the confirmation message, once posted
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, done, failed, cancelled, expired
+    result: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(32))  # Slack user id
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CrmAudit(Base):
+    """Who had Hard-E write what to the CRM. Never a note's text: `target` and `detail` name records."""
+
+    __tablename__ = "crm_audit"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    slack_user: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(200))  # e.g. "job 4723"
+    result: Mapped[str] = mapped_column(String(16))  # done, failed, ...
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
 # Full-text search objects that migration 0002 creates for one dialect only, so no model can declare
 # them: on SQLite the FTS5 table kb_chunks_fts (plus the shadow tables SQLite makes for it, all named
 # kb_chunks_fts_*); on PostgreSQL the generated column kb_chunks.search and its GIN index.
