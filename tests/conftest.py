@@ -201,3 +201,19 @@ async def bot_factory(fake_slack, fake_openai, database_url, tmp_path):
 @pytest.fixture
 async def bot(bot_factory):
     return await bot_factory()
+
+
+# End-to-end tests drive Hard-E as its users do: a running bot over real HTTP or Socket Mode (the
+# `bot`/`bot_factory` fixtures), or the `hard-e` command as a child process. Everything else is a
+# unit test of one piece against real databases and fake servers. `-m "not e2e"` runs only those.
+E2E_FIXTURES = {"bot", "bot_factory"}
+E2E_MODULES = {"test_cli", "test_console", "test_socket_mode", "test_http_hardening"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        function = getattr(item, "function", None)
+        runs_the_command = function is not None and "hard_e" in function.__code__.co_names  # tests.processes.hard_e
+        uses_a_bot = bool(E2E_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if uses_a_bot or runs_the_command or item.path.stem in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)

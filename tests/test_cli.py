@@ -16,17 +16,11 @@ import aiohttp
 
 from tests import slack_events as se
 from tests.conftest import BOT_TOKEN
+from tests.processes import BASE_ENV, hard_e
 
 KNOWLEDGE = os.path.join(os.path.dirname(__file__), "data", "knowledge")
 TRANSCRIPTS = os.path.join(os.path.dirname(__file__), "data", "transcripts")
-BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "HARDE_", "DATABASE_URL", "PORT"))}
 
-
-def hard_e(*args: str, env: dict[str, str], cwd, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "hard_e", *args], env={**BASE_ENV, **env}, cwd=cwd,
-        input=stdin, capture_output=True, text=True, timeout=timeout,
-    )
 
 
 async def read_stderr_until(

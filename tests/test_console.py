@@ -8,7 +8,7 @@ import sys
 import pexpect
 import pytest
 
-from tests.test_cli import BASE_ENV
+from tests.processes import BASE_ENV
 
 PROMPT = "you> "
 LONG = "Knock, wait, smile and introduce yourself before you ask about the roof. " * 12  # ~12 s streamed

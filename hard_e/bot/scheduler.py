@@ -70,38 +70,27 @@ async def _exclusively(services: Services, lock: str, what: str, work: Callable[
         return None
 
 
+# (job, interval): each starts at once, runs one at a time, and a missed run is not made up twice.
+JOBS: tuple[tuple[Callable[[Services], Awaitable[object]], timedelta], ...] = (
+    (prune_processed_events, timedelta(hours=6)),
+    (sync_knowledge, timedelta(minutes=15)),
+    (load_transcripts, timedelta(minutes=15)),
+)
+
+
 def build_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(
-        prune_processed_events,
-        "interval",
-        hours=6,
-        args=[services],
-        id="prune_processed_events",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        sync_knowledge,
-        "interval",
-        minutes=15,
-        args=[services],
-        id="sync_knowledge",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        load_transcripts,
-        "interval",
-        minutes=15,
-        args=[services],
-        id="load_transcripts",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
+    for job, every in JOBS:
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=every.total_seconds(),
+            args=[services],
+            id=job.__name__,
+            next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler
 
 

@@ -17,7 +17,7 @@ from hard_e.records import STAGES, Address, NewCustomer
 from hard_e.store.crm import LocalCRM
 from hard_e.store.crm_import import SAMPLE_DIR, CrmImportError, import_crm
 from hard_e.store.db import create_engine
-from tests.test_cli import hard_e
+from tests.processes import hard_e
 
 MOUNTAIN_DST = timezone(timedelta(hours=-6))  # Denver in October
 CENTRAL_DST = timezone(timedelta(hours=-5))  # Dallas in May

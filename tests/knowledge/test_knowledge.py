@@ -6,8 +6,6 @@ import io
 import logging
 import os
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -21,8 +19,9 @@ from hard_e.bot.config import Settings
 from hard_e.integrations.document_sources import FolderSource, S3Source, build_sources, s3_client
 from hard_e.integrations.documents import DocumentError, ParsedDocument, parse_document
 from hard_e.store.models import KbChunk, KbDocument
+from tests.processes import hard_e
 
-SAMPLES = Path(__file__).parent / "data" / "knowledge"
+SAMPLES = Path(__file__).parents[1] / "data" / "knowledge"
 WARRANTY_QUERY = "workmanship warranty signature package"
 
 
@@ -415,13 +414,7 @@ def test_query_terms_drop_stopwords_and_search_syntax():
 
 # --- Command line -------------------------------------------------------------------------------
 
-BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "HARDE_", "DATABASE_URL", "AWS_"))}
 
-
-def hard_e(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "hard_e", *args], env={**BASE_ENV, **env}, cwd=cwd, capture_output=True, text=True, timeout=60
-    )
 
 
 def test_kb_sync_and_search_from_the_command_line(tmp_path, database_url):
@@ -537,7 +530,6 @@ def tiny_pdf(lines: list[str], title: str | None = None) -> bytes:
 async def test_a_simple_question_in_slack_is_answered_with_cited_knowledge_passages(bot_factory, fake_slack, fake_openai, kb_dir):
     from hard_e.bot.scheduler import sync_knowledge
     from tests import slack_events as se
-
     bot = await bot_factory(HARDE_KB_DIR=str(kb_dir))
     await sync_knowledge(bot.services)  # as `hard-e run` does in the background at start
     answer = "Signature roofs carry a 25-year workmanship warranty (Warranty Policy — warranty_policy.md)."

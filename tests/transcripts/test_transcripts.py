@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -40,8 +37,9 @@ from hard_e.store.transcript_store import (
     TranscriptStore,
 )
 from tests.brain import Collect, turn
+from tests.processes import hard_e
 
-SAMPLES = Path(__file__).parent / "data" / "transcripts"
+SAMPLES = Path(__file__).parents[1] / "data" / "transcripts"
 ALL_IDS = [f"BWC-25-{n:03d}" for n in range(1, 16)]
 
 
@@ -553,13 +551,7 @@ async def test_tools_say_when_no_transcripts_are_loaded(engine):
 
 # --- Command line -------------------------------------------------------------------------------
 
-BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "HARDE_", "DATABASE_URL", "AWS_"))}
 
-
-def hard_e(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "hard_e", *args], env={**BASE_ENV, **env}, cwd=cwd, capture_output=True, text=True, timeout=60
-    )
 
 
 def test_transcripts_load_prints_counts_and_each_skipped_file(tmp_path, folder, database_url):
@@ -598,7 +590,6 @@ def test_transcripts_load_without_a_usable_source_says_what_to_set(tmp_path):
 async def test_in_slack_a_lost_deal_question_is_answered_from_the_loaded_counts(bot_factory, fake_slack, fake_openai):
     from hard_e.bot.scheduler import load_transcripts as scheduled_load
     from tests import slack_events as se
-
     bot = await bot_factory(HARDE_TRANSCRIPTS_URI=str(SAMPLES))
     await scheduled_load(bot.services)  # what `hard-e run` does in the background at start, and the clock every 15 min
     fake_openai.reply_tool_call("objections_by_outcome", {"outcome": "lost"})
