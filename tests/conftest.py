@@ -153,6 +153,14 @@ class RunningBot:
     async def send_event(self, event: dict, **kwargs) -> aiohttp.ClientResponse:
         return await self.post(slack_events.envelope(event), **kwargs)
 
+    async def click(self, payload: dict) -> aiohttp.ClientResponse:
+        """Post an interaction payload (e.g. `slack_events.block_action(...)`) as Slack does: a signed form."""
+        body = slack_events.interaction_body(payload)
+        headers = slack_events.sign(body, content_type=slack_events.FORM)
+        async with self._http.post(f"{self.url}/slack/events", data=body, headers=headers) as response:
+            await response.read()
+            return response
+
     async def get(self, path: str) -> tuple[int, str]:
         async with self._http.get(f"{self.url}{path}") as response:
             return response.status, await response.text()

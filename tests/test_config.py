@@ -78,3 +78,18 @@ def test_missing_slack_settings_depend_on_the_mode():
 
 def test_a_local_model_server_needs_no_key():
     assert settings(OPENAI_BASE_URL="http://127.0.0.1:8080/v1").llm_configured
+
+
+def test_crm_allow_lists_and_admins_are_slack_ids_separated_by_commas_or_spaces():
+    assert (settings().crm_allowed_users, settings().crm_allowed_groups, settings().admin_users) == ((), (), ())
+    s = settings(HARDE_CRM_ALLOWED_USERS="U01AB, W02CD  U01AB", HARDE_CRM_ALLOWED_GROUPS="S0614TZR7,S0615", HARDE_ADMIN_USERS=" U9 ")
+    assert (s.crm_allowed_users, s.crm_allowed_groups, s.admin_users) == (("U01AB", "W02CD"), ("S0614TZR7", "S0615"), ("U9",))
+    described = s.describe()
+    assert (described["crm_allowed_users"], described["crm_allowed_groups"], described["admin_users"]) == (
+        "U01AB,W02CD", "S0614TZR7,S0615", "U9")
+    assert settings().describe()["crm_allowed_groups"] == "none"
+    for name, value in (("HARDE_CRM_ALLOWED_USERS", "@dana"), ("HARDE_CRM_ALLOWED_USERS", "dana@example.com"),
+                        ("HARDE_CRM_ALLOWED_GROUPS", "U01AB"), ("HARDE_ADMIN_USERS", "u01ab")):
+        with pytest.raises(ConfigError) as err:
+            settings(**{name: value})
+        assert name in str(err.value) and value not in str(err.value)  # a pasted email is not echoed

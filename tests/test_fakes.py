@@ -340,3 +340,67 @@ async def test_slack_conversations_open_as_published(slack: FakeSlack) -> None:
         with pytest.raises(SlackApiError) as raised:
             await c.api_call("conversations.open", json=kwargs)  # past slack_sdk's own argument check
         assert raised.value.response["error"] == error
+
+
+async def test_slack_users_info_carries_guest_deleted_and_bot_flags_as_published(slack: FakeSlack) -> None:
+    c = web(slack)
+    member = (await c.users_info(user="U42"))["user"]
+    flags = ("is_restricted", "is_ultra_restricted", "deleted", "is_bot")
+    assert [member[f] for f in flags] == [False, False, False, False]
+    slack.add_user("UGUEST", restricted=True)
+    slack.add_user("USINGLE", ultra_restricted=True)
+    slack.add_user("UGONE", deleted=True)
+    slack.add_user("UBOT", is_bot=True)
+    assert (await c.users_info(user="UGUEST"))["user"]["is_restricted"] is True
+    single = (await c.users_info(user="USINGLE"))["user"]
+    assert (single["is_ultra_restricted"], single["is_restricted"]) == (True, False)  # each flag as given
+    assert (await c.users_info(user="UGONE"))["user"]["deleted"] is True
+    assert (await c.users_info(user="UBOT"))["user"]["is_bot"] is True
+    assert (await c.users_info(user="UHARDE"))["user"]["is_bot"] is True
+    with pytest.raises(SlackApiError) as err:
+        await c.api_call("users.info", params={})
+    assert err.value.response["error"] == "user_not_found"
+
+
+async def test_slack_usergroups_users_list_as_published(slack: FakeSlack) -> None:
+    c = web(slack)
+    slack.add_usergroup("SSALES", ["U1", "U2"])
+    slack.add_usergroup("SOLD", ["U3"], disabled=True)
+    assert (await c.usergroups_users_list(usergroup="SSALES")).data == {"ok": True, "users": ["U1", "U2"]}
+    assert (await c.usergroups_users_list(usergroup="SOLD"))["users"] == []
+    assert (await c.usergroups_users_list(usergroup="SOLD", include_disabled=True))["users"] == ["U3"]
+    slack.disabled_usergroup_answer = "no_such_subteam"  # the other reading of a disabled group
+    for group in ("SNOPE", "SOLD"):
+        with pytest.raises(SlackApiError) as err:
+            await c.usergroups_users_list(usergroup=group)
+        assert err.value.response["error"] == "no_such_subteam"
+    assert [call.params.get("usergroup") for call in slack.calls_to("usergroups.users.list")][-2:] == ["SNOPE", "SOLD"]
+
+
+async def test_slack_get_permalink_as_published(slack: FakeSlack) -> None:
+    c = web(slack)
+    parent = (await c.chat_postMessage(channel="C1H9RESGL", text="root"))["ts"]
+    reply = (await c.chat_postMessage(channel="C1H9RESGL", text="reply", thread_ts=parent))["ts"]
+    link = await c.chat_getPermalink(channel="C1H9RESGL", message_ts=parent)
+    assert link.data == {
+        "ok": True,
+        "channel": "C1H9RESGL",
+        "permalink": f"https://fake-workspace.slack.com/archives/C1H9RESGL/p{parent.replace('.', '')}",
+    }
+    threaded = (await c.chat_getPermalink(channel="C1H9RESGL", message_ts=reply))["permalink"]
+    assert threaded == (
+        f"https://fake-workspace.slack.com/archives/C1H9RESGL/p{reply.replace('.', '')}?thread_ts={parent}&cid=C1H9RESGL"
+    )
+    slack.add_message("C2", "1700000001.000200", text="a user's message", user="U42")  # one the fake never posted
+    assert (await c.chat_getPermalink(channel="C2", message_ts="1700000001.000200"))["permalink"].endswith(
+        "/archives/C2/p1700000001000200"
+    )
+    await c.chat_delete(channel="C1H9RESGL", ts=reply)
+    for body, error in (
+        ({"channel": "C1H9RESGL", "message_ts": "1.000001"}, "message_not_found"),
+        ({"channel": "C1H9RESGL", "message_ts": reply}, "message_not_found"),  # deleted
+        ({"message_ts": parent}, "channel_not_found"),
+    ):
+        with pytest.raises(SlackApiError) as err:
+            await c.api_call("chat.getPermalink", params=body)
+        assert err.value.response["error"] == error

@@ -90,6 +90,8 @@ async def run_agents(
     except openai.APIError as exc:
         raise user_facing(exc) from exc
     except (ModelBehaviorError, AgentsException) as exc:
+        if isinstance(exc.__cause__, UserFacingError):  # a tool's own sentence for the rep (the SDK wraps it)
+            raise exc.__cause__ from None
         log.error("agents run failed: %s", type(exc).__name__)
         raise UserFacingError(CONFUSED) from None
     return AgentsAnswer(text=str(result.final_output or ""), last_agent=result.last_agent.name)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from hard_e.agents.ports import CRM, KnowledgeSearch, TranscriptQueries, WebSearch
+from hard_e.agents.ports import CRM, CrmAccess, KnowledgeSearch, TranscriptQueries, WebSearch
 from hard_e.agents.state import WorkflowState
 from hard_e.agents.turn import Turn
+
+if TYPE_CHECKING:
+    from hard_e.agents.crm.actions import CrmActions, Proposal
 
 
 @dataclass
@@ -20,3 +24,8 @@ class TurnContext:
     web_search: WebSearch | None = None
     transcripts: TranscriptQueries | None = None
     crm: CRM | None = None
+    crm_actions: CrmActions | None = None
+    crm_access: CrmAccess | None = None
+    # CRM changes proposed during the turn; each ends the turn with a Confirm/Cancel message.
+    proposals: list[Proposal] = field(default_factory=list)
+    crm_checked: bool = False  # the asker's CRM access was checked once this turn

@@ -11,10 +11,12 @@ from agents import Agent
 
 from hard_e.agents.agents_flow import run_agents
 from hard_e.agents.context import TurnContext
+from hard_e.agents.crm.actions import CrmActions, Proposal
+from hard_e.agents.crm.wording import refused
 from hard_e.agents.direct import answer_directly
-from hard_e.agents.events import Failed, Final, Sink, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.agents.events import Failed, Final, NeedsConfirmation, Sink, TextDelta, Thinking, ToolFinished, ToolStarted
 from hard_e.agents.history import History, replace_last_answer
-from hard_e.agents.ports import CRM, KnowledgeSearch, Passage, Refiner, TextModel, TranscriptQueries, WebSearch
+from hard_e.agents.ports import CRM, CrmAccess, KnowledgeSearch, Passage, Refiner, TextModel, TranscriptQueries, WebSearch
 from hard_e.agents.refining import should_refine
 from hard_e.agents.router import route
 from hard_e.agents.state import WorkflowState
@@ -56,6 +58,7 @@ class Conversations:
         web_search: WebSearch | None = None,
         transcripts: TranscriptQueries | None = None,
         crm: CRM | None = None,
+        crm_actions: CrmActions | None = None,
         tracing: bool = False,
         turn_timeout: float = 120.0,
         first_token_timeout: float = 45.0,
@@ -70,14 +73,17 @@ class Conversations:
         self._web_search = web_search
         self._transcripts = transcripts
         self._crm = crm
+        self._crm_actions = crm_actions
         self._tracing = tracing
         self._turn_timeout = turn_timeout
         self._first_token_timeout = first_token_timeout
         self._locks = locks or TurnLocks()
         self._refiner = refiner
 
-    async def answer(self, turn: Turn, sink: Sink) -> str | None:
-        """Answer `turn`; returns the final text, or None when the user was told it failed."""
+    async def answer(self, turn: Turn, sink: Sink, *, crm_access: CrmAccess | None = None) -> str | None:
+        """Answer `turn`; returns the final text, or None when the user was told it failed.
+        `crm_access` says who may use the CRM (None: anyone who can reach Hard-E, e.g. the terminal)."""
+        proposals: list[Proposal] = []
         fitted = fit_message(turn.text)
         if fitted.shortened:
             turn = dataclasses.replace(turn, text=fitted.text)  # what the router, model and history see
@@ -107,7 +113,7 @@ class Conversations:
             async with self._locks.hold(turn.conversation_key, on_wait=waiting):
                 if queued:
                     await sink.send(ToolFinished(QUEUE))
-                text = await self._stream_answer(turn, sink)
+                text = await self._stream_answer(turn, sink, crm_access, proposals)
         except UserFacingError as exc:
             await sink.send(Failed(exc.message))
         except StoreBusy:
@@ -129,22 +135,40 @@ class Conversations:
         else:
             # The note is for the rep's eyes only; the thread remembers the answer itself.
             await sink.send(Final(f"{text}\n\n{shortened_note(fitted)}" if fitted.shortened else text))
+            for proposal in proposals:
+                await sink.send(NeedsConfirmation(proposal.action_id, proposal.summary, proposal.requested_by))
             return text
         return None
 
-    async def _stream_answer(self, turn: Turn, sink: Sink) -> str:
+    async def wants_crm(self, turn: Turn) -> bool:
+        """Whether `turn` goes to the CRM agent (by its words, or a CRM workflow in progress in its thread),
+        so that a face can move it somewhere private first. Cheap: the router and one read."""
+        try:
+            conversation = await self._store.get(turn.conversation_key)
+        except STORE_ERRORS:
+            conversation = None
+        where = route(fit_message(turn.text).text, conversation.active_workflow if conversation else None)
+        return where.flow == "agents" and where.agent == "crm"
+
+    async def _stream_answer(self, turn: Turn, sink: Sink, crm_access: CrmAccess | None, proposals: list[Proposal]) -> str:
         if self._model is None:
             raise UserFacingError(NO_MODEL)
         conversation = await self._store.get(turn.conversation_key)
         active = conversation.active_workflow if conversation else None
         where = route(turn.text, active)
         log.info("routed conversation=%s flow=%s agent=%s reason=%s", turn.conversation_key, where.flow, where.agent, where.reason)
+        if where.flow == "agents" and where.agent == "crm" and crm_access is not None and self._crm is not None:
+            # Refuse at once rather than after a model call: the tools would refuse anyway.
+            if (reason := await crm_access.refusal(turn.user_id)) is not None:
+                raise UserFacingError(refused(reason))
         if where.flow == "agents" and self._team:
             state = WorkflowState.from_json(conversation.workflow_state if conversation else None)
-            return await self._run_agents(turn, sink, where.agent or "triage", state)
+            return await self._run_agents(turn, sink, where.agent or "triage", state, crm_access, proposals)
         return await self._direct(turn, sink, look_up=not where.small_talk)
 
-    async def _run_agents(self, turn: Turn, sink: Sink, start: str, state: WorkflowState) -> str:
+    async def _run_agents(
+        self, turn: Turn, sink: Sink, start: str, state: WorkflowState, crm_access: CrmAccess | None, proposals: list[Proposal]
+    ) -> str:
         assert self._team  # _stream_answer chose the agents flow because there is a team
         context = TurnContext(
             turn=turn,
@@ -153,6 +177,9 @@ class Conversations:
             web_search=self._web_search,
             transcripts=self._transcripts,
             crm=self._crm,
+            crm_actions=self._crm_actions,
+            crm_access=crm_access,
+            proposals=proposals,
         )
         session = self._history.session(turn.conversation_key)
         async with asyncio.timeout(self._turn_timeout):

@@ -39,7 +39,8 @@ class AgentChanged:
 
 @dataclass(frozen=True)
 class Final:
-    """The complete answer, in Markdown. Always the last event of a successful turn."""
+    """The complete answer, in Markdown. The last event of a successful turn, but for any
+    `NeedsConfirmation` that follow it."""
 
     text: str
 
@@ -51,7 +52,17 @@ class Failed:
     message: str
 
 
-Event = Thinking | TextDelta | ToolStarted | ToolFinished | AgentChanged | Final | Failed
+@dataclass(frozen=True)
+class NeedsConfirmation:
+    """A CRM change waits for the rep's click: show `summary` with Confirm and Cancel buttons that
+    carry `action_id`. Sent after `Final`, once per proposed change."""
+
+    action_id: str
+    summary: str
+    requested_by: str
+
+
+Event = Thinking | TextDelta | ToolStarted | ToolFinished | AgentChanged | Final | Failed | NeedsConfirmation
 
 
 class Sink(Protocol):

@@ -77,6 +77,15 @@ class Refiner(Protocol):
     async def refine(self, text: str, *, kind: str) -> str: ...
 
 
+class CrmAccess(Protocol):
+    """Who may see and change CRM records: guests and, when an allow-list is set, anyone not on it
+    are refused."""
+
+    async def refusal(self, user_id: str | None) -> str | None:
+        """None when `user_id` may use the CRM; else why not: "guest", "not_allowed" or "unverified"."""
+        ...
+
+
 class CRM(Protocol):
     """The company's CRM: Leap over HTTP, or the embedded local CRM in our database.
 
@@ -88,6 +97,11 @@ class CRM(Protocol):
     @property
     def name(self) -> str:
         """How a rep calls it: "Leap", "the local CRM"."""
+        ...
+
+    @property
+    def can_move_stages(self) -> bool:
+        """Whether `move_stage` can work at all (Leap's public API has no such operation)."""
         ...
 
     async def find_customers(self, query: str, *, limit: int = 10) -> list[Customer]: ...

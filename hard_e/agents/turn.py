@@ -8,6 +8,7 @@ from hard_e.agents.text import clean_text
 
 # Top-level DMs form one running conversation per DM channel (no thread to key on).
 DM_THREAD = "dm"
+PRIVATE_PLACES = ("im", "console")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class Turn:
     @property
     def conversation_key(self) -> str:
         return f"{self.team_id}:{self.channel_id}:{self.thread_ts}"
+
+    @property
+    def private(self) -> bool:
+        """Only the asker sees the answer: their DM with Hard-E, or the terminal. A group DM is not private."""
+        return self.channel_type in PRIVATE_PLACES
 
     @property
     def event_key(self) -> str:

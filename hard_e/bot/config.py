@@ -7,6 +7,7 @@ Secrets are wrapped in `Secret`, whose repr and str never show the value.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -107,6 +108,20 @@ def _s3_uris(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return uris
 
 
+def _slack_ids(env: Mapping[str, str], name: str, prefixes: str, example: str) -> tuple[str, ...]:
+    """Slack ids separated by commas and/or spaces, each starting with one of `prefixes` (empty: none)."""
+    raw = _text(env, name)
+    if raw is None:
+        return ()
+    ids = raw.replace(",", " ").split()
+    pattern = re.compile(f"[{prefixes}][A-Z0-9_]+")
+    for position, slack_id in enumerate(ids, 1):
+        if not pattern.fullmatch(slack_id):
+            # The entry itself is not echoed: it may be a name or an email pasted by mistake.
+            raise ConfigError(f"{name} must list Slack ids such as {example}, separated by commas or spaces (entry {position} is not one)")
+    return tuple(dict.fromkeys(ids))
+
+
 def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
     raw = _text(env, "DATABASE_URL")
     if raw is None:
@@ -148,6 +163,7 @@ class Settings:
 
     leap_api_token: Secret | None = None
     leap_api_url: str | None = None
+    leap_web_url: str | None = None  # where reps open a job in Leap (links in confirmations)
     perplexity_api_key: Secret | None = None
     perplexity_base_url: str | None = None
     xai_api_key: Secret | None = None
@@ -169,6 +185,10 @@ class Settings:
     slack_rate_share: float = 1.0
     answer_bots: bool = False
     log_level: str = "INFO"
+    # Who may use the CRM: Slack user ids and user-group ids (empty: every member; guests never).
+    crm_allowed_users: tuple[str, ...] = ()
+    crm_allowed_groups: tuple[str, ...] = ()
+    admin_users: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
@@ -204,6 +224,8 @@ class Settings:
             database_url=_database_url(e, data_dir),
             leap_api_token=_secret(e, "LEAP_API_TOKEN"),
             leap_api_url=_url(e, "LEAP_API_URL"),
+            # Leap's own web app, unless LEAP_API_URL points elsewhere (a proxy, a sandbox): then only when set.
+            leap_web_url=_url(e, "LEAP_WEB_URL", None if _text(e, "LEAP_API_URL") else "https://www.jobprogress.com"),
             perplexity_api_key=_secret(e, "PERPLEXITY_API_KEY"),
             perplexity_base_url=_url(e, "PERPLEXITY_BASE_URL"),
             xai_api_key=_secret(e, "XAI_API_KEY"),
@@ -224,6 +246,9 @@ class Settings:
             slack_rate_share=_number(e, "HARDE_SLACK_RATE_SHARE", 1.0, low=0.01, high=1),
             answer_bots=_choice(e, "HARDE_ANSWER_BOTS", ("on", "off"), "off") == "on",
             log_level=_choice(e, "HARDE_LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper(),
+            crm_allowed_users=_slack_ids(e, "HARDE_CRM_ALLOWED_USERS", "UW", "U012AB3CD"),
+            crm_allowed_groups=_slack_ids(e, "HARDE_CRM_ALLOWED_GROUPS", "S", "S0614TZR7"),
+            admin_users=_slack_ids(e, "HARDE_ADMIN_USERS", "UW", "U012AB3CD"),
         )
 
     @property
@@ -261,6 +286,8 @@ class Settings:
                 out[f.name] = "set" if value else "unset"
             elif f.name == "database_url":
                 out[f.name] = value.split("://", 1)[0]
+            elif f.name in ("crm_allowed_users", "crm_allowed_groups", "admin_users"):
+                out[f.name] = ",".join(value) or "none"  # ids only, never names
             else:
                 out[f.name] = str(value)
         return out

@@ -53,8 +53,7 @@ class NativeStream(SlackSink):
     """A `Sink` that streams one answer with Slack's chat.*Stream methods."""
 
     def __init__(self, calls: SlackCalls, where: Where, *, store: ConversationStore, refusals: NativeRefusals) -> None:
-        super().__init__(where, store=store)
-        self._calls = calls
+        super().__init__(calls, where, store=store)
         self._refusals = refusals
         self._fallback: EditStream | None = None
         self._ts: str | None = None

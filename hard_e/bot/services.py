@@ -14,23 +14,29 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hard_e.agents.conversation import Conversations
+from hard_e.agents.crm.actions import CrmActions
 from hard_e.agents.events import Sink
 from hard_e.agents.history import History
 from hard_e.agents.knowledge import KnowledgeIndex
+from hard_e.agents.ports import CRM
 from hard_e.agents.refining import refine_instructions
 from hard_e.agents.specialists import build_team
 from hard_e.agents.turn import Turn
 from hard_e.bot.config import Settings
+from hard_e.bot.crm_access import CrmAccessPolicy
 from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals, NativeStream
 from hard_e.bot.rate_budget import RateBudgets
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_sink import Where
 from hard_e.bot.streaming import EditStream
+from hard_e.integrations.leap import LeapCRM
 from hard_e.integrations.openai_llm import ChatModel, build_client
 from hard_e.integrations.perplexity import PerplexitySearch
 from hard_e.integrations.xai import GrokRefiner
 from hard_e.store import migrate
+from hard_e.store.crm import LocalCRM
+from hard_e.store.crm_actions import PendingActions
 from hard_e.store.db import create_engine
 from hard_e.store.locks import TurnLocks
 from hard_e.store.repositories import ConversationStore, EventLedger
@@ -53,6 +59,9 @@ class Services:
     llm_client: AsyncOpenAI | None = None
     locks: TurnLocks = field(default_factory=TurnLocks)
     refiner: GrokRefiner | None = None
+    crm: CRM | None = None
+    crm_actions: CrmActions | None = None
+    crm_access: CrmAccessPolicy = field(default_factory=CrmAccessPolicy)
     _inflight: set[asyncio.Task[None]] = field(default_factory=set)
 
     @classmethod
@@ -73,6 +82,8 @@ class Services:
         locks = TurnLocks(engine, wait=settings.turn_lock_wait)
         refiner = build_refiner(settings)
         web_search = build_web_search(settings)
+        crm = build_crm(settings, engine)
+        crm_actions = CrmActions(crm, PendingActions(engine))
         conversations = Conversations(
             store=store,
             history=History(engine),
@@ -86,6 +97,8 @@ class Services:
             first_token_timeout=settings.first_token_timeout,
             locks=locks,
             refiner=refiner,
+            crm=crm,
+            crm_actions=crm_actions,
         )
         return cls(
             settings=settings,
@@ -99,6 +112,9 @@ class Services:
             knowledge=knowledge,
             locks=locks,
             refiner=refiner,
+            crm=crm,
+            crm_actions=crm_actions,
+            crm_access=CrmAccessPolicy(settings.crm_allowed_users, settings.crm_allowed_groups),
         )
 
     async def prepare(self) -> None:
@@ -154,6 +170,8 @@ class Services:
         await self.drain()
         if self.llm_client is not None:
             await self.llm_client.close()
+        if isinstance(self.crm, LeapCRM):
+            await self.crm.aclose()
         if self.refiner is not None:
             await self.refiner.close()
         await self.locks.aclose()
@@ -165,6 +183,13 @@ def build_refiner(settings: Settings) -> GrokRefiner | None:
     if settings.xai_api_key is None:
         return None
     return GrokRefiner(settings.xai_api_key.get(), settings.xai_base_url, instructions=refine_instructions, model=settings.refine_model)
+
+
+def build_crm(settings: Settings, engine: AsyncEngine) -> CRM:
+    """Leap when `LEAP_API_TOKEN` is set; otherwise the local CRM in Hard-E's own database."""
+    if settings.leap_api_token is not None:
+        return LeapCRM(settings.leap_api_token.get(), settings.leap_api_url, web_url=settings.leap_web_url)
+    return LocalCRM(engine)
 
 
 def build_web_search(settings: Settings) -> PerplexitySearch | None:

@@ -7,8 +7,12 @@ import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking, ToolFinished, ToolStarted
+from slack_sdk.errors import SlackApiError
+
+from hard_e.agents.events import Event, Failed, Final, NeedsConfirmation, TextDelta, Thinking, ToolFinished, ToolStarted
 from hard_e.agents.turn import Turn
+from hard_e.bot.slack_calls import SlackCalls
+from hard_e.handlers.blocks import build_confirmation
 from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -48,13 +52,17 @@ def failure_markdown(partial: str, message: str) -> str:
 class SlackSink(ABC):
     """A `Sink` that shows one answer in one Slack conversation. Subclasses render; this dispatches."""
 
-    def __init__(self, where: Where, *, store: ConversationStore) -> None:
+    def __init__(self, calls: SlackCalls, where: Where, *, store: ConversationStore) -> None:
+        self._calls = calls
         self._where = where
         self._store = store
         self._text = ""  # every TextDelta so far
         self._finished = False
 
     async def send(self, event: Event) -> None:
+        if isinstance(event, NeedsConfirmation):
+            await self._ask_to_confirm(event)
+            return
         if self._finished:
             return
         if isinstance(event, Thinking):
@@ -88,6 +96,18 @@ class SlackSink(ABC):
     @abstractmethod
     async def _finish(self, markdown: str, *, kind: str) -> None:
         """Show `markdown` as the whole answer (`kind`: answer or error); nothing else is sent after."""
+
+    async def _ask_to_confirm(self, event: NeedsConfirmation) -> None:
+        """A message of its own under the answer: the proposed change, Confirm and Cancel."""
+        text, blocks = build_confirmation(event.summary, event.action_id, event.requested_by)
+        try:
+            response = await self._calls.call_retrying(
+                "chat.postMessage", channel=self._where.channel, thread_ts=self._where.thread_ts, text=text, blocks=blocks
+            )
+        except SlackApiError as exc:
+            log.warning("could not post a confirmation: %s", exc.response.get("error"))
+            return
+        await self._remember(response.get("ts"), "confirmation")
 
     async def _remember(self, ts: str | None, kind: str) -> None:
         if ts is None:

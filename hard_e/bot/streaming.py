@@ -57,8 +57,7 @@ class EditStream(SlackSink):
     """A `Sink` that streams one answer into one Slack thread by editing messages."""
 
     def __init__(self, calls: SlackCalls, where: Where, *, store: ConversationStore, edit_interval: float = EDIT_INTERVAL) -> None:
-        super().__init__(where, store=store)
-        self._calls = calls
+        super().__init__(calls, where, store=store)
         self._edit_interval = edit_interval
         self._status: str | None = None
         self._segments: list[Segment] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hard_e.handlers import commands, home, messages
+from hard_e.handlers import actions, commands, home, messages
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -16,3 +16,4 @@ def register(app: AsyncApp, services: Services) -> None:
     messages.register(app, services)
     home.register(app, services)
     commands.register(app, services)
+    actions.register(app, services)

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from hard_e.agents.conversation import STORE_DOWN
 from hard_e.agents.events import Failed
 from hard_e.agents.turn import Turn
+from hard_e.handlers.privacy import move_to_dm
 from hard_e.store.errors import STORE_ERRORS
 
 if TYPE_CHECKING:
@@ -34,6 +35,12 @@ async def answer_in_slack(turn: Turn, client: AsyncWebClient, services: Services
         services.metrics.events.labels(kind=kind, outcome="duplicate").inc()
         return
     services.metrics.events.labels(kind=kind, outcome="answered").inc()
-    answer = await services.conversations.answer(turn, sink)
+    access = services.crm_access.bound(client)
+    if not turn.private and await services.conversations.wants_crm(turn):
+        private = await move_to_dm(turn, client, access)
+        if private is None:
+            return
+        turn, sink = private, services.sink(client, private)
+    answer = await services.conversations.answer(turn, sink, crm_access=access)
     services.metrics.turns.labels(outcome="answered" if answer is not None else "failed").inc()
     services.metrics.turn_seconds.observe(time.monotonic() - started)

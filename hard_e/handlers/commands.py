@@ -11,6 +11,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from hard_e.agents.crm.lookup import quick_lookup
+from hard_e.agents.crm.wording import NO_CRM, refused
 from hard_e.agents.turn import DM_THREAD, Turn
 from hard_e.handlers.answering import answer_in_slack
 
@@ -25,8 +27,13 @@ HELP = (
     "replying there without mentioning me.\n"
     "• DM me for anything private, or ask with `/hard-e your question` from anywhere: I answer in our DM, "
     "where only you can see it.\n"
+    "• `/hard-e crm Okafor` (a name, email, phone or job number) shows matching customers and jobs with their "
+    "stages, only to you.\n"
     "• `/new-customer` and `/script` are on their way; until then, ask me in a thread or a DM."
 )
+# Slack wants the ack within 3 seconds; a lookup that takes longer is answered after it.
+LOOKUP_IN_ACK = 2.0
+LOOKING = ":mag: Looking that up in the CRM…"
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
 ANSWERING_PRIVATELY = ":lock: Got it — I'm answering in our DM, where only you can see it."
 NO_DM = "I couldn't open a DM with you to answer privately, so I didn't answer here either. Please DM me your question directly."
@@ -53,6 +60,33 @@ def private_question(text: str | None) -> str | None:
     return None if question.lower() in HELP_WORDS else question
 
 
+def crm_query(text: str | None) -> str | None:
+    """What to look up in `/hard-e crm <query>`, or None when the command is not a CRM lookup."""
+    words = (text or "").strip().split(maxsplit=1)
+    if words and words[0].lower() == "crm":
+        return words[1].strip() if len(words) > 1 else ""
+    return None
+
+
+async def look_up_in_crm(ack: AsyncAck, command: dict[str, Any], query: str, client: AsyncWebClient, services: Services) -> None:
+    """`/hard-e crm <query>`: matches with their stages, shown only to the asker, no model call. Answered
+    in the ack when the CRM is quick; otherwise the ack says so and the answer follows privately."""
+
+    async def look_up() -> str:
+        reason = await services.crm_access.bound(client).refusal(command.get("user_id"))
+        if reason is not None:
+            return refused(reason)
+        return await quick_lookup(services.crm, query) if services.crm is not None else NO_CRM
+
+    lookup = asyncio.create_task(look_up())
+    await asyncio.wait({lookup}, timeout=LOOKUP_IN_ACK)
+    if lookup.done():
+        await ack(response_type="ephemeral", text=lookup.result())
+        return
+    await ack(response_type="ephemeral", text=LOOKING)
+    await _tell_privately(client, command, await lookup)
+
+
 def quoted(question: str) -> str:
     """The rep's question as the DM shows it above the answer."""
     lines = question.splitlines() or [question]
@@ -65,6 +99,9 @@ def register(app: AsyncApp, services: Services) -> None:
 
     async def handle_hard_e(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         started = time.monotonic()
+        if (query := crm_query(command.get("text"))) is not None:
+            await look_up_in_crm(ack, command, query, client, services)
+            return
         question = private_question(command.get("text"))
         # Slack wants the ack within 3 seconds: nothing slow comes before it.
         await ack(response_type="ephemeral", text=build_command_reply("/hard-e", command.get("text", "")))

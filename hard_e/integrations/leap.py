@@ -202,6 +202,11 @@ class LeapCRM:
     def name(self) -> str:
         return "Leap"
 
+    @property
+    def can_move_stages(self) -> bool:
+        """Leap's public API documents no way to move a job to another stage."""
+        return False
+
     async def aclose(self) -> None:
         session, self._session = self._session, None
         if session is not None and not session.closed:

@@ -150,6 +150,10 @@ class LocalCRM:
     def name(self) -> str:
         return "the local CRM"
 
+    @property
+    def can_move_stages(self) -> bool:
+        return True
+
     # --- Reads ---------------------------------------------------------------------------------
 
     async def find_customers(self, query: str, *, limit: int = 10) -> list[Customer]:

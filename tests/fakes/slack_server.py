@@ -139,6 +139,11 @@ class FakeSlack(FakeServer):
         self._ephemerals: list[dict[str, Any]] = []
         self._reactions: dict[tuple[str, str], list[str]] = {}
         self._users: dict[str, dict[str, Any]] = {}
+        self._usergroups: dict[str, tuple[list[str], bool]] = {}  # id -> (member ids, disabled)
+        # Slack does not say what usergroups.users.list answers for a disabled group asked without
+        # include_disabled; "empty" answers `users: []`, "no_such_subteam" answers that error.
+        self.disabled_usergroup_answer = "empty"
+        self.domain = "fake-workspace"  # <domain>.slack.com, as in permalinks and auth.test's url
         self._stubs: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, list[list[Any]]] = {}  # method -> [[error, status, remaining]]
         self._buckets: dict[str, _Bucket] = {}
@@ -157,6 +162,8 @@ class FakeSlack(FakeServer):
             "apps.connections.open": self._connections_open,
             "auth.test": self._auth_test,
             "users.info": self._users_info,
+            "usergroups.users.list": self._usergroup_users,
+            "chat.getPermalink": self._get_permalink,
             "conversations.info": self._conversations_info,
             "conversations.open": self._conversations_open,
             "chat.postMessage": self._post_message,
@@ -213,11 +220,36 @@ class FakeSlack(FakeServer):
         tz: str = "America/New_York",
         email: str | None = None,
         is_bot: bool = False,
+        restricted: bool = False,
+        ultra_restricted: bool = False,
+        deleted: bool = False,
     ) -> None:
-        """Customise what users.info returns for `user_id`."""
+        """Customise what users.info returns for `user_id`.
+
+        `restricted` is a (multi-channel) guest, `ultra_restricted` a single-channel guest. Each sets
+        only its own flag: Slack's own examples show single-channel guests both with and without
+        `is_restricted`, so pass both to model the other reading. `deleted` is a deactivated account
+        (users.info still answers for it).
+        """
         with self._lock:
             self._users[user_id] = self._make_user(
-                user_id, name=name, real_name=real_name, display_name=display_name, tz=tz, email=email, is_bot=is_bot
+                user_id, name=name, real_name=real_name, display_name=display_name, tz=tz, email=email, is_bot=is_bot,
+                restricted=restricted, ultra_restricted=ultra_restricted, deleted=deleted,
+            )
+
+    def add_usergroup(self, group_id: str, user_ids: list[str] | tuple[str, ...], *, disabled: bool = False) -> None:
+        """Define a user group (an `S...` id) for usergroups.users.list; redefining replaces it."""
+        with self._lock:
+            self._usergroups[group_id] = (list(user_ids), disabled)
+
+    def add_message(
+        self, channel: str, ts: str, *, text: str = "", thread_ts: str | None = None, user: str = "U1"
+    ) -> None:
+        """Record a message someone else posted (e.g. the user message an event carried), so that
+        methods which look messages up (chat.getPermalink) find it."""
+        with self._lock:
+            self._messages[(channel, ts)] = Message(
+                channel=channel, ts=ts, text=text, thread_ts=thread_ts, user=user, edits=[text]
             )
 
     def stub(self, method: str, response: dict[str, Any]) -> None:
@@ -228,7 +260,7 @@ class FakeSlack(FakeServer):
     def reset(self) -> None:
         """Forget recorded calls, message/reaction state, socket traffic and pending failures.
 
-        Standing configuration (rate limits, delays, users, stubs) and open Socket Mode
+        Standing configuration (rate limits, delays, users, user groups, stubs) and open Socket Mode
         connections are kept; rate-limit buckets are refilled.
         """
         now = time.monotonic()
@@ -653,7 +685,7 @@ class FakeSlack(FakeServer):
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
             "ok": True,
-            "url": "https://fake-workspace.slack.com/",
+            "url": f"https://{self.domain}.slack.com/",
             "team": "Fake Workspace",
             "user": "hard-e",
             "team_id": self.team_id,
@@ -672,6 +704,9 @@ class FakeSlack(FakeServer):
         tz: str = "America/New_York",
         email: str | None = None,
         is_bot: bool = False,
+        restricted: bool = False,
+        ultra_restricted: bool = False,
+        deleted: bool = False,
     ) -> dict[str, Any]:
         name = name or f"user.{user_id.lower()}"
         real_name = real_name or f"User {user_id}"
@@ -680,10 +715,15 @@ class FakeSlack(FakeServer):
             "team_id": self.team_id,
             "name": name,
             "real_name": real_name,
-            "deleted": False,
+            "deleted": deleted,
             "tz": tz,
             "tz_label": tz,
             "tz_offset": _utc_offset(tz),
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_restricted": restricted,
+            "is_ultra_restricted": ultra_restricted,
             "is_bot": is_bot,
             "is_app_user": False,
             "profile": {
@@ -706,6 +746,36 @@ class FakeSlack(FakeServer):
             else:
                 user = self._make_user(user_id)
         return {"ok": True, "user": user}
+
+    def _usergroup_users(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As published: the member ids of `usergroup`; `no_such_subteam` for an unknown id. A disabled
+        group's members only with `include_disabled` (otherwise see `disabled_usergroup_answer`)."""
+        group_id = params.get("usergroup")
+        if not group_id:
+            raise _SlackError("invalid_arguments")
+        with self._lock:
+            group = self._usergroups.get(str(group_id))
+            answer = self.disabled_usergroup_answer
+        if group is None:
+            raise _SlackError("no_such_subteam")
+        users, disabled = group
+        if disabled and not _truthy(params.get("include_disabled")):
+            if answer == "no_such_subteam":
+                raise _SlackError("no_such_subteam")
+            users = []
+        return {"ok": True, "users": list(users)}
+
+    def _get_permalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As published: `https://<domain>.slack.com/archives/<channel>/p<ts without the dot>`, and for a
+        thread reply `?thread_ts=<parent ts>&cid=<channel>` after it. Only messages the fake knows."""
+        channel = self._require_channel(params)
+        with self._lock:
+            msg = self._existing(channel, params.get("message_ts"))
+            ts, thread_ts = msg.ts, msg.thread_ts
+        permalink = f"https://{self.domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        if thread_ts and thread_ts != ts:
+            permalink += f"?thread_ts={thread_ts}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": permalink}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._require_channel(params)

@@ -35,6 +35,14 @@ TOOL_STATUS = {
     "deal_value_by_trade": "Adding up deal values by trade…",
     "objection_quotes": "Pulling what customers said…",
     "transcript_overview": "Looking over the call transcripts…",
+    "find_customers": "Looking up customers…",
+    "customer_details": "Pulling up the customer…",
+    "job_status": "Checking the job…",
+    "jobs_by_stage": "Going through the pipeline…",
+    "job_notes": "Reading the job's notes…",
+    "add_note": "Drafting the note…",
+    "move_stage": "Preparing the stage change…",
+    "create_customer": "Preparing the new customer…",
 }
 # What the user sees while a handoff brings in another agent, by agent.
 HANDOFF_STATUS = {

@@ -1,0 +1,61 @@
+"""Block Kit builders: plain data in, message blocks out, no I/O (tested with plain asserts against
+Slack's limits: 3,000 characters in a section's text, 2,000 in a button's value, 255 in an action_id).
+Texts arrive in Slack's mrkdwn already (the brain writes CRM summaries in the subset both share)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CONFIRM, CANCEL = "crm_confirm", "crm_cancel"
+SECTION_LIMIT = 3000
+
+Blocks = list[dict[str, Any]]
+
+
+def _section(mrkdwn: str) -> dict[str, Any]:
+    if len(mrkdwn) > SECTION_LIMIT:
+        mrkdwn = mrkdwn[: SECTION_LIMIT - 1] + "…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+
+
+def build_confirmation(summary: str, action_id: str, requested_by: str) -> tuple[str, Blocks]:
+    """The proposed CRM change with Confirm and Cancel (fallback text, blocks)."""
+    blocks: Blocks = [
+        _section(f":pencil: *Confirm this CRM change?*\n{summary}"),
+        {
+            "type": "actions",
+            "block_id": "crm_decision",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": CONFIRM,
+                    "text": {"type": "plain_text", "text": "Confirm"},
+                    "style": "primary",
+                    "value": action_id,
+                },
+                {
+                    "type": "button",
+                    "action_id": CANCEL,
+                    "text": {"type": "plain_text", "text": "Cancel"},
+                    "value": action_id,
+                },
+            ],
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Only <@{requested_by}> can confirm. Expires in 24 hours."}]},
+    ]
+    return f"Confirm this CRM change? {summary}", blocks
+
+
+OUTCOME_ICONS = {"done": ":white_check_mark:", "failed": ":x:", "cancelled": ":no_entry_sign:", "expired": ":hourglass:"}
+
+
+def build_outcome(outcome: str, text: str, summary: str, *, link: str | None = None, decided_by: str | None = None) -> tuple[str, Blocks]:
+    """The confirmation message once decided: what was proposed, what came of it, no buttons."""
+    icon = OUTCOME_ICONS.get(outcome, ":information_source:")
+    result = text
+    if link:
+        result += f" <{link}|Open it in the CRM>"
+    blocks: Blocks = [_section(f"{icon} {result}"), _section(summary or "(the proposed change)")]
+    if decided_by:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"{outcome.capitalize()} by <@{decided_by}>"}]})
+    return f"{text}", blocks
