@@ -83,3 +83,24 @@ def test_ctrl_d_at_the_prompt_leaves(console):
     child.sendeof()
     assert finished(child) == 0
     assert "Traceback" not in child.logfile_read.getvalue()
+
+
+def test_a_crm_change_proposed_in_the_terminal_is_made_when_the_admin_types_confirm(console, fake_openai, tmp_path):
+    from tests.processes import hard_e
+
+    imported = hard_e("crm", "import", "--sample", env={"HARDE_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    fake_openai.reply_tool_call("add_note", {"job": "4709", "note": "[Call] Confirmed the start date."})
+    fake_openai.reply("I've drafted the note for the Okafor job.")
+    child = console()
+    child.sendline("add a note to job 4709: confirmed the start date")
+    child.expect_exact("Type 'confirm' to make it, or 'cancel'.")
+    child.expect_exact(PROMPT)
+    child.sendline("confirm")
+    child.expect_exact("Done — note added to job 4709 (Okafor roof replacement).")
+    child.expect_exact(PROMPT)
+    child.sendline("confirm")  # nothing pending any more: an ordinary message now
+    child.sendline("exit")
+    assert finished(child) == 0
+    screen = child.logfile_read.getvalue()
+    assert "[Call] Confirmed the start date." in screen and screen.count("Done — note added") == 1

@@ -391,10 +391,15 @@ async def test_slack_get_permalink_as_published(slack: FakeSlack) -> None:
     assert threaded == (
         f"https://fake-workspace.slack.com/archives/C1H9RESGL/p{reply.replace('.', '')}?thread_ts={parent}&cid=C1H9RESGL"
     )
-    slack.add_message("C2", "1700000001.000200", text="a user's message", user="U42")  # one the fake never posted
+    slack.add_message("C2", "1700000001.000200")  # a user's message, which the fake never saw posted
+    slack.add_message("C2", "1700000002.000300", thread_ts="1700000001.000200")
     assert (await c.chat_getPermalink(channel="C2", message_ts="1700000001.000200"))["permalink"].endswith(
         "/archives/C2/p1700000001000200"
     )
+    assert (await c.chat_getPermalink(channel="C2", message_ts="1700000002.000300"))["permalink"].endswith(
+        "/archives/C2/p1700000002000300?thread_ts=1700000001.000200&cid=C2"
+    )
+    assert slack.messages(channel="C2") == []
     await c.chat_delete(channel="C1H9RESGL", ts=reply)
     for body, error in (
         ({"channel": "C1H9RESGL", "message_ts": "1.000001"}, "message_not_found"),

@@ -18,12 +18,14 @@ import uuid
 from collections.abc import Awaitable, Iterator
 from typing import TextIO, TypeVar
 
-from hard_e.agents.events import Event, Failed, Final, TextDelta, ToolStarted
+from hard_e.agents.events import Event, Failed, Final, NeedsConfirmation, TextDelta, ToolStarted
 from hard_e.agents.turn import Turn
 from hard_e.bot.config import Settings
 from hard_e.bot.services import Services
 
 EXIT_WORDS = {"exit", "quit", ":q", "bye"}
+DECISION_WORDS = {"confirm": True, "yes": True, "cancel": False, "no": False}
+CONSOLE_USER = "console"  # whoever sits at the terminal: the one person who can confirm its CRM changes
 STOPPED = "(stopped)"
 T = TypeVar("T")
 
@@ -35,6 +37,7 @@ class ConsoleSink:
         self._out = out
         self._streamed = False
         self.muted = False
+        self.proposals: list[NeedsConfirmation] = []  # CRM changes waiting for 'confirm' or 'cancel'
 
     async def send(self, event: Event) -> None:
         if self.muted:
@@ -50,6 +53,9 @@ class ConsoleSink:
             self._out.write("\n\n")
         elif isinstance(event, Failed):
             self._out.write(("\n" if self._streamed else "") + f"hard-e> {event.message}\n\n")
+        elif isinstance(event, NeedsConfirmation):
+            self.proposals.append(event)
+            self._out.write(f"Proposed CRM change:\n{event.summary}\nType 'confirm' to make it, or 'cancel'.\n\n")
         self._out.flush()
 
 
@@ -168,6 +174,7 @@ async def chat(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.
 
 async def _converse(services: Services, lines: Lines, interrupts: Interrupts, out: TextIO) -> None:
     session = uuid.uuid4().hex[:12]
+    pending: list[NeedsConfirmation] = []
     out.write("Hard-E console — ask anything; 'exit', Ctrl-D or Ctrl-C to leave (Ctrl-C during an answer stops it).\n\n")
     out.flush()
     while True:
@@ -183,12 +190,16 @@ async def _converse(services: Services, lines: Lines, interrupts: Interrupts, ou
             continue
         if text.lower() in EXIT_WORDS:
             return
+        if pending and text.lower() in DECISION_WORDS:
+            await _decide(services, pending, confirm=DECISION_WORDS[text.lower()], out=out)
+            pending = []
+            continue
         turn = Turn(
             team_id="console",
             channel_id="local",
             thread_ts=session,
             message_ts=uuid.uuid4().hex,
-            user_id=None,
+            user_id=CONSOLE_USER,
             text=text,
             channel_type="console",
         )
@@ -204,6 +215,17 @@ async def _converse(services: Services, lines: Lines, interrupts: Interrupts, ou
             out.flush()
         elif (error := task.exception()) is not None:
             raise error
+        pending = sink.proposals or pending
+
+
+async def _decide(services: Services, pending: list[NeedsConfirmation], *, confirm: bool, out: TextIO) -> None:
+    """The terminal's Confirm / Cancel buttons: the same decision a click in Slack makes."""
+    for proposal in pending:
+        if services.crm_actions is None:
+            break
+        decision = await services.crm_actions.decide(proposal.action_id, CONSOLE_USER, confirm=confirm)
+        out.write(f"hard-e> {decision.text or 'That change was already decided.'}\n\n")
+    out.flush()
 
 
 async def _until_left(work: Awaitable[T], interrupts: Interrupts) -> T | None:

@@ -28,6 +28,7 @@ NOT_ALLOWED = "not_allowed"
 UNVERIFIED = "unverified"
 
 T = TypeVar("T")
+_PRUNE_AT = 4096  # cached answers before expired ones are dropped
 
 
 class _LookupFailed(Exception):
@@ -62,7 +63,10 @@ class _TtlCache(Generic[T]):
     async def _fetch(self, key: Hashable, lookup: Callable[[], Awaitable[T]]) -> T:
         try:
             answer = await lookup()
-            self._answers[key] = (self._clock() + self._ttl, answer)
+            now = self._clock()
+            if len(self._answers) >= _PRUNE_AT:  # keep a long-running process's memory bounded
+                self._answers = {k: kept for k, kept in self._answers.items() if now < kept[0]}
+            self._answers[key] = (now + self._ttl, answer)
             return answer
         finally:
             if self._pending.get(key) is asyncio.current_task():

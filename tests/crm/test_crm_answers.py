@@ -146,3 +146,19 @@ async def test_hard_e_crm_lookup_by_a_guest_is_refused(crm_bot: CrmBot, fake_sla
     fake_slack.add_user("U1", restricted=True)
     status, reply = await post_command(crm_bot.bot, "/hard-e", "crm Dunn")
     assert status == 200 and "Guest accounts can't use the CRM" in reply["text"] and "Dunn roof" not in reply["text"]
+
+
+async def test_triage_reaching_the_crm_in_a_channel_shares_nothing_there(crm_bot: CrmBot, fake_slack, fake_openai):
+    """The router can't see every CRM question coming; when Triage hands one over in a channel, the CRM
+    tools refuse there and say where to ask instead."""
+    fake_openai.reply_tool_call("transfer_to_crm", {})
+    fake_openai.reply_tool_call("job_status", {"customer_or_job": "Okafor"})
+    fake_openai.reply("this text must never be shown")
+    event = se.mention("I need help with a customer")
+    await crm_bot.bot.send_event(event)
+    await crm_bot.bot.settle()
+    [reply] = [m for m in fake_slack.messages(channel="C1") if m.thread_ts == event["ts"]]
+    assert reply.text.startswith(":warning: That needs customer details from the CRM, and I only share those privately.")
+    for version in reply.edits:
+        assert not any(detail in version for detail in CRM_DETAILS), version
+    assert crm_bot.leap is None or crm_bot.leap.calls("/api/v3/") == 0

@@ -140,6 +140,7 @@ class FakeSlack(FakeServer):
         self._reactions: dict[tuple[str, str], list[str]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._usergroups: dict[str, tuple[list[str], bool]] = {}  # id -> (member ids, disabled)
+        self._others: dict[tuple[str, str], Message] = {}  # messages others posted, from add_message()
         # Slack does not say what usergroups.users.list answers for a disabled group asked without
         # include_disabled; "empty" answers `users: []`, "no_such_subteam" answers that error.
         self.disabled_usergroup_answer = "empty"
@@ -245,12 +246,10 @@ class FakeSlack(FakeServer):
     def add_message(
         self, channel: str, ts: str, *, text: str = "", thread_ts: str | None = None, user: str = "U1"
     ) -> None:
-        """Record a message someone else posted (e.g. the user message an event carried), so that
-        methods which look messages up (chat.getPermalink) find it."""
+        """Make a message someone else posted (e.g. the user message an event carried) known to
+        chat.getPermalink. It is not listed by `messages()`, which shows what the bot posted."""
         with self._lock:
-            self._messages[(channel, ts)] = Message(
-                channel=channel, ts=ts, text=text, thread_ts=thread_ts, user=user, edits=[text]
-            )
+            self._others[(channel, ts)] = Message(channel=channel, ts=ts, text=text, thread_ts=thread_ts, user=user, edits=[text])
 
     def stub(self, method: str, response: dict[str, Any]) -> None:
         """Serve a canned response for a method the fake does not implement (or override one)."""
@@ -268,6 +267,7 @@ class FakeSlack(FakeServer):
             self._calls.clear()
             self._failures.clear()
             self._messages.clear()
+            self._others.clear()
             self._ephemerals.clear()
             self._reactions.clear()
             self._socket_messages.clear()
@@ -769,9 +769,10 @@ class FakeSlack(FakeServer):
         """As published: `https://<domain>.slack.com/archives/<channel>/p<ts without the dot>`, and for a
         thread reply `?thread_ts=<parent ts>&cid=<channel>` after it. Only messages the fake knows."""
         channel = self._require_channel(params)
+        ts = str(params.get("message_ts") or "")
         with self._lock:
-            msg = self._existing(channel, params.get("message_ts"))
-            ts, thread_ts = msg.ts, msg.thread_ts
+            other = self._others.get((channel, ts))
+            thread_ts = other.thread_ts if other is not None else self._existing(channel, ts).thread_ts
         permalink = f"https://{self.domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
         if thread_ts and thread_ts != ts:
             permalink += f"?thread_ts={thread_ts}&cid={channel}"
