@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test lint format chat db-upgrade lock bench bench-kb clean
+.PHONY: run test lint format chat db-upgrade lock bench bench-kb bench-crm clean
 
 run: $(VENV)/.runtime        ## start the bot (applies migrations first)
 	$(BIN)/hard-e run
@@ -35,6 +35,9 @@ bench: $(VENV)/.dev          ## streaming latency benchmark
 
 bench-kb: $(VENV)/.dev       ## knowledge index benchmark (10,000 chunks, SQLite and PostgreSQL)
 	$(BIN)/python benchmarks/kb_search.py
+
+bench-crm: $(VENV)/.dev      ## CRM benchmark (local CRM at 10,000 customers / 20,000 jobs on SQLite and PostgreSQL; Leap request cost)
+	$(BIN)/python benchmarks/crm.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -39,9 +39,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -50,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from benchmarks.databases import postgres_answers, throwaway_postgres
 from hard_e.agents.knowledge import KnowledgeIndex, SyncReport
 from hard_e.integrations.document_sources import FolderSource
 from hard_e.store.db import create_engine
@@ -413,42 +411,6 @@ class BackendResult:
     empty_results: int = 0
     on_topic: tuple[int, int] = (0, 0)  # (top passage from the query's topic, generated queries)
     notes: list[str] = field(default_factory=list)
-
-
-@asynccontextmanager
-async def throwaway_postgres(admin_url: str) -> AsyncIterator[str]:
-    """A new, empty database on the server behind `admin_url`, dropped on the way out."""
-    import asyncpg
-
-    admin = make_url(admin_url)
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"harde_bench_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(dsn, timeout=5)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-    finally:
-        conn = await asyncpg.connect(dsn, timeout=5)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-
-async def postgres_answers(admin_url: str) -> str | None:
-    """None when the server answers, else why not."""
-    import asyncpg
-
-    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        conn = await asyncpg.connect(dsn, timeout=5)
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-    await conn.close()
-    return None
 
 
 async def timed_sync(index: KnowledgeIndex, source: FolderSource) -> tuple[float, SyncReport]:

@@ -41,7 +41,7 @@ async def find_customers(crm: CRM, reference: str) -> list[Customer]:
     if not name:
         return []
     found = await crm.find_customers(name, limit=MAX_CUSTOMERS)
-    if not found and name.lower().endswith("s") and len(name) > 3:
+    if not found and name.lower().endswith("s") and len(name) > 2:  # "the Wus"
         found = await crm.find_customers(name[:-1], limit=MAX_CUSTOMERS)
     return found
 
