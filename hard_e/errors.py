@@ -28,3 +28,13 @@ class CrmUnavailable(Exception):
 
 class CrmUnsupported(Exception):
     """The CRM offers no way to do this (e.g. Leap's public API has no stage move)."""
+
+
+class MediaUnavailable(Exception):
+    """A voice or video service could not be reached or refused the request. `reason` is a short
+    kind for logs and for the brain's wording: "unauthorized", "rate_limited", "timeout",
+    "unreachable", "server_error", "rejected" or "bad_response"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

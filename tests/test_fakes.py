@@ -6,15 +6,20 @@ event the fake emits is validated against the installed openai pydantic models.
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import json
 import time
 from collections.abc import Iterator
+from urllib.parse import parse_qsl
 
+import aiohttp
 import openai
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests import slack_events as se
 from tests.fakes import FakeOpenAI, FakeSlack
 
 USER_MSGS = [{"role": "user", "content": "hi"}]
@@ -409,3 +414,320 @@ async def test_slack_get_permalink_as_published(slack: FakeSlack) -> None:
         with pytest.raises(SlackApiError) as err:
             await c.api_call("chat.getPermalink", params=body)
         assert err.value.response["error"] == error
+
+
+# -- Slack modals (views.*), their payloads, and file uploads --------------------------------------
+
+
+def _option(text: str, value: str) -> dict:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+LEAD, WON, ROOF, GUTTER = _option("Lead", "lead"), _option("Won", "won"), _option("Roof", "roof"), _option("Gutter", "gutter")
+MODAL = {
+    "type": "modal",
+    "callback_id": "new_customer",
+    "private_metadata": '{"channel": "C1"}',
+    "title": {"type": "plain_text", "text": "New customer"},
+    "submit": {"type": "plain_text", "text": "Create"},
+    "close": {"type": "plain_text", "text": "Cancel"},
+    "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Who is the customer?"}},
+        {"type": "input", "block_id": "name", "label": {"type": "plain_text", "text": "Name"},
+         "element": {"type": "plain_text_input", "action_id": "name_input", "max_length": 80}},
+        {"type": "input", "block_id": "stage", "label": {"type": "plain_text", "text": "Stage"},
+         "element": {"type": "static_select", "action_id": "stage_select", "options": [LEAD, WON]}},
+        {"type": "input", "block_id": "rep", "optional": True, "label": {"type": "plain_text", "text": "Rep"},
+         "element": {"type": "external_select", "action_id": "rep_search", "min_query_length": 2}},
+        {"type": "input", "block_id": "tags", "optional": True, "label": {"type": "plain_text", "text": "Tags"},
+         "element": {"type": "multi_static_select", "action_id": "tag_pick", "options": [ROOF, GUTTER]}},
+    ],
+}
+
+
+def modal(edit=None, **fields) -> dict:
+    view = copy.deepcopy(MODAL) | fields
+    if edit is not None:
+        edit(view)
+    return view
+
+
+async def slack_error(c: AsyncWebClient, method: str, **body: object) -> dict:
+    """The whole error body of a call expected to fail (past slack_sdk's own argument checks)."""
+    with pytest.raises(SlackApiError) as err:
+        await c.api_call(method, json=body)
+    return err.value.response.data
+
+
+async def test_slack_views_open_answers_the_whole_view_as_published(slack: FakeSlack) -> None:
+    c = web(slack)
+    opened = (await c.views_open(trigger_id=slack.issue_trigger("U7"), view=MODAL))["view"]
+    assert opened["id"].startswith("V") and opened["root_view_id"] == opened["id"] and opened["previous_view_id"] is None
+    assert (opened["type"], opened["callback_id"], opened["private_metadata"], opened["external_id"]) == (
+        "modal", "new_customer", '{"channel": "C1"}', "")
+    assert (opened["team_id"], opened["app_id"], opened["bot_id"], opened["state"]) == ("T1", "A1", "BHARDE", {"values": {}})
+    assert (opened["title"], opened["submit"], opened["close"]) == (MODAL["title"], MODAL["submit"], MODAL["close"])
+    assert opened["hash"] and opened["clear_on_close"] is False and opened["notify_on_close"] is False
+    assert opened["blocks"][0]["block_id"], "Slack generates a block_id when none is given"
+    assert [b["block_id"] for b in opened["blocks"][1:]] == ["name", "stage", "rep", "tags"]
+    (only,) = slack.views.values()
+    assert (only.id, only.user, only.versions) == (opened["id"], "U7", [opened])
+    assert slack.view(opened["id"]) == opened
+
+    slack.empty_state_values_as_list = True  # the other reading: Slack's own example shows `"values": []`
+    assert (await c.views_open(trigger_id=slack.issue_trigger(), view=MODAL))["view"]["state"] == {"values": []}
+
+
+async def test_slack_trigger_ids_are_single_use_and_expire_after_three_seconds(slack: FakeSlack) -> None:
+    c = web(slack)
+    assert slack.expire_triggers_after == 3.0
+    trigger = slack.issue_trigger()
+    await c.views_open(trigger_id=trigger, view=MODAL)
+    assert (await slack_error(c, "views.open", trigger_id=trigger, view=MODAL))["error"] == "exchanged_trigger_id"
+
+    slack.expire_triggers_after = 0.05
+    stale = slack.issue_trigger()
+    await asyncio.sleep(0.1)
+    assert (await slack_error(c, "views.open", trigger_id=stale, view=MODAL))["error"] == "expired_trigger_id"
+    assert (await slack_error(c, "views.open", trigger_id="not a trigger", view=MODAL))["error"] == "invalid_trigger_id"
+    never_issued = se.new_trigger_id()
+    assert (await slack_error(c, "views.open", trigger_id=never_issued, view=MODAL))["error"] == "invalid_trigger_id"
+    slack.unknown_trigger_error = "invalid_arguments"  # the older documented answer
+    refused = await slack_error(c, "views.open", trigger_id=never_issued, view=MODAL)
+    assert (refused["error"], refused["response_metadata"]["messages"]) == ("invalid_arguments", ["invalid `trigger_id`"])
+    assert [call.error for call in slack.calls_to("views.open")][1:] == [
+        "exchanged_trigger_id", "expired_trigger_id", "invalid_trigger_id", "invalid_trigger_id", "invalid_arguments"]
+
+
+def _too_many_blocks(view: dict) -> None:
+    view["blocks"] += [{"type": "divider"}] * (101 - len(view["blocks"]))
+
+
+@pytest.mark.parametrize(
+    ("edit", "pointer"),
+    [
+        (lambda v: v["title"].update(text="x" * 25), "/view/title/text"),
+        (lambda v: v["submit"].update(text="x" * 25), "/view/submit/text"),
+        (lambda v: v["close"].update(text="x" * 25), "/view/close/text"),
+        (lambda v: v["title"].update(type="mrkdwn"), "/view/title"),
+        (_too_many_blocks, "/view/blocks"),
+        (lambda v: v.update(callback_id="c" * 256), "/view/callback_id"),
+        (lambda v: v.update(external_id="e" * 256), "/view/external_id"),
+        (lambda v: v.update(private_metadata="m" * 3001), "/view/private_metadata"),
+        (lambda v: v.pop("submit"), "/view/submit"),  # "submit is required when an input block is within the blocks"
+        (lambda v: v["blocks"][1]["label"].update(text="l" * 2001), "/view/blocks/1/label/text"),
+        (lambda v: v["blocks"][1].update(block_id="b" * 256), "/view/blocks/1/block_id"),
+        (lambda v: v["blocks"][2].update(block_id="name"), "/view/blocks/2/block_id"),  # block_ids are unique
+        (lambda v: v["blocks"][1]["element"].update(max_length=3001), "/view/blocks/1/element/max_length"),
+        (lambda v: v["blocks"][2]["element"].update(options=[LEAD] * 101), "/view/blocks/2/element/options"),
+        (lambda v: v["blocks"][2]["element"]["options"].append(_option("o" * 76, "x")),
+         "/view/blocks/2/element/options/2/text/text"),
+        (lambda v: v["blocks"][2]["element"]["options"].append(_option("x", "v" * 151)),
+         "/view/blocks/2/element/options/2/value"),
+    ],
+)
+async def test_slack_views_refuse_a_view_past_the_published_limits(slack: FakeSlack, edit, pointer: str) -> None:
+    c = web(slack)
+    trigger = slack.issue_trigger()
+    for method, extra in (("views.open", {"trigger_id": trigger}), ("views.push", {"trigger_id": trigger})):
+        refused = await slack_error(c, method, view=modal(edit), **extra)
+        assert refused["error"] == "invalid_arguments"
+        messages = refused["response_metadata"]["messages"]
+        assert any(m.endswith(f"[json-pointer:{pointer}]") for m in messages), messages
+        assert all(m.startswith("[ERROR] ") for m in messages)
+    opened = (await c.views_open(trigger_id=trigger, view=MODAL))["view"]  # a refused view does not spend the trigger
+    refused = await slack_error(c, "views.update", view_id=opened["id"], view=modal(edit))
+    assert refused["error"] == "invalid_arguments" and slack.views[opened["id"]].versions == [opened]
+
+
+async def test_slack_views_accept_a_view_at_the_published_limits(slack: FakeSlack) -> None:
+    c = web(slack)
+    options = [_option("o" * 75, f"{i:03d}" + "v" * 147) for i in range(100)]
+
+    def at_limits(v: dict) -> None:
+        v.update(callback_id="c" * 255, external_id="e" * 255, private_metadata="m" * 3000)
+        v["title"]["text"], v["submit"]["text"], v["close"]["text"] = "t" * 24, "s" * 24, "c" * 24
+        v["blocks"][1].update(block_id="b" * 255, label={"type": "plain_text", "text": "l" * 2000})
+        v["blocks"][1]["element"]["max_length"] = 3000
+        v["blocks"][2]["element"]["options"] = options
+        v["blocks"] += [{"type": "divider"}] * (100 - len(v["blocks"]))
+
+    opened = (await c.views_open(trigger_id=slack.issue_trigger(), view=modal(at_limits)))["view"]
+    assert len(opened["blocks"]) == 100
+    slack.option_value_limit = 75  # the older option-object reference
+    refused = await slack_error(c, "views.open", trigger_id=slack.issue_trigger(), view=modal(at_limits, external_id="other"))
+    assert refused["response_metadata"]["messages"][0].endswith("[json-pointer:/view/blocks/2/element/options/0/value]")
+
+
+async def test_slack_views_update_needs_the_current_hash_and_keeps_matching_inputs(slack: FakeSlack) -> None:
+    c = web(slack)
+    opened = (await c.views_open(trigger_id=slack.issue_trigger(), view=modal(external_id="customer-42")))["view"]
+    vid = opened["id"]
+    slack.set_view_state(vid, se.state_values(opened, {"name_input": "Acme Roofing", "stage_select": "won"}))
+
+    def without_stage(v: dict) -> None:
+        del v["blocks"][2]
+
+    step2 = modal(without_stage, external_id="customer-42", title={"type": "plain_text", "text": "Step 2"})
+    updated = (await c.views_update(view_id=vid, hash=opened["hash"], view=step2))["view"]
+    assert (updated["id"], updated["root_view_id"], updated["title"]["text"]) == (vid, vid, "Step 2")
+    assert updated["hash"] != opened["hash"], "every update answers a new hash"
+    assert updated["state"]["values"] == {"name": {"name_input": {"type": "plain_text_input", "value": "Acme Roofing"}}}
+
+    stale = await slack_error(c, "views.update", view_id=vid, hash=opened["hash"], view=step2)
+    assert stale["error"] == "hash_conflict"
+    by_external = (await c.views_update(external_id="customer-42", view=step2))["view"]  # no hash: no check
+    assert by_external["id"] == vid and slack.view(vid)["hash"] == by_external["hash"]
+    assert [v["hash"] for v in slack.views[vid].versions] == [opened["hash"], updated["hash"], by_external["hash"]]
+
+    assert (await slack_error(c, "views.update", view_id="VNOPE", view=step2))["error"] == "not_found"
+    assert (await slack_error(c, "views.update", external_id="nope", view=step2))["error"] == "not_found"
+    both = await slack_error(c, "views.update", view_id=vid, external_id="customer-42", view=step2)
+    assert both["response_metadata"]["messages"] == ["[ERROR] Cannot provide both `view_id` and `external_id`"]
+    twin = await slack_error(c, "views.open", trigger_id=slack.issue_trigger(), view=modal(external_id="customer-42"))
+    assert twin["error"] == "duplicate_external_id"
+
+
+async def test_slack_views_push_onto_the_modal_the_interaction_came_from(slack: FakeSlack) -> None:
+    c = web(slack)
+    root = (await c.views_open(trigger_id=slack.issue_trigger(), view=MODAL))["view"]
+    second = (await c.views_push(trigger_id=slack.issue_trigger(view_id=root["id"]), view=MODAL))["view"]
+    assert (second["root_view_id"], second["previous_view_id"]) == (root["id"], root["id"])
+    third = (await c.views_push(trigger_id=slack.issue_trigger(view_id=second["id"]), view=MODAL))["view"]
+    assert (third["root_view_id"], third["previous_view_id"]) == (root["id"], second["id"])
+    full = await slack_error(c, "views.push", trigger_id=slack.issue_trigger(view_id=third["id"]), view=MODAL)
+    assert full["error"] == "push_limit_reached", "a modal holds up to 3 views"
+    outside = await slack_error(c, "views.push", trigger_id=slack.issue_trigger(), view=MODAL)
+    assert outside["error"] == "not_found", "views.push needs a trigger from an interaction in a modal"
+
+    slack.close_view(third["id"])  # the user submitted the visible view
+    fourth = (await c.views_push(trigger_id=slack.issue_trigger(view_id=second["id"]), view=MODAL))["view"]
+    assert fourth["previous_view_id"] == second["id"]
+    with pytest.raises(ValueError):
+        slack.close_view(second["id"])  # not the visible one
+    slack.close_view(root["id"], clear=True)  # the x button
+    assert slack.views == {}
+    assert (await slack_error(c, "views.update", view_id=root["id"], view=MODAL))["error"] == "not_found"
+    assert slack.view(root["id"])["id"] == root["id"]
+
+
+async def test_view_submission_carries_what_the_user_entered_in_slacks_shape(slack: FakeSlack) -> None:
+    c = web(slack)
+    opened = (await c.views_open(trigger_id=slack.issue_trigger("U7"), view=MODAL))["view"]
+    vid = opened["id"]
+    slack.set_view_state(vid, se.state_values(opened, {"name_input": "Acme Roofing"}))
+    payload = se.view_submission(
+        slack.view(vid), user="U7", values={"stage_select": "won", "rep_search": "dana", "tag_pick": ["roof", "gutter"]}
+    )
+    assert payload["view"]["state"]["values"] == {
+        "name": {"name_input": {"type": "plain_text_input", "value": "Acme Roofing"}},
+        "stage": {"stage_select": {"type": "static_select", "selected_option": WON}},
+        "rep": {"rep_search": {"type": "external_select",
+                               "selected_option": {"text": {"type": "plain_text", "text": "dana", "emoji": True}, "value": "dana"}}},
+        "tags": {"tag_pick": {"type": "multi_static_select", "selected_options": [ROOF, GUTTER]}},
+    }
+    assert (payload["type"], payload["user"]["id"], payload["team"]["id"], payload["api_app_id"]) == ("view_submission", "U7", "T1", "A1")
+    assert payload["trigger_id"] and payload["token"]
+    assert (payload["view"]["id"], payload["view"]["hash"], payload["view"]["callback_id"], payload["view"]["private_metadata"]) == (
+        vid, opened["hash"], "new_customer", '{"channel": "C1"}')
+    assert dict(parse_qsl(se.interaction_body(payload)))["payload"] == json.dumps(payload)
+
+    left_empty = se.view_submission(slack.view(vid), values={"stage_select": "lead"})["view"]["state"]["values"]
+    assert left_empty["rep"] == {"rep_search": {"type": "external_select", "selected_option": None}}
+    assert left_empty["tags"] == {"tag_pick": {"type": "multi_static_select", "selected_options": []}}
+    for values in ({}, {"stage_select": "lead", "name_input": "x" * 81}, {"stage_select": "lost"}):
+        with pytest.raises(ValueError):  # a required input empty, past max_length, or an option the menu lacks
+            se.view_submission(slack.view(vid), values=values)
+    assert se.view_submission(opened, check=False)["view"]["state"]["values"]["name"]["name_input"]["value"] is None
+    with pytest.raises(ValueError):
+        slack.set_view_state(vid, {"name": {"nope": {"type": "plain_text_input", "value": "x"}}})
+    with pytest.raises(ValueError):
+        slack.set_view_state(vid, {"name": {"name_input": {"type": "static_select", "selected_option": None}}})
+
+
+async def test_view_closed_and_block_suggestion_payloads_as_published(slack: FakeSlack) -> None:
+    c = web(slack)
+    opened = (await c.views_open(trigger_id=slack.issue_trigger(), view=modal(notify_on_close=True)))["view"]
+    slack.set_view_state(opened["id"], se.state_values(opened, {"name_input": "Acme"}))
+    closed = se.view_closed(slack.view(opened["id"]), user="U7")
+    assert (closed["type"], closed["user"]["id"], closed["is_cleared"], closed["view"]["id"]) == ("view_closed", "U7", False, opened["id"])
+    assert closed["view"]["state"] == {"values": {}}, "a closed view's state excludes its input blocks"
+    assert se.view_closed(opened, is_cleared=True)["is_cleared"] is True
+
+    asked = se.block_suggestion(slack.view(opened["id"]), action_id="rep_search", value="da", user="U7")
+    assert (asked["type"], asked["action_id"], asked["block_id"], asked["value"]) == ("block_suggestion", "rep_search", "rep", "da")
+    assert asked["container"] == {"type": "view", "view_id": opened["id"]} and asked["view"]["id"] == opened["id"]
+    assert (asked["user"]["id"], asked["team"]["id"], asked["api_app_id"]) == ("U7", "T1", "A1")
+    with pytest.raises(ValueError):
+        se.block_suggestion(opened, action_id="rep_search", value="d")  # under min_query_length
+    assert se.block_suggestion(opened, action_id="rep_search", value="", check=False)["value"] == ""
+    with pytest.raises(ValueError):
+        se.block_suggestion(opened, action_id="stage_select", value="won")  # static menus ask nothing
+
+
+async def test_slash_command_form_as_slack_posts_it_carries_a_trigger(slack: FakeSlack) -> None:
+    fields = se.slash_command("/new-customer", "Acme Roofing", user="U7", channel="C9", trigger_id=slack.issue_trigger("U7"))
+    assert dict(parse_qsl(se.form_body(fields))) == fields
+    assert {k: fields[k] for k in ("command", "text", "user_id", "channel_id", "team_id", "api_app_id")} == {
+        "command": "/new-customer", "text": "Acme Roofing", "user_id": "U7", "channel_id": "C9", "team_id": "T1", "api_app_id": "A1"}
+    assert fields["response_url"].startswith("https://hooks.slack.com/commands/") and fields["token"]
+    opened = (await web(slack).views_open(trigger_id=fields["trigger_id"], view=MODAL))["view"]
+    assert slack.views[opened["id"]].user == "U7"
+    assert se.slash_command("/hard-e")["trigger_id"] != se.slash_command("/hard-e")["trigger_id"]
+
+
+async def test_slack_files_upload_v2_shares_the_file_in_the_thread(slack: FakeSlack) -> None:
+    c = web(slack)
+    csv = "customer,total\nAcme Roofing,1200\n"
+    done = await c.files_upload_v2(
+        channel="C1", thread_ts="1700000000.000100", content=csv, filename="quote.csv", title="Quote",
+        initial_comment="Here's the quote",
+    )
+    assert done["file"]["id"].startswith("F") and (done["file"]["title"], done["file"]["name"]) == ("Quote", "quote.csv")
+    (shared,) = slack.uploads
+    assert (shared.filename, shared.title, shared.channel, shared.thread_ts, shared.initial_comment) == (
+        "quote.csv", "Quote", "C1", "1700000000.000100", "Here's the quote")
+    assert (shared.content, shared.length, shared.declared_length) == (csv.encode(), len(csv), len(csv))
+    assert [call.method for call in slack.calls] == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+
+
+async def test_slack_upload_url_takes_raw_bytes_or_a_form_and_errors_as_published(slack: FakeSlack) -> None:
+    c = web(slack)
+    image = await c.files_getUploadURLExternal(filename="roof.png", length=4, alt_txt="A new roof")
+    text = await c.files_getUploadURLExternal(filename="notes.txt", length=3)
+    assert image["upload_url"].startswith(f"{slack.base_url}/") and image["file_id"] != text["file_id"]
+    async with aiohttp.ClientSession() as http:
+        form = aiohttp.FormData()
+        form.add_field("filename", b"\x89PNG", filename="roof.png")  # curl -F filename="@roof.png"
+        async with http.post(image["upload_url"], data=form) as answer:
+            assert (answer.status, await answer.text()) == (200, "OK - 4")
+        async with http.post(text["upload_url"], data=b"abc") as answer:
+            assert answer.status == 200
+        async with http.post(f"{slack.base_url}/upload/v1/nope", data=b"x") as answer:
+            assert answer.status == 404
+
+    never = await c.files_getUploadURLExternal(filename="never.txt", length=1)
+    for files in ([{"id": never["file_id"]}], [{"id": "FNOPE"}]):
+        assert (await slack_error(c, "files.completeUploadExternal", files=files))["error"] == "file_not_found"
+    done = await c.files_completeUploadExternal(files=[{"id": image["file_id"], "title": "Roof"}, {"id": text["file_id"]}])
+    assert [(f["id"], f["title"]) for f in done["files"]] == [(image["file_id"], "Roof"), (text["file_id"], "notes.txt")]
+    assert done["files"][0]["alt_txt"] == "A new roof" and done["files"][0]["mimetype"] == "image/png"
+    assert [(u.channel, u.content) for u in slack.uploads] == [(None, b"\x89PNG"), (None, b"abc")], "no channel: private"
+    again = await slack_error(c, "files.completeUploadExternal", files=[{"id": text["file_id"]}])
+    assert again["error"] == "file_not_found", "completeUploadExternal can only be called once"
+    async with aiohttp.ClientSession() as http, http.post(text["upload_url"], data=b"late") as answer:
+        assert answer.status == 404
+
+    for body, error in (
+        ({"filename": "a.txt", "length": 0}, "missing_argument"),
+        ({"filename": "a.png", "length": 1, "alt_txt": "a" * 1001}, "alt_txt_too_large"),
+        ({"filename": "a.py", "length": 1_048_577, "snippet_type": "python"}, "snippet_too_large"),
+    ):
+        assert (await slack_error(c, "files.getUploadURLExternal", **body))["error"] == error
+    late = await c.files_getUploadURLExternal(filename="x.txt", length=1)
+    async with aiohttp.ClientSession() as http, http.post(late["upload_url"], data=b"x"):
+        pass
+    bad_channel = await slack_error(c, "files.completeUploadExternal", files=[{"id": late["file_id"]}], channel_id="general")
+    assert bad_channel["error"] == "invalid_channel"
+    slack.reset()
+    assert slack.uploads == [] and slack.views == {}

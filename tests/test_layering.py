@@ -23,6 +23,7 @@ RULES = [
     ("hard_e.store", (*SLACK, "hard_e.bot", "hard_e.handlers", "hard_e.agents", "hard_e.integrations"), "the store is the floor"),
     ("hard_e.errors", ("hard_e.",), "errors are shared by every layer"),
     ("hard_e.records", ("hard_e.",), "CRM records are shared by every layer"),
+    ("hard_e.media", ("hard_e.",), "media records are shared by every layer"),
     ("hard_e.handlers", ("hard_e.bot",), "handlers get what they need from Services (annotations only)"),
 ]
 # Only handlers may name a wiring type in their annotations (`Services`); every other rule counts

@@ -8,8 +8,11 @@ Results are plain records: the store's transcript aggregates, the knowledge inde
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from pydantic import BaseModel
+
+from hard_e.media import RenderStatus
 from hard_e.records import CrmUser, Customer, Job, NewCustomer, Note
 
 if TYPE_CHECKING:
@@ -28,6 +31,16 @@ class TextModel(Protocol):
     """One language model, streaming the text of its answer."""
 
     def stream(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]: ...
+
+
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
+
+
+class FieldModel(Protocol):
+    """A (fast) language model that reads text into a pydantic schema (structured output). Raises on any
+    failure — an API error, a refusal, an answer that does not fit the schema; callers fall back."""
+
+    async def extract(self, instructions: str, text: str, schema: type[SchemaT]) -> SchemaT: ...
 
 
 class Passage(Protocol):
@@ -122,3 +135,24 @@ class CRM(Protocol):
     async def add_note(self, job_id: str, text: str, *, author: str | None = None) -> Note: ...
     async def create_customer(self, new: NewCustomer) -> Customer: ...
     async def move_stage(self, job_id: str, stage: str) -> Job: ...
+
+
+class Voice(Protocol):
+    """Speech from text: MP3 bytes. Every failure raises `MediaUnavailable`."""
+
+    @property
+    def name(self) -> str:
+        """Which service speaks: "ElevenLabs", "OpenAI"."""
+        ...
+
+    async def synthesize(self, text: str) -> bytes: ...
+
+
+class VideoRenderer(Protocol):
+    """A video of a script, rendered in the background. Every failure raises `MediaUnavailable`."""
+
+    async def submit(self, script: str, *, title: str) -> str:
+        """Queue a render; returns its id for `status`."""
+        ...
+
+    async def status(self, render_id: str) -> RenderStatus: ...

@@ -156,6 +156,7 @@ class Settings:
     transcribe_model: str = "gpt-transcribe"
     agent_models: dict[str, str] = field(default_factory=dict)  # HARDE_MODEL_<AGENT> overrides
     turn_timeout: float = 120.0
+    outbox_hours: float = 24.0  # how long a new customer waits for a CRM that is down before the rep is told
     first_token_timeout: float = 45.0
 
     data_dir: Path = Path("data")
@@ -174,6 +175,8 @@ class Settings:
     elevenlabs_voice_id: str | None = None
     shotstack_api_key: Secret | None = None
     shotstack_base_url: str | None = None
+    shotstack_stage: str = "v1"  # "v1" (production) or "stage" (the watermarked sandbox); keys are per stage
+    elevenlabs_model: str = "eleven_multilingual_v2"
 
     kb_dir: Path | None = None
     kb_s3_uris: tuple[str, ...] = ()
@@ -219,6 +222,7 @@ class Settings:
                 if (value := _text(e, f"HARDE_MODEL_{agent.upper()}"))
             },
             turn_timeout=_number(e, "HARDE_TURN_TIMEOUT", 120.0, low=1, high=3600),
+            outbox_hours=_number(e, "HARDE_OUTBOX_HOURS", 24.0, low=0.01, high=24 * 30),
             first_token_timeout=_number(e, "HARDE_FIRST_TOKEN_TIMEOUT", 45.0, low=1, high=3600),
             data_dir=data_dir,
             database_url=_database_url(e, data_dir),
@@ -236,6 +240,8 @@ class Settings:
             elevenlabs_voice_id=_text(e, "ELEVENLABS_VOICE_ID"),
             shotstack_api_key=_secret(e, "SHOTSTACK_API_KEY"),
             shotstack_base_url=_url(e, "SHOTSTACK_BASE_URL"),
+            shotstack_stage=_choice(e, "SHOTSTACK_STAGE", ("v1", "stage"), "v1"),
+            elevenlabs_model=_text(e, "ELEVENLABS_MODEL", "eleven_multilingual_v2"),
             kb_dir=Path(kb_dir) if kb_dir else None,
             kb_s3_uris=_s3_uris(e, "HARDE_KB_S3_URIS"),
             transcripts_uri=_text(e, "HARDE_TRANSCRIPTS_URI"),

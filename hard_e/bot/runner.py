@@ -16,6 +16,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from hard_e.bot.app import build_app
 from hard_e.bot.config import Settings
 from hard_e.bot.http_server import build_web_app, serve
+from hard_e.bot.outbox_worker import keep_working_outbox
 from hard_e.bot.recovery import keep_sweeping
 from hard_e.bot.scheduler import load_transcripts, sync_knowledge
 from hard_e.bot.services import Services
@@ -88,7 +89,7 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    sweeper: asyncio.Task[None] | None = None
+    background: list[asyncio.Task[None]] = []
     log.debug("settings: %s", settings.describe())
     try:
         await services.prepare()
@@ -97,9 +98,11 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
         bolt = build_app(services, socket_mode=not http)
         app_token = settings.slack_app_token.get() if settings.slack_app_token and not http else None
         await verify_slack_credentials(bolt.client, app_token)
-        sweeper = asyncio.create_task(keep_sweeping(services, bolt.client))
+        background.append(asyncio.create_task(keep_sweeping(services, bolt.client)))
+        # New customers a CRM outage held back go out as soon as it answers again.
+        background.append(asyncio.create_task(keep_working_outbox(services, bolt.client)))
         # The knowledge index and the transcript tables catch up in the background; answers work meanwhile.
-        syncing = asyncio.create_task(_catch_up(services))
+        background.append(asyncio.create_task(_catch_up(services)))
         if http:
             await _serve_http(bolt, services, port or settings.port, stop)
         else:
@@ -108,11 +111,10 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
         log.info("shutting down")
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        if sweeper is not None:
-            # Let them stop before the engine goes: a query cut off mid-dispose would never return.
-            sweeper.cancel()
-            syncing.cancel()
-            await asyncio.gather(sweeper, syncing, return_exceptions=True)
+        # Let them stop before the engine goes: a query cut off mid-dispose would never return.
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         await services.aclose()
 
 

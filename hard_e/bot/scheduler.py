@@ -70,11 +70,19 @@ async def _exclusively(services: Services, lock: str, what: str, work: Callable[
         return None
 
 
+async def work_outbox(services: Services) -> None:
+    """New customers held back by a CRM outage, retried (with a Slack client for telling their reps)."""
+    from hard_e.bot.outbox_worker import work_outbox as work
+
+    await work(services, services.slack_client())
+
+
 # (job, interval): each starts at once, runs one at a time, and a missed run is not made up twice.
 JOBS: tuple[tuple[Callable[[Services], Awaitable[object]], timedelta], ...] = (
     (prune_processed_events, timedelta(hours=6)),
     (sync_knowledge, timedelta(minutes=15)),
     (load_transcripts, timedelta(minutes=15)),
+    (work_outbox, timedelta(minutes=1)),
 )
 
 

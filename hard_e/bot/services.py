@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from agents import Model, OpenAIChatCompletionsModel, OpenAIResponsesModel
 from openai import AsyncOpenAI
@@ -15,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hard_e.agents.conversation import Conversations
 from hard_e.agents.crm.actions import CrmActions
+from hard_e.agents.crm.creation import CustomerCreations
+from hard_e.agents.crm.form import FormValues, form_from_extraction
 from hard_e.agents.events import Sink
 from hard_e.agents.history import History
 from hard_e.agents.knowledge import KnowledgeIndex
-from hard_e.agents.ports import CRM
+from hard_e.agents.ports import CRM, FieldModel
 from hard_e.agents.refining import refine_instructions
 from hard_e.agents.specialists import build_team
 from hard_e.agents.turn import Turn
@@ -31,7 +34,7 @@ from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_sink import Where
 from hard_e.bot.streaming import EditStream
 from hard_e.integrations.leap import LeapCRM
-from hard_e.integrations.openai_llm import ChatModel, build_client
+from hard_e.integrations.openai_llm import ChatModel, StructuredModel, build_client
 from hard_e.integrations.perplexity import PerplexitySearch
 from hard_e.integrations.xai import GrokRefiner
 from hard_e.store import migrate
@@ -39,6 +42,7 @@ from hard_e.store.crm import LocalCRM
 from hard_e.store.crm_actions import PendingActions
 from hard_e.store.db import create_engine
 from hard_e.store.locks import TurnLocks
+from hard_e.store.outbox import Outbox
 from hard_e.store.repositories import ConversationStore, EventLedger
 from hard_e.store.transcript_store import TranscriptStore
 
@@ -62,6 +66,9 @@ class Services:
     crm: CRM | None = None
     crm_actions: CrmActions | None = None
     crm_access: CrmAccessPolicy = field(default_factory=CrmAccessPolicy)
+    creations: CustomerCreations | None = None
+    field_model: FieldModel | None = None
+    _slack: AsyncWebClient | None = None
     _inflight: set[asyncio.Task[None]] = field(default_factory=set)
 
     @classmethod
@@ -115,6 +122,8 @@ class Services:
             crm=crm,
             crm_actions=crm_actions,
             crm_access=CrmAccessPolicy(settings.crm_allowed_users, settings.crm_allowed_groups),
+            creations=CustomerCreations(crm, Outbox(engine), keep_trying=timedelta(hours=settings.outbox_hours)),
+            field_model=StructuredModel(client, api=settings.openai_api, model=settings.fast_model) if client is not None else None,
         )
 
     async def prepare(self) -> None:
@@ -130,6 +139,20 @@ class Services:
             log.warning("store health check failed")
             return False
         return True
+
+    def slack_client(self) -> AsyncWebClient:
+        """A Web API client for work no Slack request started (the scheduler's jobs)."""
+        if self._slack is None:
+            token = self.settings.slack_bot_token.get() if self.settings.slack_bot_token else None
+            self._slack = AsyncWebClient(token=token, base_url=self.settings.slack_api_url)
+        return self._slack
+
+    async def extract_form(self, text: str) -> FormValues:
+        """The new-customer form's fields read from free text: the normalizer, then the fast model."""
+        from hard_e.agents.intake import extract_client_fields
+
+        extraction = await extract_client_fields(text, self.field_model)
+        return form_from_extraction(extraction.fields)
 
     def sink(self, client: AsyncWebClient, turn: Turn) -> Sink:
         """Where the answer to `turn` is shown in Slack: native streaming or progressive edits (`HARDE_STREAMING`)."""

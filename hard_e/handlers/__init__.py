@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hard_e.handlers import actions, commands, home, messages
+from hard_e.handlers import actions, commands, home, messages, new_customer
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -17,3 +17,4 @@ def register(app: AsyncApp, services: Services) -> None:
     home.register(app, services)
     commands.register(app, services)
     actions.register(app, services)
+    new_customer.register(app, services)

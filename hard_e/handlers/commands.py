@@ -29,7 +29,8 @@ HELP = (
     "where only you can see it.\n"
     "• `/hard-e crm Okafor` (a name, email, phone or job number) shows matching customers and jobs with their "
     "stages, only to you.\n"
-    "• `/new-customer` and `/script` are on their way; until then, ask me in a thread or a DM."
+    "• `/new-customer Maria Quintero, maria at example dot com…` opens a new-customer form filled in from what you type.\n"
+    "• `/script` is on its way; until then, ask me for a script in a thread or a DM."
 )
 # Slack wants the ack within 3 seconds; a lookup that takes longer is answered after it.
 LOOKUP_IN_ACK = 2.0
@@ -38,8 +39,6 @@ HELP_WORDS = {"", "help", "?", "-h", "--help"}
 ANSWERING_PRIVATELY = ":lock: Got it — I'm answering in our DM, where only you can see it."
 NO_DM = "I couldn't open a DM with you to answer privately, so I didn't answer here either. Please DM me your question directly."
 NOT_YET = {
-    "/new-customer": "Customer creation from `/new-customer` isn't switched on yet. Mention @Hard-E or DM me "
-    "with the details meanwhile, and add the customer in the CRM as usual.",
     "/script": "Script drafting from `/script` isn't switched on yet. Mention @Hard-E or DM me "
     '("write me a call script for…") and I\'ll help right there.',
 }

@@ -2,18 +2,20 @@
 
 `HARDE_OPENAI_API` picks the wire protocol: the Responses API (OpenAI's own) or Chat
 Completions (what most local model servers speak). Callers see only text deltas.
+`StructuredModel` answers in a pydantic schema instead (structured outputs), over either protocol.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import cast
+from typing import TypeVar, cast
 
 import openai
 from openai import AsyncOpenAI
-from openai.types.chat import ChatCompletionMessageParam, ChatCompletionSystemMessageParam
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionSystemMessageParam, ChatCompletionUserMessageParam
 from openai.types.responses import ResponseInputParam, ResponseTextDeltaEvent
+from pydantic import BaseModel
 
 from hard_e.errors import UserFacingError
 
@@ -73,6 +75,53 @@ class ChatModel:
                 for choice in chunk.choices or ():
                     if choice.delta and choice.delta.content:
                         yield choice.delta.content
+
+
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
+
+
+class NoStructuredAnswer(ValueError):
+    """The model answered without an answer in the schema: a refusal, or nothing to parse."""
+
+
+class StructuredModel:
+    """One model behind one wire protocol, answering in a pydantic schema (OpenAI structured outputs:
+    `text_format` on the Responses API, `response_format` on Chat Completions, both a strict JSON schema)."""
+
+    def __init__(self, client: AsyncOpenAI, *, api: str, model: str) -> None:
+        self._client = client
+        self._api = api
+        self.model = model
+
+    async def extract(self, instructions: str, text: str, schema: type[SchemaT]) -> SchemaT:
+        """The model's reading of `text` as a `schema` instance.
+
+        Raises `openai.APIError` when the call fails, `NoStructuredAnswer` on a refusal or an empty answer,
+        and pydantic's `ValidationError` when the answer is not valid JSON for `schema`.
+        """
+        if self._api == CHAT_COMPLETIONS:
+            return await self._extract_chat(instructions, text, schema)
+        response = await self._client.responses.parse(
+            model=self.model, instructions=instructions, input=text, text_format=schema, store=False
+        )
+        parsed = response.output_parsed
+        if parsed is None:
+            refused = any(c.type == "refusal" for item in response.output if item.type == "message" for c in item.content)
+            raise NoStructuredAnswer("refusal" if refused else f"no parsed output (status {response.status})")
+        return parsed
+
+    async def _extract_chat(self, instructions: str, text: str, schema: type[SchemaT]) -> SchemaT:
+        system: ChatCompletionSystemMessageParam = {"role": "system", "content": instructions}
+        user: ChatCompletionUserMessageParam = {"role": "user", "content": text}
+        completion = await self._client.chat.completions.parse(model=self.model, messages=[system, user], response_format=schema)
+        if not completion.choices:
+            raise NoStructuredAnswer("no choices")
+        message = completion.choices[0].message
+        if message.refusal:
+            raise NoStructuredAnswer("refusal")
+        if message.parsed is None:
+            raise NoStructuredAnswer("no parsed content")
+        return message.parsed
 
 
 # The messages are plain {"role", "content"} dicts (user and assistant turns), which both APIs take

@@ -271,6 +271,30 @@ class CrmAudit(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class CrmOutbox(Base):
+    """A CRM creation a rep submitted, kept until the CRM has it: retried while the CRM is down, given
+    up after a while (the rep is told, with everything they entered). `key` makes it exactly once."""
+
+    __tablename__ = "crm_outbox"
+    __table_args__ = (Index("ix_crm_outbox_status_next", "status", "next_attempt_at"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # derived from the submitted view
+    kind: Mapped[str] = mapped_column(String(32))  # create_customer
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(32))  # Slack user id
+    team_id: Mapped[str] = mapped_column(String(32))
+    # pending, running, duplicate (waiting for the rep: create anyway?), done, gave_up, dropped
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    give_up_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    force: Mapped[bool] = mapped_column(Boolean, default=False)  # create even if it looks like a duplicate
+    last_error: Mapped[str | None] = mapped_column(String(64))  # a failure kind, never a message
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the created customer's id and link
+
+
 # Full-text search objects that migration 0002 creates for one dialect only, so no model can declare
 # them: on SQLite the FTS5 table kb_chunks_fts (plus the shadow tables SQLite makes for it, all named
 # kb_chunks_fts_*); on PostgreSQL the generated column kb_chunks.search and its GIN index.

@@ -18,6 +18,11 @@ def _insert(engine: AsyncEngine, table: Any) -> Any:
     return (pg_insert if engine.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
+def insert_ignoring_duplicates(engine: AsyncEngine, table: Any, values: dict[str, Any], keys: list[str]) -> Any:
+    """INSERT … ON CONFLICT (keys) DO NOTHING: one row per key, whoever gets there first."""
+    return _insert(engine, table).values(**values).on_conflict_do_nothing(index_elements=keys)
+
+
 class EventLedger:
     """Remembers which Slack messages were taken on, so retries and duplicates get one reply."""
 

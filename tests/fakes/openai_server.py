@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import collections
 import copy
+import hashlib
 import itertools
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -184,6 +186,7 @@ class FakeOpenAI(FakeServer):
         app = web.Application()
         app.router.add_post("/v1/responses", self._handle)
         app.router.add_post("/v1/chat/completions", self._handle)
+        app.router.add_post("/v1/audio/speech", self._handle_speech)
         return app
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -193,6 +196,8 @@ class FakeOpenAI(FakeServer):
         if headers.get("authorization") != f"Bearer {self.api_key}":
             msg = "Incorrect API key provided."
             return web.json_response(_error_body(401, msg, "invalid_api_key"), status=401)
+        if (schema_problem := _structured_output_problem(body, request.path)) is not None:
+            return web.json_response(_error_body(400, schema_problem, None), status=400)
 
         plan = self._next_plan()
         stream = bool(body.get("stream"))
@@ -301,7 +306,7 @@ class FakeOpenAI(FakeServer):
             "temperature": body.get("temperature", 1.0),
             "top_p": body.get("top_p", 1.0),
             "max_output_tokens": body.get("max_output_tokens"),
-            "text": {"format": {"type": "text"}},
+            "text": body.get("text") or {"format": {"type": "text"}},  # the API echoes the request's text config
             "truncation": "disabled",
             "error": None,
             "incomplete_details": None,
@@ -468,3 +473,136 @@ class FakeOpenAI(FakeServer):
         if include_usage:
             yield _Ev(None, {**base, "choices": [], "usage": self._chat_usage(body, plan)})
         yield _Ev(None, "[DONE]")
+
+    # -- Audio API: speech --------------------------------------------------------------------
+    # `POST /v1/audio/speech` as OpenAI documents it ("Create speech", platform.openai.com/docs/
+    # api-reference/audio/createSpeech; the SDK's speech_create_params.py): `model`, `input` (at
+    # most 4,096 characters) and `voice` required; `response_format` one of SPEECH_FORMATS
+    # (default mp3), `speed` 0.25-4.0. The answer is the audio file itself. Scripted plans apply
+    # as for text: `fail`, `stall`, `fail_midstream` (half the audio, then the socket drops).
+
+    async def _handle_speech(self, request: web.Request) -> web.StreamResponse:
+        body, headers = await self._record(request)
+        if not isinstance(body, dict):
+            return web.json_response(_error_body(400, "Request body must be a JSON object.", None), status=400)
+        if headers.get("authorization") != f"Bearer {self.api_key}":
+            return web.json_response(_error_body(401, "Incorrect API key provided.", "invalid_api_key"), status=401)
+        problem = _speech_problem(body)
+        if problem is not None:
+            return web.json_response(_error_body(400, problem[0], problem[1]), status=400)
+        plan = self._next_plan()
+        if plan.kind == "fail":
+            return web.json_response(_error_body(plan.status, plan.message, plan.code), status=plan.status)
+        if plan.kind == "stall":
+            return await self._stall(request, plan, False)
+        audio, content_type = fake_speech(body["input"], body.get("response_format") or "mp3")
+        if plan.kind != "midstream":
+            return web.Response(body=audio, content_type=content_type)
+        resp = web.StreamResponse(headers={"Content-Type": content_type, "Content-Length": str(len(audio))})
+        await resp.prepare(request)
+        await resp.write(audio[: len(audio) // 2])
+        self._abort(request)
+        return resp
+
+
+SPEECH_FORMATS = {
+    "mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac", "flac": "audio/flac", "wav": "audio/wav", "pcm": "audio/pcm",
+}  # fmt: skip
+SPEECH_MAX_INPUT = 4096
+
+
+def _speech_problem(body: dict[str, Any]) -> tuple[str, str | None] | None:
+    """(message, code) for a speech request OpenAI would refuse, else None."""
+    for key in ("model", "input", "voice"):
+        if key not in body:
+            return f"Missing required parameter: '{key}'.", "missing_required_parameter"
+    voice = body["voice"]
+    if not isinstance(body["input"], str) or not isinstance(body["model"], str):
+        return "Invalid type for 'input' or 'model': expected a string.", "invalid_type"
+    if not (isinstance(voice, str) or (isinstance(voice, dict) and isinstance(voice.get("id"), str))):
+        return "Invalid 'voice': expected a voice name or an object with an 'id'.", "invalid_type"
+    if len(body["input"]) > SPEECH_MAX_INPUT:
+        return f"Invalid 'input': string too long. Expected a string with maximum length {SPEECH_MAX_INPUT}.", "string_above_max_length"
+    if body.get("response_format", "mp3") not in SPEECH_FORMATS:
+        return "Invalid value for 'response_format'.", "invalid_value"
+    speed = body.get("speed", 1.0)
+    if not isinstance(speed, int | float) or not 0.25 <= speed <= 4.0:
+        return "Invalid 'speed': expected a number from 0.25 to 4.0.", "invalid_value"
+    return None
+
+
+def fake_speech(text: str, response_format: str) -> tuple[bytes, str]:
+    """Deterministic audio-shaped bytes for `text`: MPEG frames for mp3, a format's magic bytes otherwise."""
+    digest = hashlib.sha256(text.encode()).digest()
+    if response_format == "mp3":
+        frame = b"\xff\xf3\x84\xc4" + (digest * 6)[:188]  # MPEG-2 Layer III, 64 kbit/s at 24 kHz: 192-byte frames
+        return frame * max(1, len(text) // 10), SPEECH_FORMATS["mp3"]
+    magic = {"opus": b"OggS", "aac": b"\xff\xf1", "flac": b"fLaC", "wav": b"RIFF"}.get(response_format, b"")
+    return magic + digest * max(1, len(text) // 8), SPEECH_FORMATS[response_format]
+
+
+# -- Structured outputs ------------------------------------------------------------------------
+# A JSON-schema answer format (Responses: `text.format` {"type": "json_schema", "name", "schema",
+# "strict"}; Chat Completions: `response_format` {"type": "json_schema", "json_schema": {...}}) is
+# answered like any other request: the scripted reply is the message text (the JSON). With
+# `strict: true` the API first refuses a schema outside the documented strict subset
+# (platform.openai.com/docs/guides/structured-outputs, "Supported schemas"): the root is an object,
+# not anyOf; every object sets additionalProperties false and lists every property in required;
+# the name is 1-64 of a-z A-Z 0-9 _ -.
+
+
+def _structured_output_problem(body: dict[str, Any], path: str) -> str | None:
+    """The 400 message OpenAI would give for the request's JSON-schema answer format, else None."""
+    if path.endswith("/responses"):
+        fmt = (body.get("text") or {}).get("format") or {}
+        where = "text.format"
+    else:
+        fmt = (body.get("response_format") or {}).get("json_schema") or {}
+        where = "response_format"
+        if (body.get("response_format") or {}).get("type") != "json_schema":
+            fmt = {}
+    if where == "text.format" and fmt.get("type") != "json_schema":
+        return None
+    if not fmt:
+        return None
+    name = fmt.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+        return f"Invalid '{where}.name': must be 1-64 characters of a-z, A-Z, 0-9, underscores and dashes."
+    schema = fmt.get("schema")
+    if not isinstance(schema, dict):
+        return f"Missing required parameter: '{where}.schema'."
+    if not fmt.get("strict"):
+        return None
+    if schema.get("type") != "object" or "anyOf" in schema:
+        got = schema.get("type")
+        return f"Invalid schema for response_format '{name}': schema must be a JSON Schema of 'type: \"object\"', got 'type: \"{got}\"'."
+    problem = _strict_schema_problem(schema, ())
+    return f"Invalid schema for response_format '{name}': {problem}" if problem else None
+
+
+def _strict_schema_problem(node: Any, context: tuple[str, ...]) -> str | None:
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            if problem := _strict_schema_problem(item, (*context, str(i))):
+                return problem
+        return None
+    if not isinstance(node, dict):
+        return None
+    if node.get("type") == "object" or "properties" in node:
+        properties = node.get("properties") or {}
+        if node.get("additionalProperties") is not False:
+            return f"In context={context}, 'additionalProperties' is required to be supplied and to be false."
+        missing = [key for key in properties if key not in (node.get("required") or [])]
+        if missing:
+            return (
+                f"In context={context}, 'required' is required to be supplied and to be an array including every key in properties."
+                f" Missing '{missing[0]}'."
+            )
+    for key in ("properties", "$defs", "definitions"):
+        for child_name, child in (node.get(key) or {}).items():
+            if problem := _strict_schema_problem(child, (*context, key, child_name)):
+                return problem
+    for key in ("items", "anyOf"):
+        if key in node and (problem := _strict_schema_problem(node[key], (*context, key))):
+            return problem
+    return None

@@ -3,6 +3,10 @@
 It also speaks Socket Mode: `apps.connections.open` (with the app-level token) hands
 out a `ws://` URL, the websocket says `hello`, and tests push Events API envelopes
 down every open socket with `push_event()` and read the client's acks back.
+
+Modals (views.open/push/update, the trigger ids that open them: `issue_trigger()`) and file uploads
+(files.getUploadURLExternal, the upload URL it hands out, files.completeUploadExternal) follow Slack's
+published contract; see the sections at the end.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import asyncio
 import copy
 import json
 import math
+import mimetypes
+import re
 import threading
 import time
 import uuid
@@ -20,7 +26,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import BodyPartReader, WSCloseCode, WSMsgType, web
 
 from ._server import FakeServer
 
@@ -29,6 +35,26 @@ POST_TEXT_LIMIT = 40_000
 UPDATE_TEXT_LIMIT = 4_000
 STREAM_TEXT_LIMIT = 12_000
 MAX_BLOCKS = 50
+
+# Modal limits, as published: https://docs.slack.dev/reference/views/modal-views and
+# https://docs.slack.dev/surfaces/modals ("A modal can hold up to 3 views at a time in a view stack").
+VIEW_BUTTON_TEXT_LIMIT = 24  # title, submit, close
+VIEW_MAX_BLOCKS = 100
+VIEW_ID_FIELD_LIMIT = 255  # callback_id, external_id
+PRIVATE_METADATA_LIMIT = 3_000
+VIEW_STACK_LIMIT = 3
+TRIGGER_TTL = 3.0  # "A trigger_id will expire 3 seconds after it's sent to your app"
+# Block Kit limits that matter in modals (input block, plain-text input, select menus, option object).
+INPUT_LABEL_LIMIT = 2_000  # label and hint
+BLOCK_ID_LIMIT = ACTION_ID_LIMIT = 255
+TEXT_INPUT_LENGTH_LIMIT = 3_000  # plain_text_input min_length 0..3000, max_length 1..3000
+SELECT_OPTIONS_LIMIT = 100  # options, option_groups, and options per group
+OPTION_TEXT_LIMIT = 75  # option text and description, option group label
+PLACEHOLDER_LIMIT = 150
+# files.getUploadURLExternal: "alt_txt_too_large" past 1000 characters, snippets "limited to 1MB".
+ALT_TXT_LIMIT = 1_000
+SNIPPET_LIMIT = 1_048_576
+UPLOAD_PATH = "/upload/v1"
 
 # Form-encoded bodies carry structured fields as JSON strings.
 _JSON_FIELDS = ("blocks", "attachments", "metadata", "chunks", "user_auth_blocks", "loading_messages")
@@ -99,9 +125,10 @@ class Message:
 
 
 class _SlackError(Exception):
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, messages: list[str] | None = None) -> None:
         super().__init__(error)
         self.error = error
+        self.messages = messages or []  # answered as response_metadata.messages, as Slack does
 
 
 @dataclass
@@ -113,6 +140,66 @@ class _Bucket:
 
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class ModalView:
+    """A modal view as the fake knows it (accessors return copies).
+
+    `versions` holds every view object views.open/push/update answered for it, first first; `state`
+    is what the user has entered (`state.values`), set by tests with `FakeSlack.set_view_state`.
+    """
+
+    id: str
+    user: str
+    root_view_id: str
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    closed: bool = False
+
+    @property
+    def current(self) -> dict[str, Any]:
+        """The latest version, with the current `state.values` and `hash`."""
+        return {**copy.deepcopy(self.versions[-1]), "state": {"values": copy.deepcopy(self.state)}}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file shared by files.completeUploadExternal (one record per channel it went to)."""
+
+    file_id: str
+    filename: str
+    title: str
+    content: bytes  # the bytes POSTed to the upload URL
+    declared_length: int  # the `length` given to files.getUploadURLExternal
+    channel: str | None  # None: completed without a channel, so the file stays private
+    thread_ts: str | None = None
+    initial_comment: str | None = None
+    alt_txt: str | None = None
+    snippet_type: str | None = None
+
+    @property
+    def length(self) -> int:
+        return len(self.content)
+
+
+@dataclass
+class _Trigger:
+    user: str
+    issued: float  # time.monotonic()
+    view_id: str | None  # the modal the interaction happened in, if any (views.push needs one)
+    exchanged: bool = False
+
+
+@dataclass
+class _PendingFile:
+    file_id: str
+    filename: str
+    declared_length: int
+    alt_txt: str | None
+    snippet_type: str | None
+    content: bytes | None = None  # None until the bytes arrive at the upload URL
+    completed: bool = False
 
 
 class FakeSlack(FakeServer):
@@ -177,7 +264,30 @@ class FakeSlack(FakeServer):
             "assistant.threads.setStatus": self._set_status,
             "reactions.add": self._reactions_add,
             "reactions.remove": self._reactions_remove,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
+        # Modals (views.*) and the trigger ids that open them.
+        self.expire_triggers_after = TRIGGER_TTL
+        # Slack publishes no error for a well-formed trigger id it never issued: "invalid_trigger_id"
+        # (the default), "expired_trigger_id", or the older documented `invalid_arguments` with
+        # response_metadata.messages ["invalid `trigger_id`"] (say "invalid_arguments").
+        self.unknown_trigger_error = "invalid_trigger_id"
+        # Option values: 150 characters in the current option-object reference, 75 in older ones.
+        self.option_value_limit = 150
+        # views.* responses show an empty state as {"values": {}}; Slack's own views.open example shows
+        # `"values": []`. Set True to answer the list form and check our code copes with both.
+        self.empty_state_values_as_list = False
+        self._triggers: dict[str, _Trigger] = {}
+        self._views: dict[str, ModalView] = {}  # every view ever opened or pushed, closed ones kept
+        self._stacks: dict[str, list[str]] = {}  # root view id -> view ids, bottom first
+        # files.getUploadURLExternal / files.completeUploadExternal.
+        self._pending_files: dict[str, _PendingFile] = {}  # file id -> upload ticket
+        self._upload_tokens: dict[str, str] = {}  # upload URL token -> file id
+        self._uploads: list[Upload] = []
 
     @property
     def url(self) -> str:
@@ -257,7 +367,8 @@ class FakeSlack(FakeServer):
             self._stubs[method] = copy.deepcopy(response)
 
     def reset(self) -> None:
-        """Forget recorded calls, message/reaction state, socket traffic and pending failures.
+        """Forget recorded calls, message/reaction state, views, trigger ids, uploads, socket traffic and
+        pending failures.
 
         Standing configuration (rate limits, delays, users, user groups, stubs) and open Socket Mode
         connections are kept; rate-limit buckets are refilled.
@@ -273,6 +384,12 @@ class FakeSlack(FakeServer):
             self._socket_messages.clear()
             self._pushed.clear()
             self._pings = 0
+            self._triggers.clear()
+            self._views.clear()
+            self._stacks.clear()
+            self._pending_files.clear()
+            self._upload_tokens.clear()
+            self._uploads.clear()
             for bucket in self._buckets.values():
                 bucket.tokens, bucket.updated = float(bucket.burst), now
 
@@ -526,6 +643,7 @@ class FakeSlack(FakeServer):
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_get(SOCKET_PATH, self._socket)
+        app.router.add_post(UPLOAD_PATH + "/{token}", self._receive_upload)
         # Open websockets would otherwise hold shutdown for the whole handler grace period.
         app.on_shutdown.append(self._on_shutdown)
         return app
@@ -569,6 +687,8 @@ class FakeSlack(FakeServer):
             body = stub if stub is not None else self._handlers[method](params)
         except _SlackError as exc:
             body = {"ok": False, "error": exc.error}
+            if exc.messages:
+                body["response_metadata"] = {"messages": list(exc.messages)}
         return self._finish(method, params, at, 200, body)
 
     async def _read_params(self, request: web.Request) -> dict[str, Any]:
@@ -992,3 +1112,534 @@ class FakeSlack(FakeServer):
                 raise _SlackError("no_reaction")
             names.remove(name)
         return {"ok": True}
+
+    # -- modals: views.open / views.push / views.update (run on the server loop) ----------
+    # Published behaviour: https://docs.slack.dev/surfaces/modals (trigger ids, the view stack, hash),
+    # https://docs.slack.dev/reference/views/modal-views (the view object and its limits),
+    # https://docs.slack.dev/reference/methods/views.open, .../views.push, .../views.update (errors).
+
+    def issue_trigger(self, user: str = "U1", *, view_id: str | None = None) -> str:
+        """Mint a trigger id, as Slack does with each slash command, shortcut and interaction.
+
+        It opens (or pushes) one view, within `expire_triggers_after` seconds of now: "A trigger_id will
+        expire 3 seconds after it's sent to your app". `view_id` is the modal the interaction happened
+        in; views.push needs one ("the only possible way to acquire a trigger_id to use here is from
+        the use of an interactive component in the modal").
+        """
+        with self._lock:
+            n = len(self._triggers) + 1
+            trigger_id = f"{n}.{int(time.time())}.{uuid.uuid4().hex[:24]}"  # "12345.98765.abcd2358fdea"
+            self._triggers[trigger_id] = _Trigger(user, time.monotonic(), view_id)
+        return trigger_id
+
+    @property
+    def views(self) -> dict[str, ModalView]:
+        """The open modal views by id (copies), each with its full history of versions."""
+        with self._lock:
+            return {vid: copy.deepcopy(v) for vid, v in self._views.items() if not v.closed}
+
+    def view(self, view_id: str) -> dict[str, Any]:
+        """The view object as Slack now has it (latest version, current `state.values`), for building a
+        view_submission; KeyError if never opened. Closed views are still answered, like deleted messages."""
+        with self._lock:
+            return self._views[view_id].current
+
+    def set_view_state(self, view_id: str, values: dict[str, dict[str, dict[str, Any]]]) -> None:
+        """Record what the user has entered, in `state.values` shape: {block_id: {action_id: {"type": ...,
+        "value" | "selected_option" | ...}}} (`type` may be left out). Merged into the view's state; the next
+        view_submission carries it (`tests.slack_events.state_values` builds entries from plain values).
+        ValueError for an element the current version lacks or whose type differs."""
+        with self._lock:
+            modal = self._views[view_id]
+            elements = stateful_elements(modal.versions[-1])
+            for block_id, actions in values.items():
+                for action_id, entry in actions.items():
+                    element = elements.get((block_id, action_id))
+                    if element is None:
+                        raise ValueError(f"view {view_id} has no stateful element {block_id}/{action_id}")
+                    if entry.get("type", element["type"]) != element["type"]:
+                        raise ValueError(f"{block_id}/{action_id} is a {element['type']}, not a {entry['type']}")
+                    modal.state.setdefault(block_id, {})[action_id] = {**copy.deepcopy(entry), "type": element["type"]}
+
+    def close_view(self, view_id: str, *, clear: bool = False) -> None:
+        """The user submitted or cancelled `view_id`, the visible (top) view of its modal: it leaves the
+        stack. With `clear`, the whole modal closed (the x button, `response_action: clear`). Closed views
+        answer `not_found` to views.update."""
+        with self._lock:
+            modal = self._views[view_id]
+            stack = self._stacks.get(modal.root_view_id, [])
+            if modal.closed or (not clear and (not stack or stack[-1] != view_id)):
+                raise ValueError(f"view {view_id} is not the visible view of an open modal")
+            for closing in list(stack) if clear else [view_id]:
+                self._views[closing].closed = True
+                stack.remove(closing)
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        spec = self._view_arg(params)
+        with self._lock:
+            self._check_external_id(spec)
+            trigger = self._exchange_trigger(params)
+            view_id = self._new_view_id()
+            obj = self._view_object(spec, view_id=view_id, root_view_id=view_id, previous_view_id=None, state={})
+            self._views[view_id] = ModalView(view_id, trigger.user, view_id, [obj])
+            self._stacks[view_id] = [view_id]
+            return {"ok": True, "view": self._answer_view(obj)}
+
+    def _views_push(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Onto the stack of the modal the trigger's interaction came from; at most 3 views ("After a
+        modal is opened, the app is limited to pushing 2 additional views": push_limit_reached)."""
+        spec = self._view_arg(params)
+        with self._lock:
+            self._check_external_id(spec)
+            trigger = self._exchange_trigger(params)
+            source = self._views.get(trigger.view_id or "")
+            if source is None or source.closed:
+                raise _SlackError("not_found")
+            stack = self._stacks[source.root_view_id]
+            if len(stack) >= VIEW_STACK_LIMIT:
+                raise _SlackError("push_limit_reached")
+            view_id = self._new_view_id()
+            obj = self._view_object(
+                spec, view_id=view_id, root_view_id=source.root_view_id, previous_view_id=stack[-1], state={}
+            )
+            self._views[view_id] = ModalView(view_id, trigger.user, source.root_view_id, [obj])
+            stack.append(view_id)
+            return {"ok": True, "view": self._answer_view(obj)}
+
+    def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """By `view_id` or `external_id` (not both); a stale `hash` is `hash_conflict`. Entries in input
+        blocks survive when the new view has "the same input blocks and elements with identical block_id
+        and action_id values". Every update answers a new hash."""
+        view_id, external_id = params.get("view_id"), params.get("external_id")
+        if view_id and external_id:
+            raise _SlackError("invalid_arguments", ["[ERROR] Cannot provide both `view_id` and `external_id`"])
+        if not view_id and not external_id:
+            raise _SlackError("invalid_arguments", ["[ERROR] missing required field: view_id or external_id"])
+        spec = self._view_arg(params)
+        with self._lock:
+            modal = next(
+                (v for v in self._views.values() if not v.closed
+                 and (v.id == view_id if view_id else v.versions[-1]["external_id"] == external_id)),
+                None,
+            )
+            if modal is None:
+                raise _SlackError("not_found")
+            if params.get("hash") and params["hash"] != modal.versions[-1]["hash"]:
+                raise _SlackError("hash_conflict")
+            self._check_external_id(spec, other_than=modal.id)
+            previous = modal.versions[-1]["previous_view_id"]
+            obj = self._view_object(spec, view_id=modal.id, root_view_id=modal.root_view_id, previous_view_id=previous, state={})
+            elements = stateful_elements(obj)
+            modal.state = {
+                block_id: kept
+                for block_id, actions in modal.state.items()
+                if (kept := {a: e for a, e in actions.items() if (el := elements.get((block_id, a))) and el["type"] == e["type"]})
+            }
+            obj["state"]["values"] = copy.deepcopy(modal.state)
+            modal.versions.append(obj)
+            return {"ok": True, "view": self._answer_view(obj)}
+
+    def _view_arg(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The `view` argument (a JSON object, or a JSON-encoded string in a form), checked as Slack does."""
+        view = params.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError:
+                raise _SlackError("invalid_arguments", ["[ERROR] invalid json [json-pointer:/view]"]) from None
+        if not isinstance(view, dict):
+            raise _SlackError("invalid_arguments", ["[ERROR] missing required field: view"])
+        if len(json.dumps(view)) > 250 * 1024:  # "view_too_large: ... greater than 250kb"
+            raise _SlackError("view_too_large")
+        with self._lock:
+            value_limit = self.option_value_limit
+        problems = _view_problems(view, value_limit)
+        if problems:
+            raise _SlackError("invalid_arguments", problems)
+        return view
+
+    def _exchange_trigger(self, params: dict[str, Any]) -> _Trigger:
+        """Must hold the lock. Published errors: invalid_trigger_id (expected format "132456.7890123.abcdef"),
+        exchanged_trigger_id ("already exchanged in a previous call"), expired_trigger_id."""
+        trigger_id = str(params.get("trigger_id") or params.get("interactivity_pointer") or "")
+        if not trigger_id:
+            raise _SlackError("invalid_arguments", ["[ERROR] missing required field: trigger_id"])
+        if not _TRIGGER_ID.fullmatch(trigger_id):
+            raise _SlackError("invalid_trigger_id")
+        trigger = self._triggers.get(trigger_id)
+        if trigger is None:
+            if self.unknown_trigger_error == "invalid_arguments":
+                raise _SlackError("invalid_arguments", ["invalid `trigger_id`"])
+            raise _SlackError(self.unknown_trigger_error)
+        if trigger.exchanged:
+            raise _SlackError("exchanged_trigger_id")
+        if time.monotonic() - trigger.issued > self.expire_triggers_after:
+            raise _SlackError("expired_trigger_id")
+        trigger.exchanged = True
+        return trigger
+
+    def _check_external_id(self, spec: dict[str, Any], other_than: str | None = None) -> None:
+        """Must hold the lock. An external_id "must be unique for all views on a team"."""
+        external_id = spec.get("external_id")
+        if external_id and any(
+            not v.closed and v.id != other_than and v.versions[-1]["external_id"] == external_id for v in self._views.values()
+        ):
+            raise _SlackError("duplicate_external_id")
+
+    def _new_view_id(self) -> str:
+        """Must hold the lock."""
+        while (view_id := "V" + uuid.uuid4().hex[:10].upper()) in self._views:
+            pass
+        return view_id
+
+    def _view_object(
+        self, spec: dict[str, Any], *, view_id: str, root_view_id: str, previous_view_id: str | None, state: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The view object as views.* answer it (https://docs.slack.dev/reference/methods/views.update
+        response); blocks without a block_id get one ("If not specified, one will be generated")."""
+        blocks = copy.deepcopy(spec.get("blocks") or [])
+        used = {b.get("block_id") for b in blocks}
+        for block in blocks:
+            if "block_id" not in block:
+                while (generated := uuid.uuid4().hex[:5]) in used:
+                    pass
+                block["block_id"] = generated
+                used.add(generated)
+        return {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": "modal",
+            "title": copy.deepcopy(spec["title"]),
+            "close": copy.deepcopy(spec.get("close")),
+            "submit": copy.deepcopy(spec.get("submit")),
+            "blocks": blocks,
+            "private_metadata": spec.get("private_metadata") or "",
+            "callback_id": spec.get("callback_id") or "",
+            "external_id": spec.get("external_id") or "",
+            "state": {"values": copy.deepcopy(state)},
+            "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",  # e.g. "1569262015.55b5e41b"
+            "clear_on_close": bool(spec.get("clear_on_close", False)),
+            "notify_on_close": bool(spec.get("notify_on_close", False)),
+            "root_view_id": root_view_id,
+            "previous_view_id": previous_view_id,
+            "app_id": self.app_id,
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+
+    def _answer_view(self, obj: dict[str, Any]) -> dict[str, Any]:
+        out = copy.deepcopy(obj)
+        if self.empty_state_values_as_list and not out["state"]["values"]:
+            out["state"]["values"] = []
+        return out
+
+    # -- files: files.getUploadURLExternal, the upload URL, files.completeUploadExternal --------
+    # https://docs.slack.dev/reference/methods/files.getUploadURLExternal and
+    # https://docs.slack.dev/reference/methods/files.completeUploadExternal
+
+    @property
+    def uploads(self) -> list[Upload]:
+        """Files shared by files.completeUploadExternal, in order: one record per channel the file went to
+        (`channel` None: completed without a channel, so "the file will be private")."""
+        with self._lock:
+            return list(self._uploads)
+
+    def _get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        """`{ok, upload_url, file_id}`; the URL is on this fake. Published errors: missing_argument ("Typically
+        only occurs when the length provided is 0"), alt_txt_too_large (over 1000 characters),
+        snippet_too_large (snippets are "limited to 1MB")."""
+        filename = str(params.get("filename") or "")
+        try:
+            length = int(params.get("length") or 0)
+        except (TypeError, ValueError):
+            raise _SlackError("invalid_arguments") from None
+        if not filename or length <= 0:
+            raise _SlackError("missing_argument")
+        alt_txt, snippet_type = params.get("alt_txt") or None, params.get("snippet_type") or None
+        if alt_txt is not None and len(str(alt_txt)) > ALT_TXT_LIMIT:
+            raise _SlackError("alt_txt_too_large")
+        if snippet_type is not None and length > SNIPPET_LIMIT:
+            raise _SlackError("snippet_too_large")
+        token = uuid.uuid4().hex
+        with self._lock:
+            while (file_id := "F" + uuid.uuid4().hex[:10].upper()) in self._pending_files:
+                pass
+            self._pending_files[file_id] = _PendingFile(file_id, filename, length, alt_txt, snippet_type)
+            self._upload_tokens[token] = file_id
+        return {"ok": True, "upload_url": f"{self.base_url}{UPLOAD_PATH}/{token}", "file_id": file_id}
+
+    async def _receive_upload(self, request: web.Request) -> web.Response:
+        """The upload URL: "Files can be sent as raw bytes or can be multipart form encoded. Slack will return
+        HTTP 200 if the upload is successful; a non-200 response indicates a failure." An unknown URL, or
+        one whose file was already completed, answers 404."""
+        if request.content_type == "multipart/form-data":
+            content: bytes | None = None
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if isinstance(part, BodyPartReader) and (part.filename is not None or part.name in ("file", "filename")):
+                    content = bytes(await part.read(decode=False))
+                    break
+            if content is None:
+                return web.Response(status=400, text="no file in the form")
+        else:
+            content = await request.read()
+        with self._lock:
+            pending = self._pending_files.get(self._upload_tokens.get(request.match_info["token"], ""))
+            if pending is None or pending.completed:
+                return web.Response(status=404, text="not found")
+            pending.content = content
+        return web.Response(text=f"OK - {len(content)}")
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        """`files` is a JSON array of `{id, title}`; the files then appear in `channel_id` (or `channels`),
+        in `thread_ts` if given. Published errors: file_not_found ("Could not find the file from the upload
+        ticket": never uploaded, unknown, or already completed, "This method can only be called once"),
+        invalid_channel."""
+        files = params.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except ValueError:
+                raise _SlackError("invalid_arguments") from None
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
+            raise _SlackError("invalid_arguments")
+        if params.get("channel_id"):
+            channels = [str(params["channel_id"])]
+        else:
+            channels = [c.strip() for c in str(params.get("channels") or "").split(",") if c.strip()]
+        if any(not c.startswith(("C", "D", "G", "U", "W")) for c in channels):
+            raise _SlackError("invalid_channel")
+        thread_ts = str(params["thread_ts"]) if params.get("thread_ts") else None
+        if thread_ts and len(channels) != 1:  # "make sure to provide only one channel when using thread_ts"
+            raise _SlackError("invalid_arguments")
+        comment = params.get("initial_comment") or None
+        with self._lock:
+            found = [(self._pending_files.get(str(f["id"])), f) for f in files]
+            if any(p is None or p.content is None or p.completed for p, _ in found):
+                raise _SlackError("file_not_found")
+            answered = []
+            for pending, f in found:
+                assert pending is not None and pending.content is not None
+                pending.completed = True
+                title = str(f.get("title") or pending.filename)
+                shared = {"file_id": pending.file_id, "filename": pending.filename, "title": title, "content": pending.content,
+                          "declared_length": pending.declared_length, "thread_ts": thread_ts, "initial_comment": comment,
+                          "alt_txt": pending.alt_txt, "snippet_type": pending.snippet_type}
+                self._uploads += [Upload(channel=channel, **shared) for channel in channels or [None]]
+                answered.append(self._file_object(pending, title))
+        return {"ok": True, "files": answered}
+
+    def _file_object(self, pending: _PendingFile, title: str) -> dict[str, Any]:
+        mimetype = mimetypes.guess_type(pending.filename)[0] or "application/octet-stream"
+        name = pending.filename
+        out: dict[str, Any] = {
+            "id": pending.file_id,
+            "created": int(time.time()),
+            "name": name,
+            "title": title,
+            "mimetype": mimetype,
+            "filetype": name.rsplit(".", 1)[-1].lower() if "." in name else "binary",
+            "user": self.bot_user_id,
+            "size": len(pending.content or b""),
+            "url_private": f"https://files.slack.com/files-pri/{self.team_id}-{pending.file_id}/{name}",
+            "permalink": f"https://{self.domain}.slack.com/files/{self.bot_user_id}/{pending.file_id}/{name}",
+        }
+        if pending.alt_txt:
+            out["alt_txt"] = pending.alt_txt
+        return out
+
+
+# -- view checks, as views.open/push/update make them ----------------------------------------------
+# Messages follow Slack's own: "[ERROR] must be less than 24 characters [json-pointer:/view/title/text]"
+# (https://github.com/jeremeamia/slack-block-kit/issues/3), "[ERROR] no more than 100 items allowed
+# [json-pointer:/view/blocks]" (https://github.com/grafana-cold-storage/oncall/pull/210). Where Slack's
+# wording is not published the text is ours; the json-pointer is what to assert on.
+
+_TRIGGER_ID = re.compile(r"\d+\.\d+\.[0-9a-f]+")
+_VIEW_KEYS = frozenset({
+    "type", "title", "blocks", "close", "submit", "private_metadata", "callback_id", "clear_on_close",
+    "notify_on_close", "external_id",
+    # answered by views.*; accepted back (Slack does not say it refuses them)
+    "id", "team_id", "state", "hash", "root_view_id", "previous_view_id", "app_id", "app_installed_team_id", "bot_id",
+})
+# Element type -> the key its entry in `state.values` carries (view_submission payloads,
+# https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload, and the select menu,
+# input and picker element references under https://docs.slack.dev/reference/block-kit/block-elements).
+STATE_KEYS: dict[str, str] = {
+    "plain_text_input": "value", "email_text_input": "value", "url_text_input": "value", "number_input": "value",
+    "rich_text_input": "rich_text_value",
+    "static_select": "selected_option", "external_select": "selected_option", "radio_buttons": "selected_option",
+    "users_select": "selected_user", "conversations_select": "selected_conversation", "channels_select": "selected_channel",
+    "multi_static_select": "selected_options", "multi_external_select": "selected_options", "checkboxes": "selected_options",
+    "multi_users_select": "selected_users", "multi_conversations_select": "selected_conversations",
+    "multi_channels_select": "selected_channels",
+    "datepicker": "selected_date", "timepicker": "selected_time", "datetimepicker": "selected_date_time",
+}
+
+
+def stateful_elements(view: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(block_id, action_id) -> element, for the elements whose state `state.values` reports."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input":
+            elements = [block.get("element")]
+        elif block.get("type") == "actions":
+            elements = list(block.get("elements") or [])
+        else:
+            elements = [block.get("accessory")]
+        for element in elements:
+            if isinstance(element, dict) and element.get("type") in STATE_KEYS and element.get("action_id"):
+                out[(block.get("block_id", ""), element["action_id"])] = element
+    return out
+
+
+def _too_long(pointer: str, limit: int) -> str:
+    return f"[ERROR] must be less than {limit} characters [json-pointer:{pointer}]"
+
+
+def _schema(pointer: str) -> str:
+    return f"[ERROR] failed to match all allowed schemas [json-pointer:{pointer}]"
+
+
+def _plain_text(obj: Any, pointer: str, limit: int) -> list[str]:
+    if not isinstance(obj, dict) or obj.get("type") != "plain_text" or not isinstance(obj.get("text"), str):
+        return [_schema(pointer)]
+    if not obj["text"]:
+        return [_schema(pointer), f"[ERROR] must be more than 0 characters [json-pointer:{pointer}/text]"]
+    if len(obj["text"]) > limit:
+        return [_schema(pointer), _too_long(f"{pointer}/text", limit)]
+    return []
+
+
+def _view_problems(view: dict[str, Any], option_value_limit: int) -> list[str]:
+    """Modal view checks (https://docs.slack.dev/reference/views/modal-views): title, submit and close are
+    plain_text of at most 24 characters, at most 100 blocks, callback_id and external_id at most 255,
+    private_metadata at most 3000, and "submit is required when an input block is within the blocks array"."""
+    out: list[str] = []
+    if view.get("type") != "modal":
+        out.append(_schema("/view/type"))
+    out += [f"[ERROR] invalid additional property: {key} [json-pointer:/view]" for key in view if key not in _VIEW_KEYS]
+    out += _plain_text(view.get("title"), "/view/title", VIEW_BUTTON_TEXT_LIMIT)
+    for key in ("close", "submit"):
+        if view.get(key) is not None:
+            out += _plain_text(view[key], f"/view/{key}", VIEW_BUTTON_TEXT_LIMIT)
+    for key, limit in (("callback_id", VIEW_ID_FIELD_LIMIT), ("external_id", VIEW_ID_FIELD_LIMIT),
+                       ("private_metadata", PRIVATE_METADATA_LIMIT)):
+        value = view.get(key)
+        if value is not None and not isinstance(value, str):
+            out.append(_schema(f"/view/{key}"))
+        elif value and len(value) > limit:
+            out.append(_too_long(f"/view/{key}", limit))
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        out.append("[ERROR] missing required field: blocks [json-pointer:/view]")
+        return list(dict.fromkeys(out))
+    if len(blocks) > VIEW_MAX_BLOCKS:
+        out.append(f"[ERROR] no more than {VIEW_MAX_BLOCKS} items allowed [json-pointer:/view/blocks]")
+    seen: set[str] = set()
+    for i, block in enumerate(blocks):
+        out += _block_problems(block, f"/view/blocks/{i}", seen, option_value_limit)
+    if view.get("submit") is None and any(isinstance(b, dict) and b.get("type") == "input" for b in blocks):
+        out.append("[ERROR] submit is required when blocks contain an input block [json-pointer:/view/submit]")
+    return list(dict.fromkeys(out))
+
+
+def _block_problems(block: Any, pointer: str, seen: set[str], option_value_limit: int) -> list[str]:
+    """Block limits that matter in modals: block_id at most 255 and unique in the view; an input block's
+    label (and hint) plain_text of at most 2000 (https://docs.slack.dev/reference/block-kit/blocks/input-block)."""
+    if not isinstance(block, dict) or not block.get("type"):
+        return [f"[ERROR] missing required field: type [json-pointer:{pointer}]"]
+    out: list[str] = []
+    block_id = block.get("block_id")
+    if block_id is not None:
+        if not isinstance(block_id, str) or len(block_id) > BLOCK_ID_LIMIT:
+            out.append(_too_long(f"{pointer}/block_id", BLOCK_ID_LIMIT))
+        elif block_id in seen:
+            out.append(f"[ERROR] duplicate block_id [json-pointer:{pointer}/block_id]")
+        else:
+            seen.add(block_id)
+    elements: list[tuple[Any, str]] = []
+    if block["type"] == "input":
+        out += _plain_text(block.get("label"), f"{pointer}/label", INPUT_LABEL_LIMIT)
+        if block.get("hint") is not None:
+            out += _plain_text(block["hint"], f"{pointer}/hint", INPUT_LABEL_LIMIT)
+        if block.get("element") is None:
+            out.append(f"[ERROR] missing required field: element [json-pointer:{pointer}]")
+        else:
+            elements.append((block["element"], f"{pointer}/element"))
+    elif block["type"] == "actions":
+        elements += [(el, f"{pointer}/elements/{j}") for j, el in enumerate(block.get("elements") or [])]
+    elif isinstance(block.get("accessory"), dict):
+        elements.append((block["accessory"], f"{pointer}/accessory"))
+    for element, element_pointer in elements:
+        out += _element_problems(element, element_pointer, option_value_limit)
+    return out
+
+
+def _element_problems(element: Any, pointer: str, option_value_limit: int) -> list[str]:
+    """action_id at most 255; placeholder at most 150; plain_text_input min_length 0..3000 and max_length
+    1..3000 (https://docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element); static
+    selects take `options` or `option_groups` (one of them), at most 100 each
+    (https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element)."""
+    if not isinstance(element, dict) or not element.get("type"):
+        return [f"[ERROR] missing required field: type [json-pointer:{pointer}]"]
+    out: list[str] = []
+    kind = element["type"]
+    action_id = element.get("action_id")
+    if action_id is not None and (not isinstance(action_id, str) or len(action_id) > ACTION_ID_LIMIT):
+        out.append(_too_long(f"{pointer}/action_id", ACTION_ID_LIMIT))
+    if element.get("placeholder") is not None:
+        out += _plain_text(element["placeholder"], f"{pointer}/placeholder", PLACEHOLDER_LIMIT)
+    if kind == "plain_text_input":
+        for key, low in (("min_length", 0), ("max_length", 1)):
+            value = element.get(key)
+            if value is not None and (type(value) is not int or not low <= value <= TEXT_INPUT_LENGTH_LIMIT):
+                out.append(f"[ERROR] must be between {low} and {TEXT_INPUT_LENGTH_LIMIT} [json-pointer:{pointer}/{key}]")
+    if kind in ("static_select", "multi_static_select"):
+        options, groups = element.get("options"), element.get("option_groups")
+        if (options is None) == (groups is None):
+            out.append(_schema(pointer))
+        if options is not None:
+            out += _options_problems(options, f"{pointer}/options", option_value_limit)
+        if groups is not None:
+            if not isinstance(groups, list):
+                groups = []
+                out.append(_schema(f"{pointer}/option_groups"))
+            if len(groups) > SELECT_OPTIONS_LIMIT:
+                out.append(f"[ERROR] no more than {SELECT_OPTIONS_LIMIT} items allowed [json-pointer:{pointer}/option_groups]")
+            for k, group in enumerate(groups):
+                group_pointer = f"{pointer}/option_groups/{k}"
+                group = group if isinstance(group, dict) else {}
+                out += _plain_text(group.get("label"), f"{group_pointer}/label", OPTION_TEXT_LIMIT)
+                out += _options_problems(group.get("options"), f"{group_pointer}/options", option_value_limit)
+    if kind in ("static_select", "external_select") and element.get("initial_option") is not None:
+        out += _option_problems(element["initial_option"], f"{pointer}/initial_option", option_value_limit)
+    return out
+
+
+def _options_problems(options: Any, pointer: str, option_value_limit: int) -> list[str]:
+    if not isinstance(options, list):
+        return [_schema(pointer)]
+    out = []
+    if len(options) > SELECT_OPTIONS_LIMIT:
+        out.append(f"[ERROR] no more than {SELECT_OPTIONS_LIMIT} items allowed [json-pointer:{pointer}]")
+    for k, option in enumerate(options):
+        out += _option_problems(option, f"{pointer}/{k}", option_value_limit)
+    return out
+
+
+def _option_problems(option: Any, pointer: str, option_value_limit: int) -> list[str]:
+    """Option object (https://docs.slack.dev/reference/block-kit/composition-objects/option-object): text
+    (plain_text in select menus) and description at most 75 characters, value at most 150 (75 in older
+    versions of the page: `FakeSlack.option_value_limit`)."""
+    if not isinstance(option, dict):
+        return [_schema(pointer)]
+    out = _plain_text(option.get("text"), f"{pointer}/text", OPTION_TEXT_LIMIT)
+    value = option.get("value")
+    if not isinstance(value, str):
+        out.append(f"[ERROR] missing required field: value [json-pointer:{pointer}]")
+    elif len(value) > option_value_limit:
+        out.append(_too_long(f"{pointer}/value", option_value_limit))
+    if option.get("description") is not None:
+        out += _plain_text(option["description"], f"{pointer}/description", OPTION_TEXT_LIMIT)
+    return out
