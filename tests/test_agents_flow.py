@@ -79,7 +79,8 @@ async def test_new_client_details_are_normalized_from_spoken_form(engine):
     context = TurnContext(turn=turn("new lead emily, emily at demo dot com"), state=state)
     await run_agents(team["new_clients"], context, History(engine).session("T1:C1:9.0"), Collect(), tracing=False)
     assert state.new_client.email == "emily@demo.com"
-    assert state.new_client.missing_fields == ["last_name", "phone"]
+    assert state.new_client.missing_fields == ["last_name", "address", "trades", "lead_source"]
+    assert context.review is not None and context.review["email"] == "emily@demo.com"
 
 
 async def test_a_run_that_loops_gets_a_friendly_error(engine):

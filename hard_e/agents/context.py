@@ -29,3 +29,5 @@ class TurnContext:
     # CRM changes proposed during the turn; each ends the turn with a Confirm/Cancel message.
     proposals: list[Proposal] = field(default_factory=list)
     crm_checked: bool = False  # the asker's CRM access was checked once this turn
+    # New-customer details gathered this turn: the turn ends with a "Review & create" offer of them.
+    review: dict[str, object] | None = None

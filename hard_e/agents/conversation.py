@@ -11,10 +11,10 @@ from agents import Agent
 
 from hard_e.agents.agents_flow import run_agents
 from hard_e.agents.context import TurnContext
-from hard_e.agents.crm.actions import CrmActions, Proposal
+from hard_e.agents.crm.actions import CrmActions
 from hard_e.agents.crm.wording import refused
 from hard_e.agents.direct import answer_directly
-from hard_e.agents.events import Failed, Final, NeedsConfirmation, Sink, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.agents.events import Event, Failed, Final, NeedsConfirmation, OfferReview, Sink, TextDelta, Thinking, ToolFinished, ToolStarted
 from hard_e.agents.history import History, replace_last_answer
 from hard_e.agents.ports import CRM, CrmAccess, KnowledgeSearch, Passage, Refiner, TextModel, TranscriptQueries, WebSearch
 from hard_e.agents.refining import should_refine
@@ -83,7 +83,7 @@ class Conversations:
     async def answer(self, turn: Turn, sink: Sink, *, crm_access: CrmAccess | None = None) -> str | None:
         """Answer `turn`; returns the final text, or None when the user was told it failed.
         `crm_access` says who may use the CRM (None: anyone who can reach Hard-E, e.g. the terminal)."""
-        proposals: list[Proposal] = []
+        after: list[Event] = []  # what follows the answer: CRM changes to confirm, a customer to review
         fitted = fit_message(turn.text)
         if fitted.shortened:
             turn = dataclasses.replace(turn, text=fitted.text)  # what the router, model and history see
@@ -113,7 +113,7 @@ class Conversations:
             async with self._locks.hold(turn.conversation_key, on_wait=waiting):
                 if queued:
                     await sink.send(ToolFinished(QUEUE))
-                text = await self._stream_answer(turn, sink, crm_access, proposals)
+                text = await self._stream_answer(turn, sink, crm_access, after)
         except UserFacingError as exc:
             await sink.send(Failed(exc.message))
         except StoreBusy:
@@ -135,8 +135,8 @@ class Conversations:
         else:
             # The note is for the rep's eyes only; the thread remembers the answer itself.
             await sink.send(Final(f"{text}\n\n{shortened_note(fitted)}" if fitted.shortened else text))
-            for proposal in proposals:
-                await sink.send(NeedsConfirmation(proposal.action_id, proposal.summary, proposal.requested_by))
+            for event in after:
+                await sink.send(event)
             return text
         return None
 
@@ -150,7 +150,7 @@ class Conversations:
         where = route(fit_message(turn.text).text, conversation.active_workflow if conversation else None)
         return where.flow == "agents" and where.agent == "crm"
 
-    async def _stream_answer(self, turn: Turn, sink: Sink, crm_access: CrmAccess | None, proposals: list[Proposal]) -> str:
+    async def _stream_answer(self, turn: Turn, sink: Sink, crm_access: CrmAccess | None, after: list[Event]) -> str:
         if self._model is None:
             raise UserFacingError(NO_MODEL)
         conversation = await self._store.get(turn.conversation_key)
@@ -163,11 +163,11 @@ class Conversations:
                 raise UserFacingError(refused(reason))
         if where.flow == "agents" and self._team:
             state = WorkflowState.from_json(conversation.workflow_state if conversation else None)
-            return await self._run_agents(turn, sink, where.agent or "triage", state, crm_access, proposals)
+            return await self._run_agents(turn, sink, where.agent or "triage", state, crm_access, after)
         return await self._direct(turn, sink, look_up=not where.small_talk)
 
     async def _run_agents(
-        self, turn: Turn, sink: Sink, start: str, state: WorkflowState, crm_access: CrmAccess | None, proposals: list[Proposal]
+        self, turn: Turn, sink: Sink, start: str, state: WorkflowState, crm_access: CrmAccess | None, after: list[Event]
     ) -> str:
         assert self._team  # _stream_answer chose the agents flow because there is a team
         context = TurnContext(
@@ -179,7 +179,6 @@ class Conversations:
             crm=self._crm,
             crm_actions=self._crm_actions,
             crm_access=crm_access,
-            proposals=proposals,
         )
         session = self._history.session(turn.conversation_key)
         async with asyncio.timeout(self._turn_timeout):
@@ -189,6 +188,9 @@ class Conversations:
         await self._store.save_workflow(turn.conversation_key, active_workflow=active, last_agent=answer.last_agent, state=state.to_json())
         if not answer.text.strip():
             raise UserFacingError(EMPTY)
+        after.extend(NeedsConfirmation(p.action_id, p.summary, p.requested_by) for p in context.proposals)
+        if context.review is not None:
+            after.append(OfferReview(context.review, turn.user_id))
         text = await self._refine(answer.text, "script" if answer.last_agent == "scripting" else "answer", sink)
         if text != answer.text:
             await replace_last_answer(session, text)  # the thread remembers what the rep was shown

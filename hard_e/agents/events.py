@@ -62,7 +62,16 @@ class NeedsConfirmation:
     requested_by: str
 
 
-Event = Thinking | TextDelta | ToolStarted | ToolFinished | AgentChanged | Final | Failed | NeedsConfirmation
+@dataclass(frozen=True)
+class OfferReview:
+    """New-customer details are ready to check: offer the form prefilled with `values` (field → text, or
+    a list of trades). Sent after `Final`."""
+
+    values: dict[str, object]
+    requested_by: str | None
+
+
+Event = Thinking | TextDelta | ToolStarted | ToolFinished | AgentChanged | Final | Failed | NeedsConfirmation | OfferReview
 
 
 class Sink(Protocol):

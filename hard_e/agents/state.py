@@ -38,20 +38,25 @@ class ScriptDraftState:
 
 @dataclass
 class NewClientState:
-    """A customer being created from free text or a voice memo."""
+    """A customer being created from free text or a voice memo, in the written forms of the intake guide."""
 
     first_name: str = ""
     last_name: str = ""
     phone: str = ""
     email: str = ""
-    address: str = ""
+    address: str = ""  # one line: "2608 Copper Canyon Drive, Plano, TX 75024"
+    trades: list[str] = field(default_factory=list)
+    lead_source: str = ""
     notes: list[str] = field(default_factory=list)
-
-    REQUIRED = ("first_name", "last_name", "phone")
 
     @property
     def missing_fields(self) -> list[str]:
-        return [name for name in self.REQUIRED if not getattr(self, name)]
+        """What the intake guide requires and nobody has said yet (phone or email: one of the two)."""
+        missing = [name for name in ("first_name", "last_name") if not getattr(self, name)]
+        if not (self.phone or self.email):
+            missing.append("phone")
+        missing += [name for name in ("address", "trades", "lead_source") if not getattr(self, name)]
+        return missing
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

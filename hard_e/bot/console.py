@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Iterator
 from typing import TextIO, TypeVar
 
-from hard_e.agents.events import Event, Failed, Final, NeedsConfirmation, TextDelta, ToolStarted
+from hard_e.agents.events import Event, Failed, Final, NeedsConfirmation, OfferReview, TextDelta, ToolStarted
 from hard_e.agents.turn import Turn
 from hard_e.bot.config import Settings
 from hard_e.bot.services import Services
@@ -53,6 +53,11 @@ class ConsoleSink:
             self._out.write("\n\n")
         elif isinstance(event, Failed):
             self._out.write(("\n" if self._streamed else "") + f"hard-e> {event.message}\n\n")
+        elif isinstance(event, OfferReview):
+            details = ", ".join(str(v if not isinstance(v, list) else ", ".join(v)) for v in event.values.values() if v)
+            self._out.write(
+                f"New customer ready to review: {details}\n(Create it in Slack with the Review & create button, or /new-customer.)\n\n"
+            )
         elif isinstance(event, NeedsConfirmation):
             self.proposals.append(event)
             self._out.write(f"Proposed CRM change:\n{event.summary}\nType 'confirm' to make it, or 'cancel'.\n\n")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from hard_e.agents.events import Event, Failed, Final, NeedsConfirmation, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.agents.events import Event, Failed, Final, NeedsConfirmation, OfferReview, TextDelta, Thinking, ToolFinished, ToolStarted
 from hard_e.agents.turn import Turn
 from hard_e.bot.slack_calls import SlackCalls
-from hard_e.handlers.blocks import build_confirmation
+from hard_e.handlers.blocks import build_confirmation, build_review_offer
 from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,10 @@ class SlackSink(ABC):
 
     async def send(self, event: Event) -> None:
         if isinstance(event, NeedsConfirmation):
-            await self._ask_to_confirm(event)
+            await self._post_after(*build_confirmation(event.summary, event.action_id, event.requested_by), kind="confirmation")
+            return
+        if isinstance(event, OfferReview):
+            await self._post_after(*build_review_offer(event.values), kind="review")
             return
         if self._finished:
             return
@@ -97,17 +101,16 @@ class SlackSink(ABC):
     async def _finish(self, markdown: str, *, kind: str) -> None:
         """Show `markdown` as the whole answer (`kind`: answer or error); nothing else is sent after."""
 
-    async def _ask_to_confirm(self, event: NeedsConfirmation) -> None:
-        """A message of its own under the answer: the proposed change, Confirm and Cancel."""
-        text, blocks = build_confirmation(event.summary, event.action_id, event.requested_by)
+    async def _post_after(self, text: str, blocks: list[dict[str, Any]], *, kind: str) -> None:
+        """A message of its own under the answer (a change to confirm, a customer to review), with its buttons."""
         try:
             response = await self._calls.call_retrying(
                 "chat.postMessage", channel=self._where.channel, thread_ts=self._where.thread_ts, text=text, blocks=blocks
             )
         except SlackApiError as exc:
-            log.warning("could not post a confirmation: %s", exc.response.get("error"))
+            log.warning("could not post a %s: %s", kind, exc.response.get("error"))
             return
-        await self._remember(response.get("ts"), "confirmation")
+        await self._remember(response.get("ts"), kind)
 
     async def _remember(self, ts: str | None, kind: str) -> None:
         if ts is None:

@@ -4,6 +4,7 @@ Texts arrive in Slack's mrkdwn already (the brain writes CRM summaries in the su
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 CONFIRM, CANCEL = "crm_confirm", "crm_cancel"
@@ -59,3 +60,33 @@ def build_outcome(outcome: str, text: str, summary: str, *, link: str | None = N
     if decided_by:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"{outcome.capitalize()} by <@{decided_by}>"}]})
     return f"{text}", blocks
+
+
+REVIEW_NEW_CUSTOMER = "new_customer_review"
+BUTTON_VALUE_LIMIT = 2000
+
+
+def build_review_offer(values: dict[str, object]) -> tuple[str, Blocks]:
+    """New-customer details from a conversation, with "Review & create" (opens the form prefilled: the
+    values ride in the button, cut to fit Slack's 2,000 characters, notes first to go)."""
+    name = " ".join(str(values.get(k) or "") for k in ("first_name", "last_name")).strip() or "the new customer"
+    value = json.dumps(values)
+    if len(value) > BUTTON_VALUE_LIMIT:
+        value = json.dumps({**values, "notes": ""})[:BUTTON_VALUE_LIMIT]
+    blocks: Blocks = [
+        _section(f":bust_in_silhouette: Ready to create *{name}*? Check the details in the form and create the customer."),
+        {
+            "type": "actions",
+            "block_id": "new_customer_review",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": REVIEW_NEW_CUSTOMER,
+                    "text": {"type": "plain_text", "text": "Review & create"},
+                    "style": "primary",
+                    "value": value,
+                }
+            ],
+        },
+    ]
+    return f"Ready to create {name}? Review & create", blocks

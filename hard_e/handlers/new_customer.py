@@ -5,6 +5,7 @@ it went. A possible duplicate waits for the rep's word: Create anyway, or keep t
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from hard_e.agents.crm.creation import POSSIBLE_DUPLICATE, CreationOutcome
 from hard_e.agents.crm.form import FormValues, empty_form, fill_blanks, form_from_text, form_problems, payload_from_form
 from hard_e.agents.crm.wording import refused
 from hard_e.errors import StoreUnavailable
+from hard_e.handlers.blocks import REVIEW_NEW_CUSTOMER
 from hard_e.handlers.views import NEW_CUSTOMER, build_message_modal, build_new_customer_modal, read_new_customer_form
 
 if TYPE_CHECKING:
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CREATE_ANYWAY, KEEP_EXISTING = "new_customer_create_anyway", "new_customer_keep_existing"
-REVIEW = "new_customer_review"  # the NewClients agent's "Review & create" button
 ACCESS_WAIT = 1.5  # of the 3 s Slack gives a submission's answer
 NO_FORM = "I couldn't open the new-customer form just now. Please try `/new-customer` again in a moment."
 STORE_DOWN = "My database isn't answering right now, so nothing was saved yet — your entries are still here. Submit again in a minute."
@@ -38,7 +39,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
     async def handle_review_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        await open_form(client, services, trigger_id=body.get("trigger_id"), text=str(action.get("value") or ""), user=_user(body))
+        await open_form(client, services, trigger_id=body.get("trigger_id"), values=review_values(action.get("value")), user=_user(body))
 
     async def handle_new_customer_submission(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         await submit_form(ack, body, view, client, services)
@@ -48,7 +49,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await decide_duplicate(body, action, client, services)
 
     app.command("/new-customer")(handle_new_customer_command)
-    app.action(REVIEW)(handle_review_button)
+    app.action(REVIEW_NEW_CUSTOMER)(handle_review_button)
     app.view(NEW_CUSTOMER)(handle_new_customer_submission)
     app.action(CREATE_ANYWAY)(handle_duplicate_choice)
     app.action(KEEP_EXISTING)(handle_duplicate_choice)
@@ -65,13 +66,33 @@ def _modal(services: Services, values: FormValues, *, note: str | None = None, m
     return build_new_customer_modal(values, trades=TRADES, lead_sources=LEAD_SOURCES, metadata=metadata, note=note)
 
 
-async def open_form(client: AsyncWebClient, services: Services, *, trigger_id: object, text: str, user: str | None) -> None:
+def review_values(raw: object) -> FormValues:
+    """The form values a "Review & create" button carries (JSON), keeping only well-formed fields."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else {}
+    except ValueError:
+        data = {}
+    values = empty_form()
+    if isinstance(data, dict):
+        for key, default in values.items():
+            got = data.get(key)
+            if isinstance(default, list) and isinstance(got, list):
+                values[key] = [t for t in got if isinstance(t, str)]
+            elif isinstance(default, str) and isinstance(got, str):
+                values[key] = got
+    return values
+
+
+async def open_form(
+    client: AsyncWebClient, services: Services, *, trigger_id: object, text: str = "", values: FormValues | None = None, user: str | None
+) -> None:
     """Open the form before any model call (the trigger id lives 3 seconds), then refresh the fields the
     model found that were still empty; what the rep typed meanwhile stays (same block and action ids)."""
     if not isinstance(trigger_id, str) or not trigger_id:
         log.warning("skipped a new-customer form: no trigger_id in the payload")
         return
-    values = form_from_text(text) if text.strip() else empty_form()
+    if values is None:
+        values = form_from_text(text) if text.strip() else empty_form()
     try:
         opened = await client.views_open(trigger_id=trigger_id, view=_modal(services, values))
     except SlackApiError as exc:

@@ -200,3 +200,32 @@ async def test_a_guest_cannot_create_customers(bot, fake_slack, fake_openai):
     status, answer = await submit(bot, fake_slack, view_id, GOOD)
     assert status == 200 and answer["response_action"] == "update"
     assert "Guest accounts can't use the CRM" in json.dumps(answer["view"])
+
+
+async def test_a_customer_gathered_in_conversation_is_reviewed_in_the_same_form(bot, fake_slack, fake_openai):
+    said = "new customer emily stone, emily at demo dot com, wants a roof, door knock on copper canyon"
+    fake_openai.reply_tool_call(
+        "record_customer_details",
+        {"first_name": "Emily", "last_name": "Stone", "email": "emily at demo dot com", "trades": ["roof"], "lead_source": "door knock"},
+    )
+    fake_openai.reply("Got Emily Stone. What's the property address?")
+    await bot.send_event(se.message(said, channel="D1", channel_type="im"))
+    await bot.settle()
+    answer, offer = fake_slack.messages(channel="D1")
+    assert answer.text == "Got Emily Stone. What's the property address?"
+    [button] = offer.blocks[1]["elements"]
+    assert button["text"]["text"] == "Review & create"
+    assert "Still needed: property address" in str(fake_openai.requests[1].body["input"])
+
+    click = se.block_action(user="U1", action_id=button["action_id"], value=button["value"], channel="D1", message_ts=offer.ts)
+    click["trigger_id"] = fake_slack.issue_trigger("U1")  # Slack mints one per click
+    await bot.click(click)
+    await bot.settle()
+    [view_id] = list(fake_slack.views)
+    form = fake_slack.view(view_id)
+    assert field(form, "first_name")["initial_value"] == "Emily" and field(form, "last_name")["initial_value"] == "Stone"
+    assert field(form, "email")["initial_value"] == "emily@demo.com"
+    assert [o["value"] for o in field(form, "trade")["initial_options"]] == ["roofing"]
+    assert field(form, "lead_source")["initial_option"]["value"] == "door_knock"
+    assert "initial_value" not in field(form, "address"), "nothing invented for what wasn't said"
+    assert len(fake_openai.requests) == 2, "the form opens from the gathered details, no new model call"
