@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test lint format chat db-upgrade lock bench bench-kb bench-crm clean
+.PHONY: run test lint format chat db-upgrade lock bench bench-kb bench-crm bench-new-customer clean
 
 run: $(VENV)/.runtime        ## start the bot (applies migrations first)
 	$(BIN)/hard-e run
@@ -38,6 +38,9 @@ bench-kb: $(VENV)/.dev       ## knowledge index benchmark (10,000 chunks, SQLite
 
 bench-crm: $(VENV)/.dev      ## CRM benchmark (local CRM at 10,000 customers / 20,000 jobs on SQLite and PostgreSQL; Leap request cost)
 	$(BIN)/python benchmarks/crm.py
+
+bench-new-customer: $(VENV)/.dev  ## /new-customer benchmark (ack, modal open, refresh via `hard-e run --http`; deterministic reader accuracy)
+	$(BIN)/python benchmarks/new_customer.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

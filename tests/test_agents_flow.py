@@ -149,7 +149,9 @@ async def test_a_multi_turn_script_conversation_hands_off_uses_tools_and_survive
     replies = [m.text for m in fake_slack.messages(channel="C1", thread_ts=opening["ts"])]
     assert replies == [
         "Here's a follow-up script for the Okonkwos: Hi, this is Dana from BWC…",
+        "Version 1: Revise, Approve or Listen",  # each saved version gets its buttons
         "Shorter: Hi, Dana from BWC. Quick one…",
+        "Version 2: Revise, Approve or Listen",
     ]
     conversation = await bot.services.store.get(key)
     state = WorkflowState.from_json(conversation.workflow_state)

@@ -24,7 +24,7 @@ async def post_command(bot, command: str, text: str = "") -> tuple[int, dict]:
 
 @pytest.mark.parametrize(
     ("command", "expected"),
-    [("/hard-e", "Mention *@Hard-E*"), ("/script", "Script drafting")],
+    [("/hard-e", "Mention *@Hard-E*")],
 )
 async def test_each_slash_command_gets_an_ephemeral_answer(bot, command, expected):
     status, reply = await post_command(bot, command, "help")

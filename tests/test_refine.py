@@ -281,8 +281,9 @@ async def test_a_finished_script_is_polished_as_a_script(bot_factory, fake_slack
     event = se.mention("write a follow-up script for the Garcias")
     await bot.send_event(event)
     await bot.settle()
-    [reply] = fake_slack.messages(channel="C1", thread_ts=event["ts"])
+    reply, buttons = fake_slack.messages(channel="C1", thread_ts=event["ts"])
     assert reply.text == "Hey, Dana from BWC here, following up on Tuesday's estimate."
+    assert buttons.text == "Version 1: Revise, Approve or Listen"
     assert "call script a rep will say out loud" in str(fake_xai.last_request.body)
     # The thread remembers the polished script, after the tool call that saved the draft.
     items = await bot.services.conversations._history.session(f"T1:C1:{event['ts']}").get_items()

@@ -31,3 +31,4 @@ class TurnContext:
     crm_checked: bool = False  # the asker's CRM access was checked once this turn
     # New-customer details gathered this turn: the turn ends with a "Review & create" offer of them.
     review: dict[str, object] | None = None
+    script_saved: int = 0  # the script revision saved this turn (0: none): the turn ends with its buttons

@@ -14,7 +14,19 @@ from hard_e.agents.context import TurnContext
 from hard_e.agents.crm.actions import CrmActions
 from hard_e.agents.crm.wording import refused
 from hard_e.agents.direct import answer_directly
-from hard_e.agents.events import Event, Failed, Final, NeedsConfirmation, OfferReview, Sink, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.agents.events import (
+    Event,
+    Failed,
+    Final,
+    NeedsConfirmation,
+    OfferReview,
+    OfferScriptActions,
+    Sink,
+    TextDelta,
+    Thinking,
+    ToolFinished,
+    ToolStarted,
+)
 from hard_e.agents.history import History, replace_last_answer
 from hard_e.agents.ports import CRM, CrmAccess, KnowledgeSearch, Passage, Refiner, TextModel, TranscriptQueries, WebSearch
 from hard_e.agents.refining import should_refine
@@ -191,6 +203,8 @@ class Conversations:
         after.extend(NeedsConfirmation(p.action_id, p.summary, p.requested_by) for p in context.proposals)
         if context.review is not None:
             after.append(OfferReview(context.review, turn.user_id))
+        if context.script_saved:
+            after.append(OfferScriptActions(turn.conversation_key, context.script_saved, state.script.kind))
         text = await self._refine(answer.text, "script" if answer.last_agent == "scripting" else "answer", sink)
         if text != answer.text:
             await replace_last_answer(session, text)  # the thread remembers what the rep was shown

@@ -71,7 +71,19 @@ class OfferReview:
     requested_by: str | None
 
 
-Event = Thinking | TextDelta | ToolStarted | ToolFinished | AgentChanged | Final | Failed | NeedsConfirmation | OfferReview
+@dataclass(frozen=True)
+class OfferScriptActions:
+    """A script version was saved in this conversation: offer Revise, Approve, Listen (and, for a primer
+    video script, Render video) for `revision`. Sent after `Final`."""
+
+    conversation_key: str
+    revision: int
+    kind: str
+
+
+Event = (
+    Thinking | TextDelta | ToolStarted | ToolFinished | AgentChanged | Final | Failed | NeedsConfirmation | OfferReview | OfferScriptActions
+)
 
 
 class Sink(Protocol):

@@ -23,6 +23,14 @@ class ScriptDraftState:
     goal: str = ""
     draft: str = ""
     revisions: int = 0
+    job_id: str = ""  # the CRM job it is for (from /script), where an approved version is noted
+    tone: str = ""
+    length: str = ""
+    key_points: str = ""
+    versions: list[str] = field(default_factory=list)  # every saved draft, revision n at index n - 1
+
+    def version(self, revision: int) -> str | None:
+        return self.versions[revision - 1] if 1 <= revision <= len(self.versions) else None
 
     @property
     def in_progress(self) -> bool:

@@ -21,7 +21,7 @@ from hard_e.agents.crm.form import FormValues, form_from_extraction
 from hard_e.agents.events import Sink
 from hard_e.agents.history import History
 from hard_e.agents.knowledge import KnowledgeIndex
-from hard_e.agents.ports import CRM, FieldModel
+from hard_e.agents.ports import CRM, FieldModel, VideoRenderer, Voice
 from hard_e.agents.refining import refine_instructions
 from hard_e.agents.specialists import build_team
 from hard_e.agents.turn import Turn
@@ -33,9 +33,12 @@ from hard_e.bot.rate_budget import RateBudgets
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_sink import Where
 from hard_e.bot.streaming import EditStream
+from hard_e.integrations.elevenlabs import ElevenLabsVoice
 from hard_e.integrations.leap import LeapCRM
 from hard_e.integrations.openai_llm import ChatModel, StructuredModel, build_client
+from hard_e.integrations.openai_speech import OpenAIVoice
 from hard_e.integrations.perplexity import PerplexitySearch
+from hard_e.integrations.shotstack import ShotstackRenderer
 from hard_e.integrations.xai import GrokRefiner
 from hard_e.store import migrate
 from hard_e.store.crm import LocalCRM
@@ -68,6 +71,8 @@ class Services:
     crm_access: CrmAccessPolicy = field(default_factory=CrmAccessPolicy)
     creations: CustomerCreations | None = None
     field_model: FieldModel | None = None
+    voice: Voice | None = None  # Listen: a script version read aloud
+    renderer: VideoRenderer | None = None  # Render video: a primer script as a video
     _slack: AsyncWebClient | None = None
     _inflight: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -124,6 +129,8 @@ class Services:
             crm_access=CrmAccessPolicy(settings.crm_allowed_users, settings.crm_allowed_groups),
             creations=CustomerCreations(crm, Outbox(engine), keep_trying=timedelta(hours=settings.outbox_hours)),
             field_model=StructuredModel(client, api=settings.openai_api, model=settings.fast_model) if client is not None else None,
+            voice=build_voice(settings, client),
+            renderer=build_renderer(settings),
         )
 
     async def prepare(self) -> None:
@@ -213,6 +220,28 @@ def build_crm(settings: Settings, engine: AsyncEngine) -> CRM:
     if settings.leap_api_token is not None:
         return LeapCRM(settings.leap_api_token.get(), settings.leap_api_url, web_url=settings.leap_web_url)
     return LocalCRM(engine)
+
+
+def build_voice(settings: Settings, client: AsyncOpenAI | None) -> Voice | None:
+    """ElevenLabs when `ELEVENLABS_API_KEY` and `ELEVENLABS_VOICE_ID` are set; else OpenAI's speech API
+    on the language model's client, when there is one; else None (Listen says voice isn't set up).
+    Neither keeps a session open: ElevenLabs opens one per request, OpenAI's is `llm_client`'s."""
+    key = settings.elevenlabs_api_key
+    if key is not None and settings.elevenlabs_voice_id:
+        return ElevenLabsVoice(
+            key.get(), settings.elevenlabs_base_url, voice_id=settings.elevenlabs_voice_id, model_id=settings.elevenlabs_model
+        )
+    if key is not None:
+        log.warning("ELEVENLABS_API_KEY is set but ELEVENLABS_VOICE_ID is not, so ElevenLabs is not used")
+    return OpenAIVoice(client) if client is not None else None
+
+
+def build_renderer(settings: Settings) -> VideoRenderer | None:
+    """Shotstack when `SHOTSTACK_API_KEY` is set (on `SHOTSTACK_STAGE`), else None (Render video says so).
+    It opens a session per request, so there is nothing to close."""
+    if settings.shotstack_api_key is None:
+        return None
+    return ShotstackRenderer(settings.shotstack_api_key.get(), settings.shotstack_base_url, stage=settings.shotstack_stage)
 
 
 def build_web_search(settings: Settings) -> PerplexitySearch | None:

@@ -10,10 +10,21 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from hard_e.agents.events import Event, Failed, Final, NeedsConfirmation, OfferReview, TextDelta, Thinking, ToolFinished, ToolStarted
+from hard_e.agents.events import (
+    Event,
+    Failed,
+    Final,
+    NeedsConfirmation,
+    OfferReview,
+    OfferScriptActions,
+    TextDelta,
+    Thinking,
+    ToolFinished,
+    ToolStarted,
+)
 from hard_e.agents.turn import Turn
 from hard_e.bot.slack_calls import SlackCalls
-from hard_e.handlers.blocks import build_confirmation, build_review_offer
+from hard_e.handlers.blocks import build_confirmation, build_review_offer, build_script_actions
 from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -66,6 +77,9 @@ class SlackSink(ABC):
             return
         if isinstance(event, OfferReview):
             await self._post_after(*build_review_offer(event.values), kind="review")
+            return
+        if isinstance(event, OfferScriptActions):
+            await self._post_after(*build_script_actions(event.conversation_key, event.revision, event.kind), kind="script_actions")
             return
         if self._finished:
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hard_e.handlers import actions, commands, home, messages, new_customer
+from hard_e.handlers import actions, commands, home, messages, new_customer, script, script_media
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -18,3 +18,5 @@ def register(app: AsyncApp, services: Services) -> None:
     commands.register(app, services)
     actions.register(app, services)
     new_customer.register(app, services)
+    script_media.register(app, services)
+    script.register(app, services)

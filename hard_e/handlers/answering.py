@@ -35,12 +35,17 @@ async def answer_in_slack(turn: Turn, client: AsyncWebClient, services: Services
         services.metrics.events.labels(kind=kind, outcome="duplicate").inc()
         return
     services.metrics.events.labels(kind=kind, outcome="answered").inc()
-    access = services.crm_access.bound(client)
     if not turn.private and await services.conversations.wants_crm(turn):
-        private = await move_to_dm(turn, client, access)
+        private = await move_to_dm(turn, client, services.crm_access.bound(client))
         if private is None:
             return
-        turn, sink = private, services.sink(client, private)
-    answer = await services.conversations.answer(turn, sink, crm_access=access)
+        turn = private
+    await answer_turn(turn, client, services, started=started)
+
+
+async def answer_turn(turn: Turn, client: AsyncWebClient, services: Services, *, started: float | None = None, kind: str = "") -> None:
+    """Stream the answer to a turn the caller has already deduplicated (and placed where it may be seen)."""
+    started = time.monotonic() if started is None else started
+    answer = await services.conversations.answer(turn, services.sink(client, turn), crm_access=services.crm_access.bound(client))
     services.metrics.turns.labels(outcome="answered" if answer is not None else "failed").inc()
     services.metrics.turn_seconds.observe(time.monotonic() - started)

@@ -90,3 +90,44 @@ def build_review_offer(values: dict[str, object]) -> tuple[str, Blocks]:
         },
     ]
     return f"Ready to create {name}? Review & create", blocks
+
+
+SCRIPT_REVISE, SCRIPT_APPROVE, SCRIPT_LISTEN, SCRIPT_RENDER = "script_revise", "script_approve", "script_listen", "script_render"
+
+
+def script_action_value(conversation_key: str, revision: int) -> str:
+    return json.dumps({"key": conversation_key, "rev": revision})
+
+
+def read_script_action_value(raw: object) -> tuple[str, int] | None:
+    """(conversation key, revision) from a script button's value, or None when it isn't one."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("key"), str) and isinstance(data.get("rev"), int) and data["rev"] > 0:
+        return data["key"], data["rev"]
+    return None
+
+
+def build_script_actions(conversation_key: str, revision: int, kind: str) -> tuple[str, Blocks]:
+    """The buttons under a script version: Revise, Approve, Listen, and Render video for a primer script."""
+    value = script_action_value(conversation_key, revision)
+    buttons = [
+        ("Revise", SCRIPT_REVISE, None),
+        ("Approve", SCRIPT_APPROVE, "primary"),
+        ("Listen", SCRIPT_LISTEN, None),
+    ]
+    if kind == "primer_video":
+        buttons.append(("Render video", SCRIPT_RENDER, None))
+    elements = []
+    for text, action_id, style in buttons:
+        button: dict[str, Any] = {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text}, "value": value}
+        if style:
+            button["style"] = style
+        elements.append(button)
+    blocks: Blocks = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Version {revision} — reply here to change it, or:"}]},
+        {"type": "actions", "block_id": f"script_v{revision}", "elements": elements},
+    ]
+    return f"Version {revision}: Revise, Approve or Listen", blocks

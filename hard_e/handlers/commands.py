@@ -30,7 +30,7 @@ HELP = (
     "• `/hard-e crm Okafor` (a name, email, phone or job number) shows matching customers and jobs with their "
     "stages, only to you.\n"
     "• `/new-customer Maria Quintero, maria at example dot com…` opens a new-customer form filled in from what you type.\n"
-    "• `/script` is on its way; until then, ask me for a script in a thread or a DM."
+    "• `/script Okafor` opens a script form; I draft the script in our DM, and you revise it there."
 )
 # Slack wants the ack within 3 seconds; a lookup that takes longer is answered after it.
 LOOKUP_IN_ACK = 2.0
@@ -38,16 +38,10 @@ LOOKING = ":mag: Looking that up in the CRM…"
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
 ANSWERING_PRIVATELY = ":lock: Got it — I'm answering in our DM, where only you can see it."
 NO_DM = "I couldn't open a DM with you to answer privately, so I didn't answer here either. Please DM me your question directly."
-NOT_YET = {
-    "/script": "Script drafting from `/script` isn't switched on yet. Mention @Hard-E or DM me "
-    '("write me a call script for…") and I\'ll help right there.',
-}
 
 
 def build_command_reply(command: str, text: str) -> str:
     """The ephemeral line a slash command answers at once (pure, so it is tested with plain asserts)."""
-    if command in NOT_YET:
-        return NOT_YET[command]
     if command == "/hard-e" and private_question(text) is not None:
         return ANSWERING_PRIVATELY
     return HELP
@@ -93,9 +87,6 @@ def quoted(question: str) -> str:
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def handle_slash_command(ack: AsyncAck, command: dict[str, Any]) -> None:
-        await ack(response_type="ephemeral", text=build_command_reply(command.get("command", ""), command.get("text", "")))
-
     async def handle_hard_e(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         started = time.monotonic()
         if (query := crm_query(command.get("text"))) is not None:
@@ -110,8 +101,6 @@ def register(app: AsyncApp, services: Services) -> None:
             services.track(current)
         await answer_privately(command, question, client, services, started=started)
 
-    for name in NOT_YET:
-        app.command(name)(handle_slash_command)
     app.command("/hard-e")(handle_hard_e)
 
 

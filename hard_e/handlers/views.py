@@ -112,3 +112,108 @@ def build_message_modal(title: str, text: str) -> View:
         "close": _plain("Close"),
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
     }
+
+
+SCRIPT = "script"
+SCRIPT_REVISION = "script_revision"
+CUSTOMER_SEARCH = "customer_search"  # the external select's action_id: Slack asks for options as the rep types
+SCRIPT_KINDS = (("call", "Standard call script"), ("primer_video", "Primer video"))
+TONES = (("friendly", "Friendly"), ("professional", "Professional"), ("direct", "Direct"), ("reassuring", "Warm and reassuring"))
+LENGTHS = (("short", "Short (about 30 seconds)"), ("medium", "Medium (about a minute)"), ("long", "Long (about two minutes)"))
+KEY_POINTS_LIMIT = 2000
+INSTRUCTIONS_LIMIT = 2000
+
+
+def _choice(value: str, text: str) -> dict[str, Any]:
+    return {"text": _plain(text[:75]), "value": value[:150]}
+
+
+def _select(block_id: str, label: str, choices: Sequence[tuple[str, str]], initial: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "static_select", "action_id": VALUE, "options": [_choice(v, t) for v, t in choices]}
+    chosen = next(((v, t) for v, t in choices if v == initial), None)
+    if chosen:
+        element["initial_option"] = _choice(*chosen)
+    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
+
+
+def build_script_modal(*, customer: tuple[str, str] | None = None, note: str | None = None) -> View:
+    """The `/script` form: type, customer or job (searched in the CRM as the rep types), tone, length, key
+    points. `customer` is (value, text) of a match found from the command's words."""
+    search: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": CUSTOMER_SEARCH,
+        "placeholder": _plain("Type a name, email, phone or job number"),
+        "min_query_length": 2,
+    }
+    if customer:
+        search["initial_option"] = _choice(*customer)
+    blocks: list[dict[str, Any]] = []
+    if note:
+        blocks.append({"type": "context", "block_id": "note", "elements": [{"type": "mrkdwn", "text": note[:2000]}]})
+    blocks += [
+        _select("kind", "Script type", SCRIPT_KINDS, "call"),
+        {"type": "input", "block_id": "customer", "label": _plain("Customer or job"), "element": search},
+        _select("tone", "Tone", TONES, "friendly"),
+        _select("length", "Length", LENGTHS, "medium"),
+        {
+            "type": "input",
+            "block_id": "key_points",
+            "label": _plain("Key points"),
+            "optional": True,
+            "element": {
+                "type": "plain_text_input",
+                "action_id": VALUE,
+                "multiline": True,
+                "max_length": KEY_POINTS_LIMIT,
+                "placeholder": _plain("What the script must cover: the storm, financing, the spouse, a date…"),
+            },
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": SCRIPT,
+        "title": _plain("New script"),
+        "submit": _plain("Write it"),
+        "close": _plain("Cancel"),
+        "blocks": blocks,
+    }
+
+
+def read_script_form(state_values: Mapping[str, Any]) -> dict[str, str]:
+    """kind, customer (the option's value), customer_text, tone, length, key_points from a submission."""
+    out: dict[str, str] = {}
+    for block_id in ("kind", "tone", "length"):
+        option = ((state_values.get(block_id) or {}).get(VALUE) or {}).get("selected_option") or {}
+        out[block_id] = str(option.get("value") or "") if isinstance(option, dict) else ""
+    picked = ((state_values.get("customer") or {}).get(CUSTOMER_SEARCH) or {}).get("selected_option") or {}
+    out["customer"] = str(picked.get("value") or "") if isinstance(picked, dict) else ""
+    text = picked.get("text") if isinstance(picked, dict) else None
+    out["customer_text"] = str(text.get("text") or "") if isinstance(text, dict) else ""
+    out["key_points"] = str(((state_values.get("key_points") or {}).get(VALUE) or {}).get("value") or "")
+    return out
+
+
+def build_revision_modal(revision: int, *, metadata: str) -> View:
+    """Revise: what should change in version `revision` (the button's value rides in private_metadata)."""
+    return {
+        "type": "modal",
+        "callback_id": SCRIPT_REVISION,
+        "title": _plain(f"Revise version {revision}"[:24]),
+        "submit": _plain("Revise"),
+        "close": _plain("Cancel"),
+        "private_metadata": metadata[:3000],
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "instructions",
+                "label": _plain("What should change?"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": VALUE,
+                    "multiline": True,
+                    "max_length": INSTRUCTIONS_LIMIT,
+                    "placeholder": _plain("Make the opener shorter; mention the hail claim first…"),
+                },
+            }
+        ],
+    }

@@ -7,6 +7,7 @@ from agents.models.interface import Model
 
 from hard_e.agents import prompts
 from hard_e.agents.context import TurnContext
+from hard_e.agents.specialists.crm import customer_details, job_status
 from hard_e.agents.specialists.knowledge import search_knowledge
 
 KINDS = ("call", "voicemail", "door_knock", "follow_up", "confirmation", "primer_video")
@@ -22,6 +23,8 @@ async def save_script_draft(ctx: RunContextWrapper[TurnContext], kind: str, draf
     script.goal = goal or script.goal
     script.draft = draft
     script.revisions += 1
+    script.versions.append(draft)
+    ctx.context.script_saved = script.revisions
     return f"Saved revision {script.revisions} of the {script.kind.replace('_', ' ')} script."
 
 
@@ -30,16 +33,21 @@ def build(model: Model | str) -> Agent[TurnContext]:
         name="scripting",
         handoff_description="Writes and revises call, voicemail, door-knock, follow-up and primer-video scripts.",
         instructions=_instructions,
-        tools=[save_script_draft, search_knowledge],
+        tools=[save_script_draft, search_knowledge, job_status, customer_details],
         model=model,
     )
 
 
 def _instructions(ctx: RunContextWrapper[TurnContext], agent: Agent[TurnContext]) -> str:
     script = ctx.context.state.script
+    asked = "; ".join(
+        f"{label}: {value}"
+        for label, value in (("tone", script.tone), ("length", script.length), ("key points", script.key_points))
+        if value
+    )
     current = (
         f"\n\n## The draft in progress\nKind: {script.kind}; customer: {script.customer or 'n/a'}; "
-        f"revision {script.revisions}.\n\n{script.draft}"
+        f"revision {script.revisions}.{(' The rep asked for ' + asked + '.') if asked else ''}\n\n{script.draft}"
         if script.in_progress
         else ""
     )
