@@ -42,6 +42,7 @@ from urllib.parse import quote
 import aiohttp
 
 from hard_e.errors import MediaUnavailable
+from hard_e.integrations.failures import failure_reason
 from hard_e.media import join_mp3, looks_like_mp3, speech_chunks
 
 log = logging.getLogger(__name__)
@@ -163,20 +164,10 @@ class ElevenLabsVoice:
             retryable = status == 429 or status >= 500
             if not retryable or attempt >= self._max_retries:
                 log.warning("elevenlabs failed: status=%s code=%s attempts=%s", status, _error_code(raw), attempt + 1)
-                raise MediaUnavailable(_reason(status))
+                raise MediaUnavailable(failure_reason(status))
             attempt += 1
             log.info("elevenlabs status=%s code=%s, retrying (%s of %s)", status, _error_code(raw), attempt, self._max_retries)
             await asyncio.sleep(_retry_delay(retry_after, self._backoff * 2 ** (attempt - 1)))
-
-
-def _reason(status: int) -> str:
-    if status in (401, 403):
-        return "unauthorized"
-    if status == 429:
-        return "rate_limited"
-    if status >= 500:
-        return "server_error"
-    return "rejected"
 
 
 def _error_code(raw: bytes) -> str:

@@ -100,6 +100,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from hard_e.errors import CrmUnavailable, CrmUnsupported
+from hard_e.integrations.failures import failure_reason
 from hard_e.records import Address, CrmUser, Customer, Job, NewCustomer, Note
 
 log = logging.getLogger(__name__)
@@ -501,15 +502,12 @@ class LeapCRM:
 
 def _failure(status: int, method: str) -> tuple[str, bool]:
     """(reason, retryable) for a non-2xx, non-404 status."""
-    if status in (401, 403):
-        return "unauthorized", False
-    if status == 429:
-        return "rate_limited", True  # Leap turned it away: nothing was done, a write may be retried too
-    if status >= 500:
-        return "server_error", method == "GET"  # a write may have happened; never write twice
-    if 400 <= status < 500:
-        return "rejected", False
-    return "bad_response", False
+    reason = failure_reason(status)
+    if reason == "rate_limited":
+        return reason, True  # Leap turned it away: nothing was done, a write may be retried too
+    if reason == "server_error":
+        return reason, method == "GET"  # a write may have happened; never write twice
+    return reason, False
 
 
 def _retry_delay(retry_after: str | None, fallback: float) -> float | None:

@@ -47,6 +47,7 @@ from urllib.parse import quote
 import aiohttp
 
 from hard_e.errors import MediaUnavailable
+from hard_e.integrations.failures import failure_reason
 from hard_e.media import RENDER_STATES, RenderStatus, speech_chunks
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ class ShotstackRenderer:
                     retryable = status == 429 or (status >= 500 and method == "GET")
                     if not retryable or attempt >= self._max_retries:
                         log.warning("shotstack %s failed: status=%s attempts=%s", method, status, attempt + 1)
-                        raise MediaUnavailable(_reason(status))
+                        raise MediaUnavailable(failure_reason(status))
                     attempt += 1
                     log.info("shotstack %s status=%s, retrying (%s of %s)", method, status, attempt, self._max_retries)
                     await asyncio.sleep(_retry_delay(retry_after, self._backoff * 2 ** (attempt - 1)))
@@ -192,16 +193,6 @@ class ShotstackRenderer:
         except ValueError:
             log.warning("shotstack sent a body that is not JSON (%s bytes)", len(raw))
             raise MediaUnavailable("bad_response") from None
-
-
-def _reason(status: int) -> str:
-    if status in (401, 403):
-        return "unauthorized"
-    if status == 429:
-        return "rate_limited"
-    if status >= 500:
-        return "server_error"
-    return "rejected"
 
 
 def _retry_delay(retry_after: str | None, fallback: float) -> float:

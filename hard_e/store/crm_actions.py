@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hard_e.errors import StoreUnavailable
-from hard_e.store.errors import STORE_ERRORS
+from hard_e.store.errors import STORE_ERRORS, as_utc, execute_counted
 from hard_e.store.models import CrmAudit, CrmPendingAction, utcnow
 
 PENDING, RUNNING, DONE, FAILED, CANCELLED, EXPIRED = "pending", "running", "done", "failed", "cancelled", "expired"
@@ -106,18 +106,11 @@ class PendingActions:
         )
 
     async def _run(self, stmt: Any) -> int:
-        try:
-            async with self._engine.begin() as conn:
-                result = await conn.execute(stmt)
-        except STORE_ERRORS as exc:
-            raise StoreUnavailable(type(exc).__name__) from exc
-        return int(result.rowcount or 0)
+        return await execute_counted(self._engine, stmt)
 
 
 def _action(row: dict[str, Any]) -> StoredAction:
-    expires = row["expires_at"]
-    if expires.tzinfo is None:  # SQLite hands back naive UTC
-        expires = expires.replace(tzinfo=utcnow().tzinfo)
+    expires = as_utc(row["expires_at"])
     return StoredAction(
         id=row["id"],
         kind=row["kind"],

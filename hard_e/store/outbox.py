@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hard_e.errors import StoreUnavailable
-from hard_e.store.errors import STORE_ERRORS
+from hard_e.store.errors import STORE_ERRORS, as_utc, execute_counted
 from hard_e.store.models import CrmOutbox, utcnow
 from hard_e.store.repositories import insert_ignoring_duplicates
 
@@ -138,18 +138,11 @@ class Outbox:
         return await self._count(stmt) == 1
 
     async def _count(self, stmt: Any) -> int:
-        try:
-            async with self._engine.begin() as conn:
-                result = await conn.execute(stmt)
-        except STORE_ERRORS as exc:
-            raise StoreUnavailable(type(exc).__name__) from exc
-        return int(result.rowcount or 0)
+        return await execute_counted(self._engine, stmt)
 
 
 def _row(data: dict[str, Any]) -> OutboxRow:
-    give_up = data["give_up_at"]
-    if give_up.tzinfo is None:  # SQLite hands back naive UTC
-        give_up = give_up.replace(tzinfo=utcnow().tzinfo)
+    give_up = as_utc(data["give_up_at"])
     return OutboxRow(
         key=data["key"],
         kind=data["kind"],

@@ -229,3 +229,13 @@ async def test_a_customer_gathered_in_conversation_is_reviewed_in_the_same_form(
     assert field(form, "lead_source")["initial_option"]["value"] == "door_knock"
     assert "initial_value" not in field(form, "address"), "nothing invented for what wasn't said"
     assert len(fake_openai.requests) == 2, "the form opens from the gathered details, no new model call"
+
+
+async def test_nonsense_command_text_opens_an_empty_form_that_stays_empty(bot, fake_slack, fake_openai):
+    fake_openai.reply(json.dumps({k: None for k in MODEL_FIELDS} | {"trades": []}))
+    _, view_id = await run_command(bot, fake_slack, "asdf ;;; ??? 42")
+    await bot.settle()
+    first = fake_slack.views[view_id].versions[0]
+    inputs = [b for b in first["blocks"] if b["type"] == "input"]
+    assert [b["block_id"] for b in inputs if {"initial_value", "initial_option", "initial_options"} & set(b["element"])] == []
+    assert fake_slack.calls_to("views.update") == [], "nothing found: the form is left alone"
