@@ -42,7 +42,7 @@ from urllib.parse import quote
 import aiohttp
 
 from hard_e.errors import MediaUnavailable
-from hard_e.integrations.failures import failure_reason
+from hard_e.integrations.failures import failure_reason, retry_delay
 from hard_e.media import join_mp3, looks_like_mp3, speech_chunks
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class ElevenLabsVoice:
                 raise MediaUnavailable(failure_reason(status))
             attempt += 1
             log.info("elevenlabs status=%s code=%s, retrying (%s of %s)", status, _error_code(raw), attempt, self._max_retries)
-            await asyncio.sleep(_retry_delay(retry_after, self._backoff * 2 ** (attempt - 1)))
+            await asyncio.sleep(retry_delay(retry_after, self._backoff * 2 ** (attempt - 1), cap=MAX_RETRY_AFTER))
 
 
 def _error_code(raw: bytes) -> str:
@@ -186,12 +186,3 @@ def _error_code(raw: bytes) -> str:
         if isinstance(value, str) and _CODE.fullmatch(value):
             return value
     return "-"
-
-
-def _retry_delay(retry_after: str | None, fallback: float) -> float:
-    """Seconds to wait: the server's Retry-After (seconds form) when given, capped."""
-    try:
-        wanted = float(retry_after) if retry_after is not None else fallback
-    except ValueError:  # the HTTP-date form; not worth parsing for a few seconds' wait
-        wanted = fallback
-    return max(0.0, min(wanted, MAX_RETRY_AFTER))

@@ -15,3 +15,13 @@ def failure_reason(status: int) -> str:
     if 400 <= status < 500:
         return "rejected"
     return "bad_response"
+
+
+def retry_delay(retry_after: str | None, fallback: float, *, cap: float) -> float:
+    """Seconds to wait before a retry: the server's Retry-After (its seconds form) when given, else
+    `fallback`; never more than `cap` (a longer wait is not worth holding a rep's answer for)."""
+    try:
+        wanted = float(retry_after) if retry_after is not None else fallback
+    except ValueError:  # the HTTP-date form; not worth parsing for a few seconds' wait
+        wanted = fallback
+    return max(0.0, min(wanted, cap))

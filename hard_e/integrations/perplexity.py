@@ -34,6 +34,7 @@ from typing import Any
 import aiohttp
 
 from hard_e.errors import UserFacingError
+from hard_e.integrations.failures import retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ class PerplexitySearch:
                         raise UserFacingError(_status_message(status))
                     attempt += 1
                     log.info("web search status=%s, retrying (%s of %s)", status, attempt, self._max_retries)
-                    await asyncio.sleep(_retry_delay(retry_after, self._backoff * 2 ** (attempt - 1)))
+                    await asyncio.sleep(retry_delay(retry_after, self._backoff * 2 ** (attempt - 1), cap=MAX_RETRY_AFTER))
         except TimeoutError:
             log.warning("web search timed out after %ss", self._timeout)
             raise UserFacingError(TIMED_OUT) from None
@@ -168,15 +169,6 @@ def _status_message(status: int) -> str:
     if status >= 500:
         return SERVER_TROUBLE
     return REJECTED
-
-
-def _retry_delay(retry_after: str | None, fallback: float) -> float:
-    """Seconds to wait: the server's Retry-After (seconds form) when given, capped."""
-    try:
-        wanted = float(retry_after) if retry_after is not None else fallback
-    except ValueError:  # the HTTP-date form; not worth parsing for a few seconds' wait
-        wanted = fallback
-    return max(0.0, min(wanted, MAX_RETRY_AFTER))
 
 
 def parse_response(payload: Any) -> WebAnswer:

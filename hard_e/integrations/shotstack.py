@@ -47,7 +47,7 @@ from urllib.parse import quote
 import aiohttp
 
 from hard_e.errors import MediaUnavailable
-from hard_e.integrations.failures import failure_reason
+from hard_e.integrations.failures import failure_reason, retry_delay
 from hard_e.media import RENDER_STATES, RenderStatus, speech_chunks
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ class ShotstackRenderer:
                         raise MediaUnavailable(failure_reason(status))
                     attempt += 1
                     log.info("shotstack %s status=%s, retrying (%s of %s)", method, status, attempt, self._max_retries)
-                    await asyncio.sleep(_retry_delay(retry_after, self._backoff * 2 ** (attempt - 1)))
+                    await asyncio.sleep(retry_delay(retry_after, self._backoff * 2 ** (attempt - 1), cap=MAX_RETRY_AFTER))
         except TimeoutError:
             log.warning("shotstack %s timed out after %ss", method, self._timeout)
             raise MediaUnavailable("timeout") from None
@@ -193,12 +193,3 @@ class ShotstackRenderer:
         except ValueError:
             log.warning("shotstack sent a body that is not JSON (%s bytes)", len(raw))
             raise MediaUnavailable("bad_response") from None
-
-
-def _retry_delay(retry_after: str | None, fallback: float) -> float:
-    """Seconds to wait: the server's Retry-After (seconds form) when given, capped."""
-    try:
-        wanted = float(retry_after) if retry_after is not None else fallback
-    except ValueError:
-        wanted = fallback
-    return max(0.0, min(wanted, MAX_RETRY_AFTER))
