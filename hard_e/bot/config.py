@@ -192,6 +192,7 @@ class Settings:
     crm_allowed_users: tuple[str, ...] = ()
     crm_allowed_groups: tuple[str, ...] = ()
     admin_users: tuple[str, ...] = ()
+    audio_max_mb: int = 100  # the largest voice memo or audio file Hard-E downloads from Slack
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
@@ -255,6 +256,7 @@ class Settings:
             crm_allowed_users=_slack_ids(e, "HARDE_CRM_ALLOWED_USERS", "UW", "U012AB3CD"),
             crm_allowed_groups=_slack_ids(e, "HARDE_CRM_ALLOWED_GROUPS", "S", "S0614TZR7"),
             admin_users=_slack_ids(e, "HARDE_ADMIN_USERS", "UW", "U012AB3CD"),
+            audio_max_mb=_number(e, "HARDE_AUDIO_MAX_MB", 100, low=1, high=1_000, integer=True),
         )
 
     @property

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import BodyPartReader, WSCloseCode, WSMsgType, web
 
-from ._server import FakeServer
+from ._server import FakeServer, Req
 
 # Slack's documented limits (enforced loosely, enough to catch obvious bugs).
 POST_TEXT_LIMIT = 40_000
@@ -55,6 +55,10 @@ PLACEHOLDER_LIMIT = 150
 ALT_TXT_LIMIT = 1_000
 SNIPPET_LIMIT = 1_048_576
 UPLOAD_PATH = "/upload/v1"
+# Where url_private / url_private_download point (files.slack.com/files-pri/<team>-<file>/... on Slack).
+FILES_PATH = "/files-pri"
+# What Slack shows a request for url_private without the bot token: its sign-in page, as HTML.
+LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body><h1>Sign in to Slack</h1></body></html>"
 
 # Form-encoded bodies carry structured fields as JSON strings.
 _JSON_FIELDS = ("blocks", "attachments", "metadata", "chunks", "user_auth_blocks", "loading_messages")
@@ -202,6 +206,16 @@ class _PendingFile:
     completed: bool = False
 
 
+@dataclass
+class _HostedFile:
+    """A file a user "uploaded" (add_file): its file object and bytes."""
+
+    obj: dict[str, Any]
+    content: bytes
+    chunked: bool = False  # serve without a Content-Length
+    redirect_to: str | None = None  # answer downloads with a 302 here
+
+
 class FakeSlack(FakeServer):
     """Fake Slack Web API. `url` is the `base_url` for AsyncWebClient."""
 
@@ -269,6 +283,7 @@ class FakeSlack(FakeServer):
             "views.update": self._views_update,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "files.info": self._files_info,
         }
         # Modals (views.*) and the trigger ids that open them.
         self.expire_triggers_after = TRIGGER_TTL
@@ -288,6 +303,11 @@ class FakeSlack(FakeServer):
         self._pending_files: dict[str, _PendingFile] = {}  # file id -> upload ticket
         self._upload_tokens: dict[str, str] = {}  # upload URL token -> file id
         self._uploads: list[Upload] = []
+        # Files users "uploaded" (add_file), served by files.info and at their url_private(_download).
+        self._hosted: dict[str, _HostedFile] = {}
+        # A download without the bot token: Slack's sign-in page with a 200 ("login_page"), or a 302 to
+        # https://<domain>.slack.com/?redirect=... ("redirect_to_login"); both are seen in the wild.
+        self.unauthorized_download = "login_page"
 
     @property
     def url(self) -> str:
@@ -644,6 +664,7 @@ class FakeSlack(FakeServer):
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_get(SOCKET_PATH, self._socket)
         app.router.add_post(UPLOAD_PATH + "/{token}", self._receive_upload)
+        app.router.add_get(FILES_PATH + "/{team_file}/{name:.+}", self._serve_file)
         # Open websockets would otherwise hold shutdown for the whole handler grace period.
         app.on_shutdown.append(self._on_shutdown)
         return app
@@ -1447,6 +1468,96 @@ class FakeSlack(FakeServer):
         if pending.alt_txt:
             out["alt_txt"] = pending.alt_txt
         return out
+
+    # -- files: files.info and the url_private download ----------------------------------------------
+    # https://docs.slack.dev/reference/methods/files.info and https://docs.slack.dev/reference/objects/file-object:
+    # url_private / url_private_download need "an Authorization header with the bot token"; without it
+    # Slack answers its sign-in page (HTML), not the file.
+
+    def add_file(
+        self,
+        content: bytes,
+        *,
+        name: str,
+        mimetype: str,
+        filetype: str,
+        subtype: str | None = None,
+        user: str = "U1",
+        title: str | None = None,
+        size: int | None = None,
+        chunked: bool = False,
+    ) -> dict[str, Any]:
+        """Host a file a user uploaded; returns its file object (as files.info answers it).
+
+        `subtype="slack_audio"` makes it a voice clip. `size` overrides the declared size (to lie);
+        `chunked` serves the bytes without a Content-Length.
+        """
+        with self._lock:
+            while (file_id := "F" + uuid.uuid4().hex[:10].upper()) in self._hosted:
+                pass
+        base = f"{self.base_url}{FILES_PATH}/{self.team_id}-{file_id}"
+        kind = mimetype.split("/", 1)[0]
+        now = int(time.time())
+        obj: dict[str, Any] = {
+            "id": file_id, "created": now, "timestamp": now, "name": name, "title": title or name,
+            "mimetype": mimetype, "filetype": filetype, "pretty_type": filetype.upper(), "user": user,
+            "user_team": self.team_id, "editable": False, "size": len(content) if size is None else size,
+            "mode": "hosted", "is_external": False, "external_type": "", "is_public": False,
+            "public_url_shared": False, "display_as_bot": False, "username": "",
+            "url_private": f"{base}/{name}", "url_private_download": f"{base}/download/{name}",
+            "media_display_type": "audio" if subtype == "slack_audio" or kind == "audio" else "video" if kind == "video" else "unknown",
+            "permalink": f"https://{self.domain}.slack.com/files/{user}/{file_id}/{name}",
+            "is_starred": False, "has_rich_preview": False, "file_access": "visible",
+        }
+        if subtype is not None:
+            obj["subtype"] = subtype
+        with self._lock:
+            self._hosted[file_id] = _HostedFile(copy.deepcopy(obj), content, chunked)
+        return obj
+
+    def redirect_download(self, file_id: str, location: str | None) -> None:
+        """Answer every download of `file_id` with a 302 to `location` (None: serve the file again)."""
+        with self._lock:
+            self._hosted[file_id].redirect_to = location
+
+    @property
+    def downloads(self) -> list[Req]:
+        """Requests to url_private / url_private_download, in order (headers lower-cased)."""
+        return [r for r in self.requests if r.path.startswith(FILES_PATH + "/")]
+
+    def _files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """`{ok, file, comments, response_metadata}`; published error file_not_found."""
+        with self._lock:
+            hosted = self._hosted.get(str(params.get("file") or ""))
+            if hosted is None:
+                raise _SlackError("file_not_found")
+            obj = copy.deepcopy(hosted.obj)
+        return {"ok": True, "file": obj, "comments": [], "response_metadata": {"next_cursor": ""}}
+
+    async def _serve_file(self, request: web.Request) -> web.StreamResponse:
+        await self._record(request)
+        file_id = request.match_info["team_file"].split("-", 1)[-1]
+        with self._lock:
+            hosted = self._hosted.get(file_id)
+            redirect = hosted.redirect_to if hosted is not None else None
+        if redirect is not None:
+            return web.Response(status=302, headers={"Location": redirect})
+        if request.headers.get("Authorization", "") != f"Bearer {self.token}":
+            if self.unauthorized_download == "redirect_to_login":
+                return web.Response(status=302, headers={"Location": f"https://{self.domain}.slack.com/?redirect={request.path}"})
+            return web.Response(status=200, text=LOGIN_PAGE, content_type="text/html")
+        if hosted is None:
+            return web.Response(status=404, text="Not Found")
+        mimetype = str(hosted.obj["mimetype"])
+        if not hosted.chunked:
+            return web.Response(body=hosted.content, content_type=mimetype)
+        response = web.StreamResponse(headers={"Content-Type": mimetype})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(hosted.content), 64 * 1024):
+            await response.write(hosted.content[start : start + 64 * 1024])
+        await response.write_eof()
+        return response
 
 
 # -- view checks, as views.open/push/update make them ----------------------------------------------
