@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test lint format chat db-upgrade lock bench bench-kb bench-crm bench-new-customer clean
+.PHONY: run test lint format chat db-upgrade lock bench bench-kb bench-crm bench-new-customer bench-audio clean
 
 run: $(VENV)/.runtime        ## start the bot (applies migrations first)
 	$(BIN)/hard-e run
@@ -41,6 +41,9 @@ bench-crm: $(VENV)/.dev      ## CRM benchmark (local CRM at 10,000 customers / 2
 
 bench-new-customer: $(VENV)/.dev  ## /new-customer benchmark (ack, modal open, refresh via `hard-e run --http`; deterministic reader accuracy)
 	$(BIN)/python benchmarks/new_customer.py
+
+bench-audio: $(VENV)/.dev       ## long voice memo benchmark (a 60-minute speech-like clip split into 10-minute Opus chunks: time, peak RSS, output size)
+	$(BIN)/python benchmarks/audio.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
