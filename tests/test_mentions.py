@@ -284,12 +284,11 @@ async def test_other_bots_are_answered_only_when_allowed(bot_factory, fake_slack
     assert [m.text for m in fake_slack.messages(channel="D5")] == ["Hello, fellow bot."]
 
 
-async def test_file_without_text_gets_a_plain_answer_not_silence(bot, fake_slack, fake_openai):
-    fake_openai.reply("I can't open files yet — what do you need?")
+async def test_a_file_hard_e_cannot_use_gets_one_line_not_silence(bot, fake_slack, fake_openai):
     await bot.send_event(se.message("", channel="D6", channel_type="im", subtype="file_share", files=[{"id": "F1"}]))
     await bot.settle()
-    assert [m.text for m in fake_slack.messages(channel="D6")] == ["I can't open files yet — what do you need?"]
-    assert "shared a file" in str(fake_openai.last_request.body["input"])
+    [line] = fake_slack.messages(channel="D6")
+    assert line.text.startswith("I can take voice memos") and fake_openai.requests == []
 
 
 async def test_a_broken_database_gets_a_friendly_answer_not_silence(bot, fake_slack, fake_openai):

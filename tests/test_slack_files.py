@@ -15,7 +15,7 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from hard_e.bot.config import Settings
-from hard_e.bot.slack_files import (
+from hard_e.handlers.slack_files import (
     MAX_REDIRECTS,
     FileRefused,
     allowed_origins,

@@ -148,6 +148,19 @@ class Voice(Protocol):
     async def synthesize(self, text: str) -> bytes: ...
 
 
+class Transcriber(Protocol):
+    """Speech to text: one audio file (within the service's upload limit) in, its transcript out.
+    Every failure raises `MediaUnavailable`."""
+
+    async def transcribe(self, audio: bytes, *, filename: str) -> str: ...
+
+
+class PhotoDescriber(Protocol):
+    """A vision model that describes a photo as `instructions` ask. Every failure raises `MediaUnavailable`."""
+
+    async def describe(self, image: bytes, *, mime: str, instructions: str) -> str: ...
+
+
 class VideoRenderer(Protocol):
     """A video of a script, rendered in the background. Every failure raises `MediaUnavailable`."""
 

@@ -154,6 +154,7 @@ class Settings:
     model: str = "gpt-4.1"
     fast_model: str = "gpt-4.1-mini"
     transcribe_model: str = "gpt-transcribe"
+    vision_model: str = "gpt-4.1"  # job-site photos; HARDE_VISION_MODEL, else the main model
     agent_models: dict[str, str] = field(default_factory=dict)  # HARDE_MODEL_<AGENT> overrides
     turn_timeout: float = 120.0
     outbox_hours: float = 24.0  # how long a new customer waits for a CRM that is down before the rep is told
@@ -217,6 +218,7 @@ class Settings:
             model=_text(e, "HARDE_MODEL", "gpt-4.1"),
             fast_model=_text(e, "HARDE_FAST_MODEL", "gpt-4.1-mini"),
             transcribe_model=_text(e, "HARDE_TRANSCRIBE_MODEL", "gpt-transcribe"),
+            vision_model=_text(e, "HARDE_VISION_MODEL", _text(e, "HARDE_MODEL", "gpt-4.1")),
             agent_models={
                 agent: value
                 for agent in ("triage", "crm", "knowledge", "analysis", "web_search", "scripting", "new_clients")

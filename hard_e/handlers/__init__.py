@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hard_e.handlers import actions, commands, home, messages, new_customer, script, script_media
+from hard_e.handlers import actions, commands, home, messages, new_customer, script, script_media, voice
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -20,3 +20,4 @@ def register(app: AsyncApp, services: Services) -> None:
     new_customer.register(app, services)
     script_media.register(app, services)
     script.register(app, services)
+    voice.register(app, services)

@@ -22,19 +22,26 @@ log = logging.getLogger(__name__)
 
 async def answer_in_slack(turn: Turn, client: AsyncWebClient, services: Services, *, kind: str, started: float) -> None:
     """Stream the answer to `turn` into Slack, once per message however often Slack delivers it."""
-    sink = services.sink(client, turn)
+    if await first_delivery(turn, client, services, kind=kind):
+        await answer_where_allowed(turn, client, services, started=started)
+
+
+async def first_delivery(turn: Turn, client: AsyncWebClient, services: Services, *, kind: str) -> bool:
+    """True the first time this message arrives (any process); a retry or a twin event is False."""
     try:
         first_time = await services.events.first_time(turn.event_key)
     except STORE_ERRORS as exc:
         # Without the ledger a Slack retry could be answered twice; Bolt acks at once, so
         # retries are rare, and silence would be worse.
         log.error("event ledger unavailable: %s", type(exc).__name__)
-        await sink.send(Failed(STORE_DOWN))
-        return
-    if not first_time:
-        services.metrics.events.labels(kind=kind, outcome="duplicate").inc()
-        return
-    services.metrics.events.labels(kind=kind, outcome="answered").inc()
+        await services.sink(client, turn).send(Failed(STORE_DOWN))
+        return False
+    services.metrics.events.labels(kind=kind, outcome="answered" if first_time else "duplicate").inc()
+    return first_time
+
+
+async def answer_where_allowed(turn: Turn, client: AsyncWebClient, services: Services, *, started: float) -> None:
+    """Answer `turn`, in the asker's DM when it needs the CRM and was asked where others can read."""
     if not turn.private and await services.conversations.wants_crm(turn):
         private = await move_to_dm(turn, client, services.crm_access.bound(client))
         if private is None:

@@ -12,6 +12,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from hard_e.agents.turn import DM_THREAD, Turn
 from hard_e.handlers.answering import answer_in_slack
+from hard_e.handlers.voice import answer_with_files
 
 if TYPE_CHECKING:
     from hard_e.bot.services import Services
@@ -110,4 +111,9 @@ async def take_turn(event: dict[str, Any], context: AsyncBoltContext, services: 
         services.metrics.events.labels(kind=kind, outcome="ignored").inc()
         return
     turn = turn_from_event(event, team_id=context.team_id or event.get("team", ""), bot_user_id=context.bot_user_id)
+    files = event.get("files")
+    if isinstance(files, list) and files:
+        typed = "" if turn.text in (JUST_A_FILE, JUST_A_MENTION) else turn.text
+        await answer_with_files(turn, typed, files, context.client, services, kind=kind, started=started)
+        return
     await answer_in_slack(turn, context.client, services, kind=kind, started=started)

@@ -210,12 +210,21 @@ class ScriptMedia:
             log.warning("could not start a script video: %s", exc.reason)
             await _post(client, click, f"I couldn't start the video for version {rev}: {trouble(VIDEO_SERVICE, exc.reason)}")
             return False
-        await _post(client, click, f"Rendering the video for version {rev}…")
-        self.services.track(asyncio.create_task(self._watch(renderer, render_id, click, client)))
+        # Watched (and tracked, so shutdown waits for it) before the rep is told it's rendering; the
+        # watch itself starts once they have been told, so its outcome always comes second.
+        told = asyncio.Event()
+        self.services.track(asyncio.create_task(self._watch(renderer, render_id, click, client, told)))
+        try:
+            await _post(client, click, f"Rendering the video for version {rev}…")
+        finally:
+            told.set()
         return True
 
-    async def _watch(self, renderer: VideoRenderer, render_id: str, click: ScriptClick, client: AsyncWebClient) -> None:
+    async def _watch(
+        self, renderer: VideoRenderer, render_id: str, click: ScriptClick, client: AsyncWebClient, told: asyncio.Event
+    ) -> None:
         try:
+            await told.wait()
             await _post(client, click, await self._outcome(renderer, render_id, click.revision))
         except asyncio.CancelledError:  # shutting down: say so, briefly, rather than go quiet
             goodbye = f"I had to stop waiting for the video for version {click.revision}; please click Render video again."

@@ -295,6 +295,18 @@ class CrmOutbox(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the created customer's id and link
 
 
+class AudioTranscript(Base):
+    """A voice memo's transcript, so the same file (or the same audio shared again) is transcribed once."""
+
+    __tablename__ = "audio_transcripts"
+    __table_args__ = (Index("ix_audio_transcripts_content_hash", "content_hash"),)
+
+    file_key: Mapped[str] = mapped_column(String(200), primary_key=True)  # team:file_id
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the audio, hex
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # Full-text search objects that migration 0002 creates for one dialect only, so no model can declare
 # them: on SQLite the FTS5 table kb_chunks_fts (plus the shadow tables SQLite makes for it, all named
 # kb_chunks_fts_*); on PostgreSQL the generated column kb_chunks.search and its GIN index.

@@ -7,6 +7,8 @@ Wire formats follow the pydantic models in the installed `openai` package
 
 from __future__ import annotations
 
+import base64
+import binascii
 import collections
 import copy
 import hashlib
@@ -18,9 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
-from ._server import FakeServer
+from ._server import FakeServer, Req
 
 # Stalls never outlive this, whatever the script says (keeps a broken test bounded).
 MAX_STALL_SECONDS = 60.0
@@ -35,6 +37,18 @@ class StreamRecord:
     first_delta_at: float | None = None  # monotonic time the first delta was written
     finished_at: float | None = None  # monotonic time the stream ended (or was aborted)
     aborted: bool = False  # fail_midstream, or the client went away
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """One image content part a request carried: where it sat, its MIME type from the data URL
+    (None for an http(s) URL, which is recorded but not fetched) and its decoded size in bytes."""
+
+    path: str
+    where: str  # e.g. "input[0].content[1].image_url" or "messages[1].content[1].image_url.url"
+    mime: str | None
+    size: int
+    detail: str | None
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,7 @@ class FakeOpenAI(FakeServer):
         self.default_delay: float = 0.0
         self._plans: collections.deque[_Plan] = collections.deque()
         self._streams: list[StreamRecord] = []
+        self._images: list[ImageRecord] = []
         self._ids = itertools.count(1)
 
     @property
@@ -137,6 +152,10 @@ class FakeOpenAI(FakeServer):
         self._push(_Plan("reply", tool_calls=tuple(tool_calls), chunk_size=chunk_size))
         return [tc.call_id for tc in tool_calls]
 
+    def transcribe_reply(self, text: str, delay: float = 0.0) -> None:
+        """Answer the next transcription with `text`, after `delay` seconds."""
+        self._push(_Plan("reply", text=text, delay=delay))
+
     def fail(self, status: int = 500, message: str = "boom", code: str | None = None, times: int = 1) -> None:
         """Answer the next `times` requests with an OpenAI-style error JSON."""
         for _ in range(times):
@@ -162,6 +181,7 @@ class FakeOpenAI(FakeServer):
             self._plans.clear()
             self._requests.clear()
             self._streams.clear()
+            self._images.clear()
 
     def _push(self, plan: _Plan) -> None:
         with self._lock:
@@ -176,6 +196,12 @@ class FakeOpenAI(FakeServer):
     # -- inspection ---------------------------------------------------------------
 
     @property
+    def images(self) -> list[ImageRecord]:
+        """Every image content part received, in order (requests refused for a bad image included)."""
+        with self._lock:
+            return list(self._images)
+
+    @property
     def streams(self) -> list[StreamRecord]:
         with self._lock:
             return [replace(s) for s in self._streams]
@@ -183,10 +209,12 @@ class FakeOpenAI(FakeServer):
     # -- HTTP plumbing ----------------------------------------------------------------
 
     def _build_app(self) -> web.Application:
-        app = web.Application()
+        # aiohttp refuses bodies over 1 MiB by default; audio uploads are checked against OpenAI's limit instead.
+        app = web.Application(client_max_size=2 * TRANSCRIPTION_MAX_BYTES)
         app.router.add_post("/v1/responses", self._handle)
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_post("/v1/audio/speech", self._handle_speech)
+        app.router.add_post("/v1/audio/transcriptions", self._handle_transcription)
         return app
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -198,6 +226,11 @@ class FakeOpenAI(FakeServer):
             return web.json_response(_error_body(401, msg, "invalid_api_key"), status=401)
         if (schema_problem := _structured_output_problem(body, request.path)) is not None:
             return web.json_response(_error_body(400, schema_problem, None), status=400)
+        images, image_problem = _image_parts(body, request.path)
+        with self._lock:
+            self._images.extend(images)
+        if image_problem is not None:
+            return web.json_response(_error_body(400, image_problem[0], image_problem[1]), status=400)
 
         plan = self._next_plan()
         stream = bool(body.get("stream"))
@@ -504,6 +537,104 @@ class FakeOpenAI(FakeServer):
         self._abort(request)
         return resp
 
+    # -- Audio API: transcriptions ------------------------------------------------------------
+    # `POST /v1/audio/transcriptions` as OpenAI documents it ("Create transcription", platform.openai.com/
+    # docs/api-reference/audio/createTranscription; the "Speech to text" guide; the SDK's
+    # transcription_create_params.py): multipart/form-data with `file` (flac, mp3, mp4, mpeg, mpga,
+    # m4a, ogg, wav or webm, named by its extension; up to 25 MB) and `model` required; `response_format`
+    # json (default, `{"text", "usage"}`) or text. A file over the limit gets 413, as the API answers
+    # ("Maximum content size limit (26214400) exceeded"). The recorded body holds the form fields and,
+    # for `file`, its filename, content type, size and SHA-256. With no plan the text is a
+    # deterministic one naming the upload; `transcribe_reply`, `fail` and `stall` script it.
+
+    async def _handle_transcription(self, request: web.Request) -> web.StreamResponse:
+        at = time.monotonic()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        fields: dict[str, Any] = {}
+        upload: bytes | None = None
+        problem: tuple[int, str, str | None] | None = None
+        if not request.content_type.startswith("multipart/form-data"):
+            problem = (400, "Invalid Content-Type header: expected multipart/form-data.", None)
+        else:
+            problem, fields, upload = await _read_transcription_form(request)
+        with self._lock:
+            self._requests.append(Req(request.path, copy.deepcopy(fields), headers, at))
+        if headers.get("authorization") != f"Bearer {self.api_key}":
+            return web.json_response(_error_body(401, "Incorrect API key provided.", "invalid_api_key"), status=401)
+        if problem is None:
+            problem = _transcription_problem(fields)
+        if problem is not None:
+            status, message, code = problem
+            return web.json_response(_error_body(status, message, code), status=status)
+        assert upload is not None
+        with self._lock:
+            scripted = bool(self._plans)
+        plan = self._next_plan() if scripted else _Plan("reply", text=fake_transcript(fields["file"]["filename"], upload))
+        if plan.kind == "fail":
+            return web.json_response(_error_body(plan.status, plan.message, plan.code), status=plan.status)
+        if plan.kind == "stall":
+            return await self._stall(request, plan, False)
+        await self._sleep(plan.delay)
+        text = plan.text or fake_transcript(fields["file"]["filename"], upload)
+        if fields.get("response_format") == "text":
+            return web.Response(text=text + "\n", content_type="text/plain")
+        usage = {"type": "tokens", "input_tokens": 1 + len(upload) // 1000, "output_tokens": _tokens(text)}
+        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+        return web.json_response({"text": text, "usage": usage})
+
+
+TRANSCRIPTION_MAX_BYTES = 25 * 1024 * 1024
+TRANSCRIPTION_EXTENSIONS = ("flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "oga", "wav", "webm")
+TRANSCRIPTION_FORMATS = ("json", "text")
+
+
+async def _read_transcription_form(request: web.Request) -> tuple[tuple[int, str, str | None] | None, dict[str, Any], bytes | None]:
+    """(problem, recorded fields, uploaded bytes) for a multipart transcription request."""
+    fields: dict[str, Any] = {}
+    upload: bytes | None = None
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader) or part.name is None:
+                continue
+            if part.filename is not None:
+                upload = bytes(await part.read())
+                fields[part.name] = {
+                    "filename": part.filename,
+                    "content_type": part.headers.get("Content-Type"),
+                    "size": len(upload),
+                    "sha256": hashlib.sha256(upload).hexdigest(),
+                }
+            else:
+                fields[part.name] = await part.text()
+    except (ValueError, web.HTTPException):
+        return (400, "Could not parse multipart form.", None), fields, upload
+    if upload is not None and len(upload) > TRANSCRIPTION_MAX_BYTES:
+        message = f"Maximum content size limit ({TRANSCRIPTION_MAX_BYTES}) exceeded ({len(upload)} bytes read)"
+        return (413, message, None), fields, upload
+    return None, fields, upload
+
+
+def _transcription_problem(fields: dict[str, Any]) -> tuple[int, str, str | None] | None:
+    for key in ("file", "model"):
+        if key not in fields:
+            return 400, f"Missing required parameter: '{key}'.", "missing_required_parameter"
+    if not isinstance(fields["file"], dict):
+        return 400, "Invalid 'file': expected a file upload.", "invalid_type"
+    extension = fields["file"]["filename"].rpartition(".")[2].lower()
+    if extension not in TRANSCRIPTION_EXTENSIONS:
+        return 400, f"Invalid file format. Supported formats: {list(TRANSCRIPTION_EXTENSIONS)}", "invalid_value"
+    if fields["file"]["size"] == 0:
+        return 400, "Audio file is empty.", "invalid_value"
+    if fields.get("response_format", "json") not in TRANSCRIPTION_FORMATS:
+        return 400, f"response_format '{fields['response_format']}' is not supported by this fake.", "unsupported_value"
+    return None
+
+
+def fake_transcript(filename: str, audio: bytes) -> str:
+    """The deterministic text the fake hears in an upload with no scripted reply."""
+    return f"Transcript of {filename}, {len(audio)} bytes, {hashlib.sha256(audio).hexdigest()[:12]}."
+
 
 SPEECH_FORMATS = {
     "mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac", "flac": "audio/flac", "wav": "audio/wav", "pcm": "audio/pcm",
@@ -539,6 +670,70 @@ def fake_speech(text: str, response_format: str) -> tuple[bytes, str]:
         return frame * max(1, len(text) // 10), SPEECH_FORMATS["mp3"]
     magic = {"opus": b"OggS", "aac": b"\xff\xf1", "flac": b"fLaC", "wav": b"RIFF"}.get(response_format, b"")
     return magic + digest * max(1, len(text) // 8), SPEECH_FORMATS[response_format]
+
+
+# -- Image inputs --------------------------------------------------------------------------------
+# The "Images and vision" guide (developers.openai.com/api/docs/guides/images-vision) and the SDK's
+# types: Responses takes `{"type": "input_image", "image_url": <URL or data URL>, "detail"}` in a
+# message's content (response_input_image_param.py); Chat Completions takes `{"type": "image_url",
+# "image_url": {"url", "detail"}}` (chat_completion_content_part_image_param.py). A data URL must be
+# `data:<image MIME>;base64,<data>` with PNG, JPEG, WEBP or non-animated GIF; OpenAI answers 400 for
+# a malformed one ("invalid_image_url"), a non-image MIME type ("invalid_image_format") and bytes it
+# cannot decode as the image ("image_parse_error").
+
+IMAGE_MIMES = {"image/png": (b"\x89PNG",), "image/jpeg": (b"\xff\xd8\xff",), "image/gif": (b"GIF87a", b"GIF89a"), "image/webp": (b"RIFF",)}
+_DATA_URL = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+);base64,(?P<data>.*)", re.DOTALL)
+
+
+def _image_parts(body: dict[str, Any], path: str) -> tuple[list[ImageRecord], tuple[str, str] | None]:
+    """The request's image parts, and the (message, code) of the first one OpenAI would refuse."""
+    records: list[ImageRecord] = []
+    if path.endswith("/responses"):
+        turns, key = body.get("input"), "input"
+    else:
+        turns, key = body.get("messages"), "messages"
+    if not isinstance(turns, list):
+        return records, None
+    for i, turn in enumerate(turns):
+        content = turn.get("content") if isinstance(turn, dict) else None
+        if not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            if not isinstance(part, dict) or part.get("type") not in ("input_image", "image_url"):
+                continue
+            if part["type"] == "input_image":
+                url, detail, where = part.get("image_url"), part.get("detail"), f"{key}[{i}].content[{j}].image_url"
+            else:
+                inner = part.get("image_url") if isinstance(part.get("image_url"), dict) else {}
+                url, detail, where = inner.get("url"), inner.get("detail"), f"{key}[{i}].content[{j}].image_url.url"
+            record, problem = _image_record(path, where, url, detail)
+            if record is not None:
+                records.append(record)
+            if problem is not None:
+                return records, problem
+    return records, None
+
+
+def _image_record(path: str, where: str, url: Any, detail: Any) -> tuple[ImageRecord | None, tuple[str, str] | None]:
+    example = "(e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU=')"
+    if not isinstance(url, str) or not url:
+        return None, (f"Invalid type for '{where}': expected an image URL.", "invalid_type")
+    if url.startswith(("http://", "https://")):
+        return ImageRecord(path, where, None, 0, detail), None
+    match = _DATA_URL.fullmatch(url)
+    if match is None:
+        message = f"Invalid image URL: '{where}'. Expected a base64-encoded data URL with an image MIME type {example}."
+        return None, (message, "invalid_image_url")
+    try:
+        data = base64.b64decode(match["data"], validate=True)
+    except (binascii.Error, ValueError):
+        return None, (f"Invalid image URL: '{where}'. The data URL is not valid base64.", "invalid_image_url")
+    record = ImageRecord(path, where, match["mime"], len(data), detail)
+    if match["mime"] not in IMAGE_MIMES:
+        return record, (f"Invalid MIME type '{match['mime']}' in '{where}'. Only image types are supported.", "invalid_image_format")
+    if not data or not data.startswith(IMAGE_MIMES[match["mime"]]):
+        return record, ("You uploaded an unsupported image. Please make sure your image is valid.", "image_parse_error")
+    return record, None
 
 
 # -- Structured outputs ------------------------------------------------------------------------

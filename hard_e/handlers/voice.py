@@ -1,0 +1,201 @@
+"""Voice memos: a message carrying an audio file is transcribed — the status shows it — and the
+transcript is quoted in the thread and then answered exactly as if the rep had typed it (routing,
+workflows, the CRM's privacy rules). Files come only from Slack's own hosts (bot/slack_files.py).
+Transcripts are kept by Slack file id (and content), so a retried event or a second process never
+transcribes the same memo twice."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from hard_e.agents.turn import Turn
+from hard_e.agents.voice import content_hash, transcribe_memo
+from hard_e.errors import MediaUnavailable, StoreUnavailable
+from hard_e.handlers.answering import answer_turn, answer_where_allowed, first_delivery
+from hard_e.handlers.slack_files import FileRefused, SlackFileError, download_slack_file, is_audio, resolve_file
+from hard_e.integrations.audio import AudioUnreadable
+
+if TYPE_CHECKING:
+    from hard_e.bot.services import Services
+
+log = logging.getLogger(__name__)
+
+TRY_AGAIN = "voice_try_again"
+TRANSCRIBING = ":studio_microphone: _Transcribing your voice memo…_"
+UNREADABLE = "I couldn't read this audio. Try recording it again, or type the message."
+NOT_AUDIO = "I can take voice memos (m4a, mp3, wav, ogg, webm, flac) and job-site photos (jpeg, png, webp, heic)."
+NO_TRANSCRIBER = "I can't transcribe voice memos here: no language model is connected. Please type the message instead."
+QUOTE_LIMIT = 1500  # characters of transcript quoted in the thread; the whole text goes along as a file
+TRANSCRIBE_TROUBLE = {
+    "timeout": "Transcribing took too long, so I stopped.",
+    "rate_limited": "The transcription service is busy right now.",
+    "unauthorized": "The transcription service turned down my credentials (an admin needs to check OPENAI_API_KEY).",
+    "too_large": "That recording is larger than I can take.",
+}
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def handle_try_again(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await try_again(body, action, client, services)
+
+    app.action(TRY_AGAIN)(handle_try_again)
+
+
+async def answer_with_files(
+    turn: Turn, typed: str, files: list[dict[str, Any]], client: AsyncWebClient, services: Services, *, kind: str, started: float
+) -> None:
+    """A message with files: voice memos are transcribed and answered as typed text (with whatever was
+    typed beside them); other files get one line saying what Hard-E can take, and typed text its answer."""
+    if not await first_delivery(turn, client, services, kind=kind):
+        return
+    known = []
+    for file in files:
+        if isinstance(file, dict):
+            try:
+                known.append(await resolve_file(client, file))  # some events carry only the file's id
+            except SlackFileError as exc:
+                log.warning("a shared file could not be looked up: %s", exc.reason)
+    memos = [f for f in known if is_audio(f)]
+    if not memos:
+        where = {"channel": turn.channel_id, "thread_ts": turn.reply_thread_ts or turn.message_ts}
+        await _post(client, text=NOT_AUDIO, **where)
+        if typed:
+            await answer_where_allowed(dataclasses.replace(turn, text=typed), client, services, started=started)
+        return
+    transcripts = [t for f in memos if (t := await transcribe_file(turn, f, client, services))]
+    if transcripts:
+        await answer_where_allowed(with_transcript(turn, typed, "\n\n".join(transcripts)), client, services, started=started)
+
+
+def quote(transcript: str) -> str:
+    """The transcript as the thread shows it: a quote, shortened when long (the full text is attached)."""
+    text = transcript.strip()
+    shown = text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " …"
+    return ":studio_microphone: _Voice memo:_\n" + "\n".join(f"> {line}" for line in shown.splitlines() or [shown])
+
+
+async def transcribe_file(turn: Turn, file: dict[str, Any], client: AsyncWebClient, services: Services) -> str | None:
+    """The memo's transcript (cached by file id), shown in the thread; None when the rep was told why not."""
+    where = {"channel": turn.channel_id, "thread_ts": turn.reply_thread_ts or turn.message_ts}
+    status = await _post(client, text=TRANSCRIBING, **where)
+    file_key = f"{turn.team_id}:{file.get('id')}"
+    cache = services.audio_transcripts
+    try:
+        transcript = await cache.get(file_key) if cache is not None and file.get("id") else None
+    except StoreUnavailable:
+        transcript = None
+    if transcript is None:
+        if services.transcriber is None or cache is None:
+            await _show(client, where, status, NO_TRANSCRIBER)
+            return None
+        try:
+            resolved = await resolve_file(client, file)
+            audio = await download_slack_file(
+                resolved,
+                token=services.settings.slack_bot_token.get() if services.settings.slack_bot_token else "",
+                api_url=services.settings.slack_api_url,
+                max_bytes=services.settings.audio_max_mb * 1024 * 1024,
+            )
+            digest = content_hash(audio)
+            transcript = await cache.find_by_hash(digest)
+            if transcript is None:
+                transcript = await transcribe_memo(
+                    audio, filename=str(resolved.get("name") or "memo.m4a"), transcriber=services.transcriber
+                )
+            await cache.put(file_key, digest, transcript)
+        except FileRefused as exc:
+            log.warning("voice memo refused: %s", exc.reason)
+            text = (
+                "That recording is larger than I can take."
+                if exc.reason == "too_large"
+                else NOT_AUDIO
+                if exc.reason == "wrong_type"
+                else UNREADABLE
+            )
+            await _show(client, where, status, text)
+            return None
+        except AudioUnreadable:
+            await _show(client, where, status, UNREADABLE)
+            return None
+        except (MediaUnavailable, SlackFileError, StoreUnavailable) as exc:
+            reason = getattr(exc, "reason", type(exc).__name__)
+            log.warning("voice memo not transcribed: %s", reason)
+            trouble = TRANSCRIBE_TROUBLE.get(str(reason), "I couldn't transcribe that voice memo just now.")
+            await _show(client, where, status, trouble, retry={"file": file.get("id"), "event": turn.message_ts})
+            return None
+    if not transcript.strip():
+        await _show(client, where, status, "I couldn't hear any words in that recording.")
+        return None
+    await _show(client, where, status, quote(transcript))
+    if len(transcript) > QUOTE_LIMIT:
+        try:
+            thread = where["thread_ts"]
+            title = "Voice memo (full text)"
+            await client.files_upload_v2(
+                content=transcript, filename="voice-memo.txt", title=title, channel=turn.channel_id, thread_ts=thread
+            )
+        except SlackApiError as exc:
+            log.warning("could not attach the full transcript: %s", exc.response.get("error"))
+    return transcript
+
+
+def with_transcript(turn: Turn, typed: str, transcript: str) -> Turn:
+    """The turn the rep would have typed: their words, then what they said."""
+    text = f"{typed}\n\n{transcript}".strip() if typed else transcript
+    return dataclasses.replace(turn, text=text)
+
+
+async def try_again(body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
+    """Try again: transcribe the same file and answer it."""
+    try:
+        value = json.loads(str(action.get("value") or "{}"))
+    except ValueError:
+        return
+    container, user = body.get("container") or {}, (body.get("user") or {}).get("id")
+    channel, team = container.get("channel_id"), (body.get("team") or {}).get("id") or ""
+    thread = (body.get("message") or {}).get("thread_ts") or container.get("message_ts")
+    file_id = value.get("file") if isinstance(value, dict) else None
+    if not (isinstance(channel, str) and isinstance(thread, str) and isinstance(file_id, str) and isinstance(user, str)):
+        return
+    turn = Turn(
+        team_id=team,
+        channel_id=channel,
+        thread_ts=thread,
+        message_ts=f"retry:{file_id}",
+        user_id=user,
+        text="",
+        channel_type="im" if str(channel).startswith("D") else "channel",
+    )
+    transcript = await transcribe_file(turn, {"id": file_id}, client, services)
+    if transcript is not None:
+        await answer_turn(with_transcript(turn, "", transcript), client, services)
+
+
+async def _post(client: AsyncWebClient, **params: Any) -> str | None:
+    try:
+        return str((await client.chat_postMessage(**params))["ts"])
+    except (SlackApiError, KeyError) as exc:
+        log.warning("could not post a voice memo status: %s", exc.response.get("error") if isinstance(exc, SlackApiError) else "no ts")
+        return None
+
+
+async def _show(client: AsyncWebClient, where: dict[str, Any], ts: str | None, text: str, *, retry: dict[str, Any] | None = None) -> None:
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
+    if retry is not None:
+        button = {"type": "button", "action_id": TRY_AGAIN, "text": {"type": "plain_text", "text": "Try again"}, "value": json.dumps(retry)}
+        blocks.append({"type": "actions", "elements": [button]})
+    try:
+        if ts is None:
+            await client.chat_postMessage(text=text, blocks=blocks, **where)
+        else:
+            await client.chat_update(channel=where["channel"], ts=ts, text=text, blocks=blocks)
+    except SlackApiError as exc:
+        log.warning("could not show a voice memo's outcome: %s", exc.response.get("error"))

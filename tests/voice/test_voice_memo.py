@@ -1,0 +1,103 @@
+"""A voice memo in Slack, over real HTTP: files.info, the download from Slack's host with the bot token,
+the transcription on the fake OpenAI server, the transcript quoted in the thread, then a routed answer.
+Cached by file id: a retried event or a second process never transcribes twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import slack_events as se
+from tests.test_voice import clip, tone
+
+TRANSCRIPT = "What is our warranty on a full tear off?"
+ANSWER = "Signature roofs carry a 25-year workmanship warranty."
+
+
+@pytest.fixture(scope="module")
+def memo(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return clip(tmp_path_factory.mktemp("memos") / "memo.m4a", [tone(1.5)])
+
+
+def voice_clip(fake_slack, data: bytes) -> dict:
+    return fake_slack.add_file(data, name="audio_message.m4a", mimetype="audio/mp4", filetype="m4a", subtype="slack_audio")
+
+
+def memo_event(file: dict, *, ts: str | None = None, channel: str = "D1") -> dict:
+    only_id = {"id": file["id"], "file_access": "check_file_info"}  # as some events carry it: resolve with files.info
+    return se.message("", channel=channel, channel_type="im", ts=ts, subtype="file_share", files=[only_id])
+
+
+def transcriptions(fake_openai) -> list:
+    return [r for r in fake_openai.requests if r.path.endswith("/audio/transcriptions")]
+
+
+async def test_a_voice_memo_is_transcribed_quoted_and_answered_as_if_typed(bot, fake_slack, fake_openai, memo):
+    file = voice_clip(fake_slack, memo)
+    fake_openai.transcribe_reply(TRANSCRIPT)
+    fake_openai.reply(ANSWER)
+    await bot.send_event(memo_event(file))
+    await bot.settle()
+
+    assert [c.params.get("file") for c in fake_slack.calls_to("files.info")] == [file["id"]]
+    [download] = fake_slack.downloads
+    assert download.headers["authorization"].startswith("Bearer ")
+    [transcription] = transcriptions(fake_openai)
+    assert transcription.body.get("model") == "gpt-transcribe"
+    status, answer = fake_slack.messages(channel="D1")
+    assert status.text.startswith(":studio_microphone: _Voice memo:_\n> What is our warranty")
+    assert ":studio_microphone: _Transcribing your voice memo…_" in status.edits[0]
+    assert answer.text == ANSWER
+    assert fake_openai.requests[-1].body["input"][-1]["content"] == TRANSCRIPT  # answered as if typed
+
+
+async def test_a_retried_event_and_a_second_process_never_transcribe_twice(bot_factory, fake_slack, fake_openai, memo, database_url):
+    first = await bot_factory()
+    second = await bot_factory() if database_url.startswith("postgresql") else first
+    file = voice_clip(fake_slack, memo)
+    fake_openai.transcribe_reply(TRANSCRIPT)
+    fake_openai.reply(ANSWER)
+    fake_openai.reply(ANSWER)
+    event = memo_event(file)
+    await first.send_event(event)
+    await first.send_event(event, retry_num=1)  # Slack's retry of the same event: one answer
+    await first.settle()
+    again = memo_event(file)  # the same file in a new message (an edit, a re-share) on another process
+    await second.send_event(again)
+    await second.settle()
+    assert len(transcriptions(fake_openai)) == 1
+    assert len(fake_slack.downloads) == 1, "the cache answers by file id before any download"
+    assert [m.text for m in fake_slack.messages(channel="D1")].count(ANSWER) == 2
+
+
+async def test_a_corrupt_memo_is_one_line_and_nothing_else_breaks(bot, fake_slack, fake_openai):
+    file = voice_clip(fake_slack, b"\x00\x01 not audio at all" * 10)
+    await bot.send_event(memo_event(file))
+    await bot.settle()
+    [status] = fake_slack.messages(channel="D1")
+    assert status.text == "I couldn't read this audio. Try recording it again, or type the message."
+    assert transcriptions(fake_openai) == []
+
+
+async def test_a_failed_transcription_offers_try_again(bot, fake_slack, fake_openai, memo):
+    file = voice_clip(fake_slack, memo)
+    fake_openai.fail(500, times=3)
+    await bot.send_event(memo_event(file))
+    await bot.settle()
+    [status] = fake_slack.messages(channel="D1")
+    assert status.text == "I couldn't transcribe that voice memo just now."
+    [button] = status.blocks[1]["elements"]
+    assert button["text"]["text"] == "Try again"
+
+    fake_openai.transcribe_reply(TRANSCRIPT)
+    fake_openai.reply(ANSWER)
+    await bot.click(se.block_action(user="U1", action_id=button["action_id"], value=button["value"], channel="D1", message_ts=status.ts))
+    await bot.settle()
+    assert fake_slack.messages(channel="D1")[-1].text == ANSWER
+
+
+async def test_a_file_that_is_not_audio_gets_one_line(bot, fake_slack, fake_openai):
+    pdf = fake_slack.add_file(b"%PDF-1.4", name="estimate.pdf", mimetype="application/pdf", filetype="pdf")
+    await bot.send_event(se.message("", channel="D1", channel_type="im", subtype="file_share", files=[pdf]))
+    await bot.settle()
+    [line] = fake_slack.messages(channel="D1")
+    assert line.text.startswith("I can take voice memos") and fake_openai.requests == []
