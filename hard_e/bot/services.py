@@ -21,7 +21,7 @@ from hard_e.agents.crm.form import FormValues, form_from_extraction
 from hard_e.agents.events import Sink
 from hard_e.agents.history import History
 from hard_e.agents.knowledge import KnowledgeIndex
-from hard_e.agents.ports import CRM, FieldModel, Transcriber, VideoRenderer, Voice
+from hard_e.agents.ports import CRM, FieldModel, PhotoDescriber, Transcriber, VideoRenderer, Voice
 from hard_e.agents.refining import refine_instructions
 from hard_e.agents.specialists import build_team
 from hard_e.agents.turn import Turn
@@ -38,6 +38,7 @@ from hard_e.integrations.leap import LeapCRM
 from hard_e.integrations.openai_llm import ChatModel, StructuredModel, build_client
 from hard_e.integrations.openai_speech import OpenAIVoice
 from hard_e.integrations.openai_transcribe import OpenAITranscriber
+from hard_e.integrations.openai_vision import OpenAIVision
 from hard_e.integrations.perplexity import PerplexitySearch
 from hard_e.integrations.shotstack import ShotstackRenderer
 from hard_e.integrations.xai import GrokRefiner
@@ -74,6 +75,7 @@ class Services:
     creations: CustomerCreations | None = None
     field_model: FieldModel | None = None
     transcriber: Transcriber | None = None
+    photo_describer: PhotoDescriber | None = None
     audio_transcripts: AudioTranscripts | None = None
     voice: Voice | None = None  # Listen: a script version read aloud
     renderer: VideoRenderer | None = None  # Render video: a primer script as a video
@@ -134,6 +136,7 @@ class Services:
             creations=CustomerCreations(crm, Outbox(engine), keep_trying=timedelta(hours=settings.outbox_hours)),
             field_model=StructuredModel(client, api=settings.openai_api, model=settings.fast_model) if client is not None else None,
             transcriber=OpenAITranscriber(client, model=settings.transcribe_model) if client is not None else None,
+            photo_describer=OpenAIVision(client, api=settings.openai_api, model=settings.vision_model) if client is not None else None,
             audio_transcripts=AudioTranscripts(engine),
             voice=build_voice(settings, client),
             renderer=build_renderer(settings),

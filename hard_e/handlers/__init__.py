@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hard_e.handlers import actions, commands, home, messages, new_customer, script, script_media, voice
+from hard_e.handlers import actions, commands, home, messages, new_customer, photos, script, script_media, voice
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -21,3 +21,4 @@ def register(app: AsyncApp, services: Services) -> None:
     script_media.register(app, services)
     script.register(app, services)
     voice.register(app, services)
+    photos.register(app, services)

@@ -19,7 +19,8 @@ from hard_e.agents.turn import Turn
 from hard_e.agents.voice import content_hash, transcribe_memo
 from hard_e.errors import MediaUnavailable, StoreUnavailable
 from hard_e.handlers.answering import answer_turn, answer_where_allowed, first_delivery
-from hard_e.handlers.slack_files import FileRefused, SlackFileError, download_slack_file, is_audio, resolve_file
+from hard_e.handlers.photos import describe_files
+from hard_e.handlers.slack_files import FileRefused, SlackFileError, download_slack_file, is_audio, is_image, resolve_file
 from hard_e.integrations.audio import AudioUnreadable
 
 if TYPE_CHECKING:
@@ -64,6 +65,13 @@ async def answer_with_files(
             except SlackFileError as exc:
                 log.warning("a shared file could not be looked up: %s", exc.reason)
     memos = [f for f in known if is_audio(f)]
+    photos = [f for f in known if is_image(f)]
+    if photos and not memos:
+        seen = await describe_files(turn, photos, client, services)
+        if typed and seen:
+            context = "\n\n".join(f"(A photo they sent, as described: {d})" for d in seen)
+            await answer_where_allowed(dataclasses.replace(turn, text=f"{typed}\n\n{context}"), client, services, started=started)
+        return
     if not memos:
         where = {"channel": turn.channel_id, "thread_ts": turn.reply_thread_ts or turn.message_ts}
         await _post(client, text=NOT_AUDIO, **where)

@@ -28,7 +28,11 @@ def fake_leap() -> AsyncIterator[FakeLeap]:
 
 
 @pytest.fixture(params=["local", "leap"])
-async def crm_bot(request, bot_factory, fake_leap) -> CrmBot:
+async def crm_bot(request, bot_factory, fake_leap, database_url) -> CrmBot:
+    if request.param == "leap" and database_url.startswith("postgresql"):
+        # Leap keeps the CRM's records; what Hard-E stores around them (pending actions, the outbox)
+        # runs on PostgreSQL in the local-CRM variant. Keeps the suite inside its time budget.
+        pytest.skip("Leap variants run on SQLite")
     return await start_crm_bot(request.param, bot_factory, fake_leap)
 
 
