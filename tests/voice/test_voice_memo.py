@@ -50,6 +50,21 @@ async def test_a_voice_memo_is_transcribed_quoted_and_answered_as_if_typed(bot, 
     assert fake_openai.requests[-1].body["input"][-1]["content"] == TRANSCRIPT  # answered as if typed
 
 
+async def test_an_opus_webm_upload_goes_the_same_way(bot, fake_slack, fake_openai, tmp_path):
+    from tests.integrations.test_audio import tone as tone48k
+    from tests.integrations.test_audio import write_clip
+
+    webm = write_clip(tmp_path / "memo.webm", [tone48k(1.0)] * 2, fmt="webm", codec="libopus").read_bytes()
+    file = fake_slack.add_file(webm, name="memo.webm", mimetype="audio/webm", filetype="webm")
+    fake_openai.transcribe_reply(TRANSCRIPT)
+    fake_openai.reply(ANSWER)
+    await bot.send_event(memo_event(file))
+    await bot.settle()
+    [transcription] = transcriptions(fake_openai)
+    assert transcription.body["file"]["filename"] == "memo.webm"
+    assert [m.text for m in fake_slack.messages(channel="D1")][-1] == ANSWER
+
+
 async def test_a_retried_event_and_a_second_process_never_transcribe_twice(bot_factory, fake_slack, fake_openai, memo, database_url):
     first = await bot_factory()
     second = await bot_factory() if database_url.startswith("postgresql") else first
