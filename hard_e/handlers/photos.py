@@ -19,6 +19,7 @@ from hard_e.agents.turn import Turn
 from hard_e.errors import MediaUnavailable, StoreUnavailable
 from hard_e.handlers.blocks import build_confirmation
 from hard_e.handlers.slack_files import FileRefused, SlackFileError, download_slack_file, is_image
+from hard_e.handlers.status_line import post, show
 from hard_e.handlers.views import CUSTOMER_SEARCH, build_message_modal
 from hard_e.integrations.images import ImageUnreadable
 
@@ -84,9 +85,9 @@ async def describe_files(turn: Turn, files: list[dict[str, Any]], client: AsyncW
     where = {"channel": turn.channel_id, "thread_ts": turn.reply_thread_ts or turn.message_ts}
     said: list[str] = []
     for file in files:
-        status = await _post(client, LOOKING, where)
+        status = await post(client, LOOKING, where)
         if services.photo_describer is None:
-            await _show(client, where, status, NO_VISION)
+            await show(client, where, status, NO_VISION)
             continue
         try:
             data = await download_slack_file(
@@ -99,11 +100,11 @@ async def describe_files(turn: Turn, files: list[dict[str, Any]], client: AsyncW
             description = await describe_photo(data, describer=services.photo_describer)
         except (FileRefused, ImageUnreadable) as exc:
             log.warning("photo not described: %s", getattr(exc, "reason", type(exc).__name__))
-            await _show(client, where, status, UNREADABLE_PHOTO)
+            await show(client, where, status, UNREADABLE_PHOTO)
             continue
         except (MediaUnavailable, SlackFileError) as exc:
             log.warning("photo not described: %s", getattr(exc, "reason", type(exc).__name__))
-            await _show(client, where, status, "I couldn't look at that photo just now. Please send it again in a minute.")
+            await show(client, where, status, "I couldn't look at that photo just now. Please send it again in a minute.")
             continue
         button = {
             "type": "button",
@@ -111,7 +112,7 @@ async def describe_files(turn: Turn, files: list[dict[str, Any]], client: AsyncW
             "text": {"type": "plain_text", "text": "Add as a job note"},
             "value": description[:CARRIED],
         }
-        await _show(client, where, status, f":camera: {description}", extra=[{"type": "actions", "elements": [button]}])
+        await show(client, where, status, f":camera: {description}", extra=[{"type": "actions", "elements": [button]}])
         said.append(description)
     return said
 
@@ -157,25 +158,4 @@ async def propose_photo_note(ack: AsyncAck, body: dict[str, Any], view: dict[str
         except (SlackApiError, KeyError, TypeError):
             log.warning("could not open a DM for a photo note's confirmation")
             return
-    await _post(client, text, where, blocks=blocks)
-
-
-async def _post(client: AsyncWebClient, text: str, where: dict[str, Any], *, blocks: list[dict[str, Any]] | None = None) -> str | None:
-    try:
-        return str((await client.chat_postMessage(text=text, blocks=blocks, **where))["ts"])
-    except (SlackApiError, KeyError) as exc:
-        log.warning("could not post about a photo: %s", exc.response.get("error") if isinstance(exc, SlackApiError) else "no ts")
-        return None
-
-
-async def _show(
-    client: AsyncWebClient, where: dict[str, Any], ts: str | None, text: str, *, extra: list[dict[str, Any]] | None = None
-) -> None:
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}, *(extra or [])]
-    try:
-        if ts is None:
-            await client.chat_postMessage(text=text, blocks=blocks, **where)
-        else:
-            await client.chat_update(channel=where["channel"], ts=ts, text=text, blocks=blocks)
-    except SlackApiError as exc:
-        log.warning("could not show a photo's description: %s", exc.response.get("error"))
+    await post(client, text, where, blocks=blocks)

@@ -21,6 +21,7 @@ from hard_e.errors import MediaUnavailable, StoreUnavailable
 from hard_e.handlers.answering import answer_turn, answer_where_allowed, first_delivery
 from hard_e.handlers.photos import describe_files
 from hard_e.handlers.slack_files import FileRefused, SlackFileError, download_slack_file, is_audio, is_image, resolve_file
+from hard_e.handlers.status_line import post, show
 from hard_e.integrations.audio import AudioUnreadable
 
 if TYPE_CHECKING:
@@ -74,13 +75,18 @@ async def answer_with_files(
         return
     if not memos:
         where = {"channel": turn.channel_id, "thread_ts": turn.reply_thread_ts or turn.message_ts}
-        await _post(client, text=NOT_AUDIO, **where)
+        await post(client, NOT_AUDIO, where)
         if typed:
             await answer_where_allowed(dataclasses.replace(turn, text=typed), client, services, started=started)
         return
     transcripts = [t for f in memos if (t := await transcribe_file(turn, f, client, services))]
     if transcripts:
         await answer_where_allowed(with_transcript(turn, typed, "\n\n".join(transcripts)), client, services, started=started)
+
+
+def try_again_button(retry: dict[str, Any]) -> dict[str, Any]:
+    button = {"type": "button", "action_id": TRY_AGAIN, "text": {"type": "plain_text", "text": "Try again"}, "value": json.dumps(retry)}
+    return {"type": "actions", "elements": [button]}
 
 
 def quote(transcript: str) -> str:
@@ -93,7 +99,7 @@ def quote(transcript: str) -> str:
 async def transcribe_file(turn: Turn, file: dict[str, Any], client: AsyncWebClient, services: Services) -> str | None:
     """The memo's transcript (cached by file id), shown in the thread; None when the rep was told why not."""
     where = {"channel": turn.channel_id, "thread_ts": turn.reply_thread_ts or turn.message_ts}
-    status = await _post(client, text=TRANSCRIBING, **where)
+    status = await post(client, TRANSCRIBING, where)
     file_key = f"{turn.team_id}:{file.get('id')}"
     cache = services.audio_transcripts
     try:
@@ -102,7 +108,7 @@ async def transcribe_file(turn: Turn, file: dict[str, Any], client: AsyncWebClie
         transcript = None
     if transcript is None:
         if services.transcriber is None or cache is None:
-            await _show(client, where, status, NO_TRANSCRIBER)
+            await show(client, where, status, NO_TRANSCRIBER)
             return None
         try:
             resolved = await resolve_file(client, file)
@@ -128,21 +134,21 @@ async def transcribe_file(turn: Turn, file: dict[str, Any], client: AsyncWebClie
                 if exc.reason == "wrong_type"
                 else UNREADABLE
             )
-            await _show(client, where, status, text)
+            await show(client, where, status, text)
             return None
         except AudioUnreadable:
-            await _show(client, where, status, UNREADABLE)
+            await show(client, where, status, UNREADABLE)
             return None
         except (MediaUnavailable, SlackFileError, StoreUnavailable) as exc:
             reason = getattr(exc, "reason", type(exc).__name__)
             log.warning("voice memo not transcribed: %s", reason)
             trouble = TRANSCRIBE_TROUBLE.get(str(reason), "I couldn't transcribe that voice memo just now.")
-            await _show(client, where, status, trouble, retry={"file": file.get("id"), "event": turn.message_ts})
+            await show(client, where, status, trouble, extra=[try_again_button({"file": file.get("id"), "event": turn.message_ts})])
             return None
     if not transcript.strip():
-        await _show(client, where, status, "I couldn't hear any words in that recording.")
+        await show(client, where, status, "I couldn't hear any words in that recording.")
         return None
-    await _show(client, where, status, quote(transcript))
+    await show(client, where, status, quote(transcript))
     if len(transcript) > QUOTE_LIMIT:
         try:
             thread = where["thread_ts"]
@@ -185,25 +191,3 @@ async def try_again(body: dict[str, Any], action: dict[str, Any], client: AsyncW
     transcript = await transcribe_file(turn, {"id": file_id}, client, services)
     if transcript is not None:
         await answer_turn(with_transcript(turn, "", transcript), client, services)
-
-
-async def _post(client: AsyncWebClient, **params: Any) -> str | None:
-    try:
-        return str((await client.chat_postMessage(**params))["ts"])
-    except (SlackApiError, KeyError) as exc:
-        log.warning("could not post a voice memo status: %s", exc.response.get("error") if isinstance(exc, SlackApiError) else "no ts")
-        return None
-
-
-async def _show(client: AsyncWebClient, where: dict[str, Any], ts: str | None, text: str, *, retry: dict[str, Any] | None = None) -> None:
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
-    if retry is not None:
-        button = {"type": "button", "action_id": TRY_AGAIN, "text": {"type": "plain_text", "text": "Try again"}, "value": json.dumps(retry)}
-        blocks.append({"type": "actions", "elements": [button]})
-    try:
-        if ts is None:
-            await client.chat_postMessage(text=text, blocks=blocks, **where)
-        else:
-            await client.chat_update(channel=where["channel"], ts=ts, text=text, blocks=blocks)
-    except SlackApiError as exc:
-        log.warning("could not show a voice memo's outcome: %s", exc.response.get("error"))
