@@ -233,3 +233,13 @@ def test_audio_and_image_classification(file: dict[str, Any], audio: bool, image
 def test_audio_size_limit_setting() -> None:
     assert Settings.from_env({}, dotenv=None).audio_max_mb == 100
     assert Settings.from_env({"HARDE_AUDIO_MAX_MB": "25"}, dotenv=None).audio_max_mb == 25
+
+
+def test_audio_chunk_length_setting() -> None:
+    from hard_e.bot.config import ConfigError
+
+    assert Settings.from_env({}, dotenv=None).audio_chunk_minutes == 10
+    assert Settings.from_env({"HARDE_AUDIO_CHUNK_MINUTES": "2.5"}, dotenv=None).audio_chunk_minutes == 2.5
+    for bad in ("0", "ten", "120"):
+        with pytest.raises(ConfigError, match="HARDE_AUDIO_CHUNK_MINUTES"):
+            Settings.from_env({"HARDE_AUDIO_CHUNK_MINUTES": bad}, dotenv=None)

@@ -194,6 +194,7 @@ class Settings:
     crm_allowed_groups: tuple[str, ...] = ()
     admin_users: tuple[str, ...] = ()
     audio_max_mb: int = 100  # the largest voice memo or audio file Hard-E downloads from Slack
+    audio_chunk_minutes: float = 10.0  # a longer memo is cut at pauses into pieces this long at most
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
@@ -259,6 +260,7 @@ class Settings:
             crm_allowed_groups=_slack_ids(e, "HARDE_CRM_ALLOWED_GROUPS", "S", "S0614TZR7"),
             admin_users=_slack_ids(e, "HARDE_ADMIN_USERS", "UW", "U012AB3CD"),
             audio_max_mb=_number(e, "HARDE_AUDIO_MAX_MB", 100, low=1, high=1_000, integer=True),
+            audio_chunk_minutes=_number(e, "HARDE_AUDIO_CHUNK_MINUTES", 10.0, low=0.5, high=60),
         )
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -18,11 +19,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from hard_e.agents.turn import Turn
 from hard_e.agents.voice import content_hash, transcribe_memo
 from hard_e.errors import MediaUnavailable, StoreUnavailable
-from hard_e.handlers.answering import answer_turn, answer_where_allowed, first_delivery
+from hard_e.handlers.answering import answer_where_allowed, first_delivery
 from hard_e.handlers.photos import describe_files
 from hard_e.handlers.slack_files import FileRefused, SlackFileError, download_slack_file, is_audio, is_image, resolve_file
 from hard_e.handlers.status_line import post, show
 from hard_e.integrations.audio import AudioUnreadable
+from hard_e.store.errors import STORE_ERRORS
 
 if TYPE_CHECKING:
     from hard_e.bot.services import Services
@@ -96,10 +98,16 @@ def quote(transcript: str) -> str:
     return ":studio_microphone: _Voice memo:_\n" + "\n".join(f"> {line}" for line in shown.splitlines() or [shown])
 
 
-async def transcribe_file(turn: Turn, file: dict[str, Any], client: AsyncWebClient, services: Services) -> str | None:
-    """The memo's transcript (cached by file id), shown in the thread; None when the rep was told why not."""
+async def transcribe_file(
+    turn: Turn, file: dict[str, Any], client: AsyncWebClient, services: Services, *, status: str | None = None, attempt: int = 0
+) -> str | None:
+    """The memo's transcript (cached by file id), shown in the thread — on the status line `status` when
+    given (Try again reuses its message), else on a new one; None when the rep was told why not."""
     where = {"channel": turn.channel_id, "thread_ts": turn.reply_thread_ts or turn.message_ts}
-    status = await post(client, TRANSCRIBING, where)
+    if status is None:
+        status = await post(client, TRANSCRIBING, where)
+    else:
+        await show(client, where, status, TRANSCRIBING)  # the button goes at once: a second click finds none
     file_key = f"{turn.team_id}:{file.get('id')}"
     cache = services.audio_transcripts
     try:
@@ -122,7 +130,10 @@ async def transcribe_file(turn: Turn, file: dict[str, Any], client: AsyncWebClie
             transcript = await cache.find_by_hash(digest)
             if transcript is None:
                 transcript = await transcribe_memo(
-                    audio, filename=str(resolved.get("name") or "memo.m4a"), transcriber=services.transcriber
+                    audio,
+                    filename=str(resolved.get("name") or "memo.m4a"),
+                    transcriber=services.transcriber,
+                    max_chunk_seconds=services.settings.audio_chunk_minutes * 60,
                 )
             await cache.put(file_key, digest, transcript)
         except FileRefused as exc:
@@ -143,7 +154,7 @@ async def transcribe_file(turn: Turn, file: dict[str, Any], client: AsyncWebClie
             reason = getattr(exc, "reason", type(exc).__name__)
             log.warning("voice memo not transcribed: %s", reason)
             trouble = TRANSCRIBE_TROUBLE.get(str(reason), "I couldn't transcribe that voice memo just now.")
-            await show(client, where, status, trouble, extra=[try_again_button({"file": file.get("id"), "event": turn.message_ts})])
+            await show(client, where, status, trouble, extra=[try_again_button({"file": file.get("id"), "attempt": attempt + 1})])
             return None
     if not transcript.strip():
         await show(client, where, status, "I couldn't hear any words in that recording.")
@@ -168,14 +179,16 @@ def with_transcript(turn: Turn, typed: str, transcript: str) -> Turn:
 
 
 async def try_again(body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
-    """Try again: transcribe the same file and answer it."""
+    """Try again: transcribe the same file on the same status line and answer it where it may be answered
+    (a CRM question asked in a channel still goes to the DM)."""
     try:
         value = json.loads(str(action.get("value") or "{}"))
     except ValueError:
         return
     container, user = body.get("container") or {}, (body.get("user") or {}).get("id")
     channel, team = container.get("channel_id"), (body.get("team") or {}).get("id") or ""
-    thread = (body.get("message") or {}).get("thread_ts") or container.get("message_ts")
+    message = body.get("message") or {}
+    thread = message.get("thread_ts") or container.get("message_ts")
     file_id = value.get("file") if isinstance(value, dict) else None
     if not (isinstance(channel, str) and isinstance(thread, str) and isinstance(file_id, str) and isinstance(user, str)):
         return
@@ -188,6 +201,16 @@ async def try_again(body: dict[str, Any], action: dict[str, Any], client: AsyncW
         text="",
         channel_type="im" if str(channel).startswith("D") else "channel",
     )
-    transcript = await transcribe_file(turn, {"id": file_id}, client, services)
+    status = container.get("message_ts")
+    attempt = value.get("attempt") if isinstance(value.get("attempt"), int) else 0
+    try:
+        # A double click (or two people clicking) sends the same button twice: one retry per attempt.
+        if not await services.events.first_time(f"voice-retry:{team}:{channel}:{status}:{attempt}"):
+            return
+    except STORE_ERRORS as exc:
+        log.warning("event ledger unavailable for a Try again: %s", type(exc).__name__)
+    transcript = await transcribe_file(
+        turn, {"id": file_id}, client, services, status=status if isinstance(status, str) else None, attempt=attempt
+    )
     if transcript is not None:
-        await answer_turn(with_transcript(turn, "", transcript), client, services)
+        await answer_where_allowed(with_transcript(turn, "", transcript), client, services, started=time.monotonic())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests import slack_events as se
-from tests.test_voice import clip, tone
+from tests.test_voice import clip, silence, tone
 
 TRANSCRIPT = "What is our warranty on a full tear off?"
 ANSWER = "Signature roofs carry a 25-year workmanship warranty."
@@ -116,3 +116,56 @@ async def test_a_file_that_is_not_audio_gets_one_line(bot, fake_slack, fake_open
     await bot.settle()
     [line] = fake_slack.messages(channel="D1")
     assert line.text.startswith("I can take voice memos") and fake_openai.requests == []
+
+
+def memo_mention(file: dict, *, channel: str = "C1") -> dict:
+    """A voice clip posted in a channel with an @mention: Slack's app_mention carries the files."""
+    return {**se.mention("", channel=channel), "files": [{"id": file["id"], "file_access": "check_file_info"}]}
+
+
+async def test_a_long_memo_in_a_channel_is_cut_at_the_configured_length_and_answered_in_its_thread(
+    bot_factory, fake_slack, fake_openai, tmp_path
+):
+    bot = await bot_factory(HARDE_AUDIO_CHUNK_MINUTES="0.5")
+    long_memo = clip(tmp_path / "long.m4a", [*[tone(1.0)] * 4, silence(1.0)] * 8)  # 40 s: over half a minute
+    file = voice_clip(fake_slack, long_memo)
+    event = memo_mention(file)  # nothing scripted: the fake hears each chunk by its name, and answers its default
+    await bot.send_event(event)
+    await bot.settle()
+
+    uploads = [t.body["file"]["filename"] for t in transcriptions(fake_openai)]
+    assert sorted(uploads) == ["chunk-000.ogg", "chunk-001.ogg"]  # the fake hears each chunk by its name
+    status, answer = fake_slack.messages(channel="C1")
+    assert status.thread_ts == event["ts"] and answer.thread_ts == event["ts"]
+    first, second = status.text.index("Transcript of chunk-000"), status.text.index("Transcript of chunk-001")
+    assert first < second, "joined in clip order"
+    assert answer.text == fake_openai.default_reply
+
+
+async def test_try_again_in_a_channel_reuses_its_line_and_still_takes_a_crm_question_to_the_dm(bot, fake_slack, fake_openai, memo):
+    from hard_e.store.crm_import import SAMPLE_DIR, import_crm
+
+    await import_crm(bot.services.engine, SAMPLE_DIR)
+    file = voice_clip(fake_slack, memo)
+    fake_openai.fail(503, times=3)
+    event = memo_mention(file)
+    await bot.send_event(event)
+    await bot.settle()
+    [failed] = fake_slack.messages(channel="C1")
+    [button] = failed.blocks[1]["elements"]
+
+    fake_openai.transcribe_reply("What's the status of the Okafor job?")
+    fake_openai.reply_tool_call("job_status", {"customer_or_job": "Okafor"})
+    fake_openai.reply("The Okafor roof replacement is at Contract Signed since Oct 28.")
+    click = se.block_action(user="U1", action_id=button["action_id"], value=button["value"], channel="C1", message_ts=failed.ts)
+    await bot.click(click)
+    await bot.click(click)  # a double click: the line has no button any more, and the memo is heard once
+    await bot.settle()
+
+    status, pointer = fake_slack.messages(channel="C1")
+    assert status.ts == failed.ts and status.text.startswith(":studio_microphone: _Voice memo:_\n> What's the status")
+    assert status.blocks == [] or "actions" not in [b["type"] for b in status.blocks]
+    assert pointer.text.startswith(":lock: I've sent you the details in a DM")
+    assert not any("Contract Signed" in version for m in fake_slack.messages(channel="C1") for version in m.edits)
+    assert fake_slack.messages(channel="D1")[-1].text.endswith("Contract Signed since Oct 28.")
+    assert len(transcriptions(fake_openai)) == 3 + 1
