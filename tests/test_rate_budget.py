@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from itertools import pairwise
 
 import pytest
 
@@ -61,8 +60,9 @@ async def test_full_bucket_grants_burst_at_once_then_paces_at_the_rate():
     for _ in range(3):
         await budget.acquire("a", urgent=True)
         granted_at.append(time.monotonic() - started)
-    gaps = [later - earlier for earlier, later in pairwise([0.0, *granted_at])]
-    assert all(gap >= ONE_TURN * 0.9 for gap in gaps), gaps
+    # Never ahead of the refill (a late wake-up on a busy machine makes the next gap look short,
+    # so the check is on the running total, not on each gap).
+    assert all(at >= (k + 1) * ONE_TURN * 0.95 for k, at in enumerate(granted_at)), granted_at
     assert granted_at[-1] < 3 * ONE_TURN + 0.2
 
 
@@ -354,3 +354,43 @@ async def test_a_waiter_held_back_by_calls_in_flight_gets_its_turn_when_they_lan
     clock.advance(ONE_TURN)
     await asyncio.sleep(ONE_TURN + TIMER_MARGIN)
     assert served == ["b"]
+
+
+async def test_a_rolling_window_caps_what_the_bucket_alone_would_allow():
+    # The bucket alone: 3 at once, then 10 a second. The window: at most 4 in any 0.5 s.
+    budget = RateBudget(TEN_PER_SECOND, 3, windows=((4, 0.5),))
+    started = time.monotonic()
+    granted_at = []
+    while time.monotonic() - started < 1.2:
+        await budget.acquire("a", urgent=True)
+        granted_at.append(time.monotonic())
+    for at in granted_at:
+        inside = [g for g in granted_at if at - 0.5 < g <= at]
+        assert len(inside) <= 4, [round(g - started, 3) for g in granted_at]
+    assert len(granted_at) >= 8  # and it keeps granting as turns leave the window
+
+
+async def test_slacks_published_minute_holds_after_a_burst_and_the_refill():
+    # 50 a minute with a burst of 20: by the bucket alone 20 + 50 calls could go in the first minute.
+    clock = HandClock()
+    budget = RateBudget(50, 20, clock=clock)
+    granted: list[float] = []
+    for _ in range(200):
+        if budget.take_now("a"):
+            granted.append(clock.now)
+        clock.advance(0.5)
+    for at in granted:
+        assert len([g for g in granted if at - 60 < g <= at]) <= 50
+    assert len(granted) >= 50 + 20  # over 100 s: the window refills as its oldest turns leave
+
+
+def test_take_now_respects_the_line_and_the_reserve():
+    clock = HandClock()
+    budget = RateBudget(TEN_PER_SECOND, 3, clock=clock)
+    budget.join("a")
+    budget.join("b")
+    assert budget.free_now(urgent=False)  # 3 tokens, reserve 2: one progress turn
+    assert budget.take_now("a", urgent=False)
+    assert not budget.free_now(urgent=False) and budget.free_now(urgent=True)
+    assert budget.take_now("b") and budget.take_now("b")
+    assert not budget.take_now("a") and budget.capacity() < 1

@@ -241,8 +241,10 @@ def test_budget_settings_are_validated_and_shared():
     budgets = slack_budgets(settings)
     update = budgets.get("T1", "chat.update")
     assert update is budgets.get("T1", "chat.update") and update is not budgets.get("T2", "chat.update")
-    assert budgets.get("T1", "chat.postMessage") is None
     assert update.tokens() == 5  # half of the burst
+    post = budgets.get("T1", "chat.postMessage", "C1")  # per channel, at Slack's published rate
+    assert post is not None and post is not budgets.get("T1", "chat.postMessage", "C2")
+    assert budgets.get("T1", "users.list") is None  # a method no answer calls
 
 
 async def test_native_append_429_catches_up_and_loses_nothing(bot_factory, fake_slack, fake_openai):

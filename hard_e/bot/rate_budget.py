@@ -1,7 +1,12 @@
-"""Edit turns for Slack methods that every stream of a workspace shares.
+"""Turns for Slack methods that every stream of a workspace (or of one channel) shares.
 
-Slack rate-limits `chat.update` and `chat.appendStream` per method per workspace, so all the answers
-Hard-E streams at once draw on one budget. A `RateBudget` is a token bucket that hands out turns:
+Slack rate-limits each Web API method per app per workspace ("Tier 3: 50+ per minute") and
+`chat.postMessage` per channel ("one message per second ... short bursts"), without saying how it
+counts. A `RateBudget` stays inside both readings at once: at most `limit` calls in ANY rolling
+window (60 s, plus a margin for the time a call takes to reach Slack; other windows can be added,
+e.g. a burst per second), and no more than a token bucket of `burst` refilled at the rate allows.
+A 20-call burst followed by the refill rate stays inside the bucket but exceeds 50 in a minute: the
+window is what stops that. Within those limits it hands out turns:
 
 - urgent turns (first visible text, final edit) go before progress turns, and need just one token;
 - progress turns leave a reserve of one token per active stream, so that when every stream
@@ -23,7 +28,8 @@ import asyncio
 import itertools
 import math
 import time
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -33,6 +39,10 @@ EPSILON = 1e-9
 # once ours runs dry its refill starts this many tokens' time later (~120 ms at 50/min), so turns
 # handed out on the refill never reach Slack a hair early.
 SLACK_HEADROOM = 0.1
+# A turn handed out now reaches Slack a little later; counting our window this much longer than
+# Slack's keeps any 60 s of arrivals inside our count even when one call is slow and the next fast.
+WINDOW_MARGIN = 2.0
+MINUTE = 60.0
 
 
 @dataclass(eq=False)
@@ -48,7 +58,15 @@ class RateBudget:
     """A token bucket for one Slack method in one workspace, shared by every stream of the process,
     that hands out edit turns fairly."""
 
-    def __init__(self, per_minute: float, burst: int, *, headroom: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        per_minute: float,
+        burst: int,
+        *,
+        headroom: float = 0.0,
+        windows: Sequence[tuple[int, float]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if per_minute <= 0:
             raise ValueError("per_minute must be positive")
         if burst < 1:
@@ -56,6 +74,13 @@ class RateBudget:
         self.per_minute = per_minute
         self.burst = burst
         self.headroom = headroom
+        # (calls, seconds): at most `calls` turns in any `seconds`. Default: the per-minute limit.
+        default = ((max(1, math.floor(per_minute + EPSILON)), MINUTE + WINDOW_MARGIN),)
+        self.windows = tuple(windows) if windows is not None else default
+        if any(calls < 1 or seconds <= 0 for calls, seconds in self.windows):
+            raise ValueError("a window needs at least one call and a positive length")
+        self._granted: deque[float] = deque()  # when each turn of the longest window was handed out
+        self._longest = max((seconds for _, seconds in self.windows), default=0.0)
         self._rate = per_minute / 60.0  # tokens per second
         self._clock = clock
         self._tokens = float(burst)
@@ -101,6 +126,32 @@ class RateBudget:
         """The current level, after refill."""
         self._refill(self._clock())
         return self._tokens
+
+    def capacity(self) -> float:
+        """Turns that could be handed out right now: the bucket's level, capped by every window."""
+        now = self._clock()
+        self._refill(now)
+        return min(self._tokens, self._window_room(now))
+
+    def free_now(self, *, urgent: bool = True) -> bool:
+        """Whether a turn would be granted at once (nobody ahead in line, and room for it)."""
+        now = self._clock()
+        self._refill(now)
+        need = 1 if urgent else self.reserve + 1
+        ahead = any(not w.future.done() and (w.urgent or not urgent) for w in self._waiters)
+        return (
+            now >= self._paused_until
+            and not ahead
+            and self._tokens + EPSILON >= need
+            and self._window_room(now) >= self._window_needs(urgent)
+        )
+
+    def take_now(self, stream: Hashable, *, urgent: bool = True) -> bool:
+        """Take a turn if `free_now`; False (and nothing taken) otherwise. For callers with another way."""
+        if not self.free_now(urgent=urgent):
+            return False
+        self._grant(stream, self._clock())
+        return True
 
     # -- turns -----------------------------------------------------------------------------
 
@@ -170,6 +221,14 @@ class RateBudget:
         """Tokens that must be in the bucket for `waiter` to take one."""
         return 1 if waiter.urgent else self.reserve + 1
 
+    def _window_needs(self, urgent: bool) -> int:
+        """Room every window must have for a turn: progress also leaves the reserve, and a fifth of
+        the shortest window's calls for answers that have not started yet (their first text and
+        final edit come before anyone's progress)."""
+        if urgent:
+            return 1
+        return self.reserve + 1 + min(calls for calls, _ in self.windows) // 5
+
     def _rank(self, waiter: _Waiter) -> tuple[bool, bool, int, int]:
         # Finals, then other urgent turns, then progress; among equals the stream served least
         # recently (never served: -1), then arrival. Finals first: a finished answer frees its stream.
@@ -194,39 +253,91 @@ class RateBudget:
         self._refill(now)
         while self._waiters:
             waiter = min(self._waiters, key=self._rank)
-            if now < self._paused_until or self._tokens + EPSILON < self._needs(waiter):
+            if (
+                now < self._paused_until
+                or self._tokens + EPSILON < self._needs(waiter)
+                or self._window_room(now) < self._window_needs(waiter.urgent)
+            ):
                 self._schedule(waiter, now)
                 return
-            self._tokens = max(0.0, self._tokens - 1.0)
-            if self.headroom and self._tokens < 1.0:
-                # The bucket ran dry: from here on turns follow the refill, so start it a little
-                # later than Slack's own, which starts when our call arrives.
-                self._stamp = max(self._stamp, now + self.headroom / self._rate)
             self._waiters.remove(waiter)
-            if waiter.stream in self._streams:
-                # Streams that never joined are not remembered: they have no leave() to forget them.
-                self._last_served[waiter.stream] = next(self._grants)
+            self._grant(waiter.stream, now)
             waiter.future.set_result(None)
+
+    def _grant(self, stream: Hashable, now: float) -> None:
+        self._tokens = max(0.0, self._tokens - 1.0)
+        if self.headroom and self._tokens < 1.0:
+            # The bucket ran dry: from here on turns follow the refill, so start it a little
+            # later than Slack's own, which starts when our call arrives.
+            self._stamp = max(self._stamp, now + self.headroom / self._rate)
+        self._granted.append(now)
+        if stream in self._streams:
+            # Streams that never joined are not remembered: they have no leave() to forget them.
+            self._last_served[stream] = next(self._grants)
+
+    def _window_room(self, now: float) -> float:
+        """Turns every window still has room for at `now`."""
+        while self._granted and self._granted[0] <= now - self._longest:
+            self._granted.popleft()
+        room = math.inf
+        for calls, seconds in self.windows:
+            inside = len(self._granted) - self._first_inside(now - seconds)
+            room = min(room, calls - inside)
+        return room
+
+    def _first_inside(self, since: float) -> int:
+        """Index of the first grant after `since` (grants are in time order)."""
+        granted = self._granted
+        low, high = 0, len(granted)
+        while low < high:
+            mid = (low + high) // 2
+            if granted[mid] <= since:
+                low = mid + 1
+            else:
+                high = mid
+        return low
+
+    def _window_ready_at(self, now: float, need: int) -> float:
+        """The earliest moment every window has room for `need` turns (grants only leave windows)."""
+        ready = now
+        for calls, seconds in self.windows:
+            first = self._first_inside(now - seconds)
+            inside = len(self._granted) - first
+            excess = inside - (calls - need)
+            if excess > 0:
+                ready = max(ready, self._granted[first + excess - 1] + seconds)
+        return ready
 
     def _schedule(self, waiter: _Waiter, now: float) -> None:
         """One timer, at the moment `waiter` (the first in line) could be served."""
         start = max(now, self._paused_until, self._stamp)
         deficit = max(0.0, self._needs(waiter) - self._tokens)
-        delay = start - now + deficit / self._rate
+        at = max(start + deficit / self._rate, self._window_ready_at(now, self._window_needs(waiter.urgent)))
         loop = waiter.future.get_loop()
-        self._wakeup = loop.call_later(delay, self._wake)
+        self._wakeup = loop.call_later(max(0.0, at - now) + 1e-3, self._wake)
 
     def _wake(self) -> None:
         self._wakeup = None
         self._dispatch()
 
 
+@dataclass(frozen=True)
+class Limit:
+    """A Slack method's published limit: `per_minute` calls, bursts of `burst`; per workspace, or
+    per channel (chat.postMessage: "one message per second per channel ... short bursts")."""
+
+    per_minute: float
+    burst: int
+    per_channel: bool = False
+
+
 class RateBudgets:
-    """One RateBudget per (team, method), created on first use."""
+    """One RateBudget per (team, method) — or (team, method, channel) for per-channel limits —
+    created on first use."""
 
     def __init__(
         self,
-        limits: Mapping[str, tuple[float, int]],
+        limits: Mapping[str, Limit | tuple[float, int]],
         *,
         share: float = 1.0,
         headroom: float = SLACK_HEADROOM,
@@ -235,20 +346,27 @@ class RateBudgets:
         if not 0 < share <= 1:
             raise ValueError("share must be in (0, 1]")
         # Several processes serving one workspace each take their share of Slack's limit.
-        self._limits = {
-            method: (per_minute * share, max(1, math.floor(burst * share + EPSILON))) for method, (per_minute, burst) in limits.items()
-        }
+        self._limits: dict[str, Limit] = {}
+        for method, given in limits.items():
+            limit = given if isinstance(given, Limit) else Limit(*given)
+            self._limits[method] = Limit(limit.per_minute * share, max(1, math.floor(limit.burst * share + EPSILON)), limit.per_channel)
         self._clock = clock
         self._headroom = headroom
-        self._budgets: dict[tuple[str, str], RateBudget] = {}
+        self._budgets: dict[tuple[str, ...], RateBudget] = {}
 
-    def get(self, team_id: str, method: str) -> RateBudget | None:
-        """The budget for `method` in `team_id`; None when the method is not budgeted."""
+    def get(self, team_id: str, method: str, channel: str | None = None) -> RateBudget | None:
+        """The budget for `method` in `team_id` (and `channel`, when limited per channel); None when
+        the method is not budgeted."""
         limit = self._limits.get(method)
         if limit is None:
             return None
-        key = (team_id, method)
+        key = (team_id, method, channel or "") if limit.per_channel else (team_id, method)
         budget = self._budgets.get(key)
         if budget is None:
-            budget = self._budgets[key] = RateBudget(*limit, headroom=self._headroom, clock=self._clock)
+            windows = None
+            if limit.per_channel:
+                # A short burst, then about one a second: at most `burst` in any second as well.
+                windows = ((max(1, math.floor(limit.per_minute + EPSILON)), MINUTE + WINDOW_MARGIN), (limit.burst, 1.0 + WINDOW_MARGIN / 8))
+            budget = RateBudget(limit.per_minute, limit.burst, headroom=self._headroom, windows=windows, clock=self._clock)
+            self._budgets[key] = budget
         return budget

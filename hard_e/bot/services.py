@@ -29,7 +29,8 @@ from hard_e.bot.config import Settings
 from hard_e.bot.crm_access import CrmAccessPolicy
 from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals, NativeStream
-from hard_e.bot.rate_budget import RateBudgets
+from hard_e.bot.rate_budget import Limit, RateBudgets
+from hard_e.bot.slack_limits import SLACK_LIMITS
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_sink import Where
 from hard_e.bot.streaming import EditStream
@@ -273,12 +274,11 @@ def agent_models(settings: Settings, client: AsyncOpenAI) -> Callable[[str], Mod
 
 
 def slack_budgets(settings: Settings) -> RateBudgets:
-    """Edit budgets per workspace: chat.update is Tier 3, chat.appendStream Tier 4 (twice the rate)."""
-    per_minute, burst = settings.slack_edits_per_minute, settings.slack_edit_burst
-    return RateBudgets(
-        {"chat.update": (per_minute, burst), "chat.appendStream": (2 * per_minute, burst)},
-        share=settings.slack_rate_share,
-    )
+    """Budgets per workspace for every method an answer calls, at Slack's published tiers;
+    chat.update (Tier 3) as configured, chat.postMessage per channel."""
+    limits = dict(SLACK_LIMITS)
+    limits["chat.update"] = Limit(settings.slack_edits_per_minute, settings.slack_edit_burst)
+    return RateBudgets(limits, share=settings.slack_rate_share)
 
 
 def _configure_agents_sdk(settings: Settings) -> None:

@@ -1,7 +1,8 @@
 """Slack Web API calls made while answering: budgeted, counted, and retried the same way everywhere.
 
-A call to a budgeted method (chat.update, chat.appendStream) first waits for a turn from the
-workspace's `RateBudget`; a 429 pauses that budget for `Retry-After` seconds for every stream.
+A call to a budgeted method (every method an answer calls, `bot/slack_limits.py`) first waits for a
+turn from the workspace's — or, for chat.postMessage, the channel's — `RateBudget`; a 429 pauses
+that budget for `Retry-After` seconds for every stream.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from hard_e.bot.metrics import Metrics
-from hard_e.bot.rate_budget import RateBudgets
+from hard_e.bot.rate_budget import RateBudget, RateBudgets
 
 log = logging.getLogger(__name__)
 
@@ -72,18 +73,22 @@ class SlackCalls:
         self._budgets = budgets
         self._metrics = metrics
 
+    def budget(self, method: str, channel: str | None = None) -> RateBudget | None:
+        """The budget `method` draws on here (None: not budgeted)."""
+        return self._budgets.get(self._team_id, method, channel)
+
     def join(self, stream: Hashable, method: str) -> None:
-        if (budget := self._budgets.get(self._team_id, method)) is not None:
+        if (budget := self.budget(method)) is not None:
             budget.join(stream)
 
     def leave(self, stream: Hashable, method: str) -> None:
-        if (budget := self._budgets.get(self._team_id, method)) is not None:
+        if (budget := self.budget(method)) is not None:
             budget.leave(stream)
 
-    async def turn(self, method: str, stream: Hashable, *, urgent: bool) -> None:
+    async def turn(self, method: str, stream: Hashable, *, urgent: bool, final: bool = False) -> None:
         """Wait for a budget turn for `method` (at once when it is not budgeted)."""
-        if (budget := self._budgets.get(self._team_id, method)) is not None:
-            await budget.acquire(stream, urgent=urgent)
+        if (budget := self.budget(method)) is not None:
+            await budget.acquire(stream, urgent=urgent, final=final)
 
     async def call(
         self,
@@ -96,7 +101,7 @@ class SlackCalls:
         **params: Any,
     ) -> AsyncSlackResponse:
         """One attempt. Waits for a budget turn first, unless the caller already holds one."""
-        budget = self._budgets.get(self._team_id, method)
+        budget = self.budget(method, params.get("channel") or params.get("channel_id"))
         if budget is not None and not have_turn:
             await budget.acquire(stream, urgent=urgent, final=final)
         with budget.in_flight() if budget is not None else nullcontext():
@@ -121,7 +126,7 @@ class SlackCalls:
                 if attempt == attempts - 1 or error_code(exc) in PERMANENT_ERRORS:
                     raise
                 wait = retry_after(exc)
-                if not wait or self._budgets.get(self._team_id, method) is None:
+                if not wait or self.budget(method, params.get("channel")) is None:
                     # A budgeted method waits on the budget's pause instead of sleeping here.
                     await asyncio.sleep(wait or 0.5 * (attempt + 1))
         raise AssertionError("unreachable")

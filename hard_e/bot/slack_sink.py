@@ -4,6 +4,7 @@ every message posted (so a restart can end a placeholder a dead process left beh
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
 
+SLACK_TS = re.compile(r"\d+\.\d+")  # a real message's ts (not a moved or retried turn's key)
 # After the part already shown; every failure message reads as a sentence on its own.
 PARTIAL_NOTE = "_…{message}_"
 
@@ -41,6 +43,7 @@ class Where:
     team_id: str = ""
     user_id: str | None = None
     channel_type: str = "channel"
+    message_ts: str | None = None  # the rep's message (a reaction can acknowledge it)
 
     @classmethod
     def for_turn(cls, turn: Turn) -> Where:
@@ -52,6 +55,7 @@ class Where:
             team_id=turn.team_id,
             user_id=turn.user_id,
             channel_type=turn.channel_type,
+            message_ts=turn.message_ts if SLACK_TS.fullmatch(turn.message_ts or "") else None,
         )
 
 

@@ -1,10 +1,23 @@
-"""Showing a turn in Slack by editing messages: a placeholder at once, progressive edits under the
-workspace's rate budget, and final edits carrying the complete answer.
+"""Showing a turn in Slack by editing messages: an acknowledgement at once, progressive edits under
+the workspace's rate budgets, and final edits carrying the complete answer.
 
 The brain sends events (`hard_e.agents.events`); `EditStream` renders them. Edits run in their own
 task, so a slow or rate-limited Slack never slows the model, and every edit carries the latest full
 text, so a skipped edit loses nothing. An answer that outgrows one message is finished at a clean
 boundary and continues in a new message in the thread. Whatever happens, no placeholder stays.
+
+Spending Slack's limits where a rep notices (chat.update is Tier 3: 50 a minute for the whole
+workspace, shared by every answer):
+- When chat.update has room for every answer under way (its first text and its final edit), the
+  answer starts as today: a "Thinking…" placeholder (chat.postMessage, limited per channel), edited.
+- Under contention no placeholder is posted: a reaction on the rep's message acknowledges at once
+  (reactions.add has its own budget), and the first text is posted with chat.postMessage — the
+  channel's limit, not the workspace's. chat.update is kept for progress and final edits.
+- The first text shown is a phrase, not a token: it waits up to FIRST_PHRASE_WAIT after the first
+  token, or until a few words are there.
+- A final edit that cannot get a chat.update turn within FINAL_WAIT is posted as a new message
+  instead, and the old one deleted when chat.delete's budget allows. Reactions are removed the same
+  way, after the answer is complete: the thread ends with exactly the answer.
 """
 
 from __future__ import annotations
@@ -12,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +49,11 @@ PIECE_LIMIT = 3500  # rendered characters per finished message (chat.update take
 CUT_MARGIN = 250
 EDIT_INTERVAL = 1.0  # Slack shows about one edit per second per message
 UPDATE = "chat.update"
+ACK_REACTION = "eyes"
+FIRST_PHRASE_WAIT = 0.2  # seconds after the first token before the first text is shown anyway
+FIRST_PHRASE_WORDS = 4  # ...or as soon as this many words are there
+FINAL_WAIT = 0.25  # seconds a final edit waits for a chat.update turn before posting anew
+_tidying: set[asyncio.Task[None]] = set()  # clean-up calls that run after their answer is complete
 
 
 @dataclass
@@ -68,8 +87,13 @@ class EditStream(SlackSink):
         # Assistant threads (a DM thread with the app) show status natively; elsewhere the placeholder does.
         self._status_in_thread = where.channel_type == "im" and where.thread_ts is not None
         self.first_text_visible_at: float | None = None
+        self._first_token_at: float | None = None
+        self._reacted = False  # our acknowledgement reaction is on the rep's message
+        self._started = False
 
     def _text_arrived(self) -> None:
+        if self._first_token_at is None:
+            self._first_token_at = time.monotonic()
         self._dirty.set()
 
     async def _tool_started(self, event: ToolStarted) -> None:
@@ -99,14 +123,40 @@ class EditStream(SlackSink):
     # -- placeholder and progressive edits ------------------------------------------------
 
     async def _start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._calls.join(self, UPDATE)
+        if self._contended() and await self._react():
+            self._editor = asyncio.create_task(self._edit_loop())
+            return
         try:
             response = await self._post(PLACEHOLDER)
         except SlackApiError:
-            return  # nothing to edit; the final answer will be posted fresh
+            self._editor = asyncio.create_task(self._edit_loop())  # the first text is posted fresh
+            return
         self._segments.append(Segment(ts=response["ts"], start=0, shown=PLACEHOLDER))
         await self._remember(response["ts"], "placeholder")
-        self._calls.join(self, UPDATE)
         self._editor = asyncio.create_task(self._edit_loop())
+
+    def _contended(self) -> bool:
+        """chat.update lacks room for every answer under way to show its first text and final."""
+        budget = self._calls.budget(UPDATE)
+        return budget is not None and budget.capacity() < 2 * budget.active
+
+    async def _react(self) -> bool:
+        """Acknowledge with a reaction on the rep's message, when reactions.add has a turn now."""
+        budget = self._calls.budget("reactions.add")
+        if self._where.message_ts is None or (budget is not None and not budget.take_now(self)):
+            return False
+        try:
+            await self._calls.call(
+                "reactions.add", have_turn=True, channel=self._where.channel, timestamp=self._where.message_ts, name=ACK_REACTION
+            )
+        except SlackApiError:
+            return False
+        self._reacted = True
+        return True
 
     async def _edit_loop(self) -> None:
         failed = False
@@ -116,6 +166,21 @@ class EditStream(SlackSink):
             if failed or not first:
                 # One message, about one edit a second; the budget spaces edits further when busy.
                 await asyncio.sleep(max(0.0, self._last_edit + self._edit_interval - time.monotonic()))
+            elif len(self._text.split()) < FIRST_PHRASE_WORDS and self._first_token_at is not None:
+                # A phrase, not a token: a few words, or what is there after a moment.
+                await asyncio.sleep(max(0.0, self._first_token_at + FIRST_PHRASE_WAIT - time.monotonic()))
+            if not self._segments:
+                # No placeholder to edit: the first text is a message of its own (the channel's limit).
+                self._dirty.clear()
+                self._editing = True
+                try:
+                    failed = not await self._post_first_text()
+                finally:
+                    self._editing = False
+                if failed:
+                    self._last_edit = time.monotonic()
+                    self._dirty.set()  # try again with the latest text
+                continue
             # The turn comes first and the text is read after it, so the edit carries the latest text.
             await self._calls.turn(UPDATE, self, urgent=first)
             self._dirty.clear()
@@ -140,6 +205,21 @@ class EditStream(SlackSink):
             return False
         self._last_edit = time.monotonic()
         if self._text and self.first_text_visible_at is None:
+            self.first_text_visible_at = self._last_edit
+        return True
+
+    async def _post_first_text(self) -> bool:
+        body = self._progress_body(self._text)
+        if body is None:
+            return True
+        try:
+            response = await self._post(body)
+        except SlackApiError:
+            return False
+        self._segments.append(Segment(ts=response["ts"], start=0, shown=body))
+        await self._remember(response["ts"], "placeholder")
+        self._last_edit = time.monotonic()
+        if self._text:
             self.first_text_visible_at = self._last_edit
         return True
 
@@ -174,18 +254,47 @@ class EditStream(SlackSink):
         try:
             pieces = final_pieces(markdown)
             for index, body in enumerate(pieces):
+                piece_kind = kind if index == 0 else "continuation"
                 if index < len(self._segments):
                     segment = self._segments[index]
-                    if segment.shown != body and not await self._update(segment, body, must=True):
-                        await self._replace(segment, body, kind)
-                    else:
-                        await self._remember(segment.ts, kind if index == 0 else "continuation")
+                    if segment.shown == body:
+                        await self._remember(segment.ts, piece_kind)
+                    elif not await self._final_edit(segment, body):
+                        await self._replace(segment, body, piece_kind)
                 else:
-                    await self._post_final(body, kind if index == 0 else "continuation")
+                    await self._post_final(body, piece_kind)
             for surplus in self._segments[len(pieces) :]:
-                await self._delete(surplus.ts)
+                self._tidy(self._delete(surplus.ts))
         finally:
             self._calls.leave(self, UPDATE)
+            if self._reacted:
+                self._tidy(self._unreact())
+
+    async def _final_edit(self, segment: Segment, body: str) -> bool:
+        """The final text by chat.update, when a turn comes within FINAL_WAIT (then retried until it
+        lands); False when it should be posted anew instead."""
+        try:
+            async with asyncio.timeout(FINAL_WAIT):
+                await self._calls.turn(UPDATE, self, urgent=True, final=True)
+        except TimeoutError:
+            return False
+        if await self._update(segment, body, have_turn=True):
+            return True
+        return await self._update(segment, body, must=True)
+
+    async def _unreact(self) -> None:
+        try:
+            await self._calls.call(
+                "reactions.remove", urgent=False, channel=self._where.channel, timestamp=self._where.message_ts, name=ACK_REACTION
+            )
+        except SlackApiError:
+            log.warning("could not remove the acknowledgement reaction channel=%s", self._where.channel)
+
+    def _tidy(self, work: Coroutine[Any, Any, None]) -> None:
+        """Clean-up after the answer is complete, as the budgets allow (it never delays the answer)."""
+        task = asyncio.create_task(work)
+        _tidying.add(task)
+        task.add_done_callback(_tidying.discard)
 
     async def _stop_editor(self) -> None:
         if self._editor is None:
@@ -207,9 +316,10 @@ class EditStream(SlackSink):
         await self._remember(response["ts"], kind)
 
     async def _replace(self, segment: Segment, body: str, kind: str) -> None:
-        """The edit could not be made: post the text anew and remove the stale message."""
+        """The edit could not be made (or not soon): post the text anew and remove the stale message."""
         await self._post_final(body, kind)
-        await self._delete(segment.ts)
+        await self._remember(segment.ts, "replaced")  # a restart leaves it alone; the delete follows
+        self._tidy(self._delete(segment.ts))
 
     # -- Slack calls ------------------------------------------------------------------------
 
@@ -236,6 +346,6 @@ class EditStream(SlackSink):
 
     async def _delete(self, ts: str) -> None:
         try:
-            await self._calls.call("chat.delete", channel=self._where.channel, ts=ts)
+            await self._calls.call("chat.delete", urgent=False, channel=self._where.channel, ts=ts)
         except SlackApiError:
             log.error("could not remove a stale message channel=%s", self._where.channel)
