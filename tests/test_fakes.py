@@ -100,6 +100,7 @@ async def test_slack_bad_or_missing_token_is_recorded(slack: FakeSlack) -> None:
 
 
 async def test_slack_rate_limit_returns_429_with_retry_after(slack: FakeSlack) -> None:
+    slack.rate_model = "bucket"  # the token-bucket reading of Slack's limit
     slack.set_rate_limit("chat.update", per_minute=60, burst=2)
     c = web(slack)
     ts = (await c.chat_postMessage(channel="C1", text="a"))["ts"]

@@ -43,7 +43,9 @@ def prose(chars: int, seed: int) -> str:
 
 
 def tier3(fake_slack) -> None:
-    """Slack's Tier 3 for chat.update: 50 a minute, with the burst our budget assumes."""
+    """Slack's Tier 3 for chat.update: 50 a minute, with the burst our budget assumes (the bucket
+    reading; tests/test_streaming_load.py runs both readings for every method)."""
+    fake_slack.rate_model = "bucket"
     fake_slack.set_rate_limit("chat.update", per_minute=50, burst=20)
 
 
@@ -74,6 +76,7 @@ async def test_ten_concurrent_streams_finish_exactly_with_no_ratelimited_answers
 async def test_an_edit_that_reaches_slack_late_does_not_lead_to_a_ratelimit(fake_slack):
     # Slack counts an edit when it arrives. A slow edit sent from a full bucket leaves Slack's bucket full
     # (unable to bank refill) while ours refills; the edits that follow it must not spend that refill.
+    fake_slack.rate_model = "bucket"
     fake_slack.set_rate_limit("chat.update", per_minute=60, burst=2)
     budgets = RateBudgets({"chat.update": (60.0, 2)})
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake_slack.url)

@@ -54,6 +54,10 @@ FIRST_PHRASE_WAIT = 0.2  # seconds after the first token before the first text i
 FIRST_PHRASE_WORDS = 4  # ...or as soon as this many words are there
 FINAL_WAIT = 0.25  # seconds a final edit waits for a chat.update turn before posting anew
 _tidying: set[asyncio.Task[None]] = set()  # clean-up calls that run after their answer is complete
+# Reactions left to remove, per workspace: reactions.remove is Tier 2 (20 a minute), so a reaction
+# acknowledges only while its removal can follow soon; beyond that a placeholder does.
+MAX_REACTIONS_OUT = 8
+_reactions_out: dict[str, int] = {}
 
 
 @dataclass
@@ -139,6 +143,10 @@ class EditStream(SlackSink):
         await self._remember(response["ts"], "placeholder")
         self._editor = asyncio.create_task(self._edit_loop())
 
+    def _no_update_turn(self) -> bool:
+        budget = self._calls.budget(UPDATE)
+        return budget is not None and not budget.free_now(urgent=True)
+
     def _contended(self) -> bool:
         """chat.update lacks room for every answer under way to show its first text and final."""
         budget = self._calls.budget(UPDATE)
@@ -147,13 +155,18 @@ class EditStream(SlackSink):
     async def _react(self) -> bool:
         """Acknowledge with a reaction on the rep's message, when reactions.add has a turn now."""
         budget = self._calls.budget("reactions.add")
-        if self._where.message_ts is None or (budget is not None and not budget.take_now(self)):
+        team = self._where.team_id
+        if self._where.message_ts is None or _reactions_out.get(team, 0) >= MAX_REACTIONS_OUT:
             return False
+        if budget is not None and not budget.take_now(self):
+            return False
+        _reactions_out[team] = _reactions_out.get(team, 0) + 1
         try:
             await self._calls.call(
                 "reactions.add", have_turn=True, channel=self._where.channel, timestamp=self._where.message_ts, name=ACK_REACTION
             )
         except SlackApiError:
+            _reactions_out[team] -= 1
             return False
         self._reacted = True
         return True
@@ -169,6 +182,10 @@ class EditStream(SlackSink):
             elif len(self._text.split()) < FIRST_PHRASE_WORDS and self._first_token_at is not None:
                 # A phrase, not a token: a few words, or what is there after a moment.
                 await asyncio.sleep(max(0.0, self._first_token_at + FIRST_PHRASE_WAIT - time.monotonic()))
+            if first and self._segments and self._segments[0].shown == PLACEHOLDER and self._no_update_turn():
+                # chat.update is busy: the first text goes up as a message of its own, the placeholder
+                # is removed when chat.delete allows.
+                self._tidy(self._delete(self._segments.pop().ts))
             if not self._segments:
                 # No placeholder to edit: the first text is a message of its own (the channel's limit).
                 self._dirty.clear()
@@ -284,11 +301,11 @@ class EditStream(SlackSink):
 
     async def _unreact(self) -> None:
         try:
-            await self._calls.call(
-                "reactions.remove", urgent=False, channel=self._where.channel, timestamp=self._where.message_ts, name=ACK_REACTION
-            )
+            await self._calls.call("reactions.remove", channel=self._where.channel, timestamp=self._where.message_ts, name=ACK_REACTION)
         except SlackApiError:
             log.warning("could not remove the acknowledgement reaction channel=%s", self._where.channel)
+        finally:
+            _reactions_out[self._where.team_id] = max(0, _reactions_out.get(self._where.team_id, 0) - 1)
 
     def _tidy(self, work: Coroutine[Any, Any, None]) -> None:
         """Clean-up after the answer is complete, as the budgets allow (it never delays the answer)."""

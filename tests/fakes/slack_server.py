@@ -7,6 +7,10 @@ down every open socket with `push_event()` and read the client's acks back.
 Modals (views.open/push/update, the trigger ids that open them: `issue_trigger()`) and file uploads
 (files.getUploadURLExternal, the upload URL it hands out, files.completeUploadExternal) follow Slack's
 published contract; see the sections at the end.
+
+Rate limits (`set_rate_limit`, `published_limits`) follow Slack's published limits, counted per method
+per workspace (or per channel) under `rate_model` "window" (rolling minute) or "bucket" (token bucket);
+`advance()` moves the rate-limit clock so tests need not wait.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -68,6 +73,53 @@ _TS_BASE_US = 1_700_000_000 * 1_000_000
 # Methods that take the app-level token (xapp-...) instead of the bot token.
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 SOCKET_PATH = "/socket-mode"
+
+# Slack's published rate limits, as (per_minute, burst). Source: Slack's "Rate limits" page
+# (https://docs.slack.dev/apis/web-api/rate-limits): limits apply "per API method per app per workspace";
+# Tier 1 1+/min, Tier 2 20+/min ("occasional bursts"), Tier 3 50+/min ("sporadic bursts are welcome"),
+# Tier 4 100+/min ("generous burst behavior"); the special tier of chat.postMessage "generally allows
+# posting one message per second per channel, while also maintaining a workspace-wide limit", "short
+# bursts >1 allowed". Slack publishes no burst sizes; these are the fake's reading. Each method's tier
+# is the one on its reference page, https://docs.slack.dev/reference/methods/<method>.
+# Over a limit Slack answers HTTP 429 {"ok": false, "error": "ratelimited"} with Retry-After (seconds).
+TIER_2 = (20.0, 5)
+TIER_3 = (50.0, 20)
+TIER_4 = (100.0, 40)
+# Per workspace (per method per app per workspace).
+PUBLISHED_RATE_LIMITS: dict[str, tuple[float, int]] = {
+    "chat.postMessage": (600.0, 100),  # special tier: the workspace-wide part
+    "chat.update": TIER_3,
+    "chat.delete": TIER_3,
+    "chat.getPermalink": TIER_4,
+    "chat.postEphemeral": TIER_4,
+    "chat.startStream": TIER_2,
+    "chat.appendStream": TIER_4,
+    "chat.stopStream": TIER_2,
+    "reactions.add": TIER_3,
+    "reactions.remove": TIER_2,
+    "reactions.get": TIER_3,
+    "assistant.threads.setStatus": TIER_3,  # its page says "special"; Tier 3 per workspace is the strict reading
+    "views.open": TIER_4,
+    "views.update": TIER_4,
+    "views.push": TIER_4,
+    "views.publish": TIER_4,
+    "files.info": TIER_4,
+    "files.getUploadURLExternal": TIER_4,
+    "files.completeUploadExternal": TIER_4,
+    "conversations.open": TIER_3,
+    "conversations.replies": TIER_3,
+    "conversations.history": TIER_3,
+    "conversations.info": TIER_3,
+    "users.info": TIER_4,
+    "usergroups.users.list": TIER_2,
+}
+# Per channel (keyed by the call's `channel`), on top of the workspace-wide limit above.
+PUBLISHED_PER_CHANNEL_RATE_LIMITS: dict[str, tuple[float, int]] = {
+    "chat.postMessage": (60.0, 3),  # "one message per second per channel", "short bursts >1 allowed"
+}
+RATE_MODELS = ("window", "bucket")
+RATE_WINDOW = 60.0  # seconds: "per minute"
+BURST_WINDOW = 1.0  # seconds: the per-channel burst window ("one message per second per channel")
 
 
 def _truthy(value: Any) -> bool:
@@ -141,6 +193,78 @@ class _Bucket:
     burst: int
     tokens: float
     updated: float
+
+
+@dataclass
+class _Limit:
+    """One rate limit of one method, per workspace or per channel, counted under either model.
+
+    Counting state is keyed by channel for per-channel limits ("" for per-workspace ones). Only
+    accepted calls are counted.
+    """
+
+    per_minute: float
+    burst: int
+    per_channel: bool = False
+    buckets: dict[str, _Bucket] = field(default_factory=dict)  # "bucket" model
+    history: dict[str, deque[float]] = field(default_factory=dict)  # "window" model: accepted call times
+
+    def key(self, params: dict[str, Any]) -> str:
+        return str(params.get("channel") or "") if self.per_channel else ""
+
+    def clear(self) -> None:
+        self.buckets.clear()
+        self.history.clear()
+
+    # -- bucket model: `burst` tokens, refilled at per_minute/60 a second --------------
+
+    def _bucket(self, key: str, now: float) -> _Bucket:
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = _Bucket(self.per_minute / 60.0, self.burst, float(self.burst), now)
+        bucket.tokens = min(float(bucket.burst), bucket.tokens + (now - bucket.updated) * bucket.rate)
+        bucket.updated = now
+        return bucket
+
+    def bucket_wait(self, key: str, now: float) -> int | None:
+        bucket = self._bucket(key, now)
+        if bucket.tokens >= 1.0:
+            return None
+        if bucket.rate <= 0:
+            return 60
+        return max(1, math.ceil((1.0 - bucket.tokens) / bucket.rate))
+
+    def bucket_take(self, key: str, now: float) -> None:
+        self._bucket(key, now).tokens -= 1.0
+
+    # -- window model: at most per_minute accepted calls in any rolling minute (and, per channel,
+    # at most `burst` in any rolling second) -------------------------------------------------
+
+    def window_wait(self, key: str, now: float) -> int | None:
+        times = self.history.get(key)
+        if times is None:
+            return None
+        while times and times[0] <= now - RATE_WINDOW:
+            times.popleft()
+        waits = [self._window_wait(list(times), math.floor(self.per_minute), RATE_WINDOW, now)]
+        if self.per_channel:
+            recent = [t for t in times if t > now - BURST_WINDOW]
+            waits.append(self._window_wait(recent, self.burst, BURST_WINDOW, now))
+        return max((w for w in waits if w is not None), default=None)
+
+    @staticmethod
+    def _window_wait(times: list[float], allowed: int, span: float, now: float) -> int | None:
+        """None if one more call fits in `times` (accepted calls in the window, oldest first), else
+        whole seconds until enough of them have left the window for it to fit."""
+        if len(times) < allowed:
+            return None
+        if allowed <= 0 or not times:
+            return max(1, math.ceil(span))
+        leaving = times[len(times) - allowed]  # once this one leaves, one more call fits
+        return max(1, math.ceil(leaving + span - now))
+
+    def window_take(self, key: str, now: float) -> None:
+        self.history.setdefault(key, deque()).append(now)
 
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -246,9 +370,17 @@ class FakeSlack(FakeServer):
         # include_disabled; "empty" answers `users: []`, "no_such_subteam" answers that error.
         self.disabled_usergroup_answer = "empty"
         self.domain = "fake-workspace"  # <domain>.slack.com, as in permalinks and auth.test's url
+        # reactions.add/remove on a ts the fake never saw (neither posted by the bot nor add_message()d):
+        # False accepts it (events carry user messages the fake does not know), True answers
+        # message_not_found as Slack does for a message that does not exist.
+        self.strict_reaction_targets = False
         self._stubs: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, list[list[Any]]] = {}  # method -> [[error, status, remaining]]
-        self._buckets: dict[str, _Bucket] = {}
+        # Rate limits: method -> {per_channel: limit}; counted under `rate_model` on the fake's clock
+        # (time.monotonic() plus what `advance()` added).
+        self._limits: dict[str, dict[bool, _Limit]] = {}
+        self._rate_model = "window"
+        self._clock_offset = 0.0
         self._delays: dict[str, float] = {}
         self._ts_counter = 0
         self._open_ims: set[str] = set()
@@ -316,17 +448,64 @@ class FakeSlack(FakeServer):
 
     # -- configuration ----------------------------------------------------------
 
-    def set_rate_limit(self, method: str, per_minute: float, burst: int) -> None:
-        """Token bucket for `method`: `burst` calls at once, refilled at `per_minute`."""
+    @property
+    def rate_model(self) -> str:
+        """How rate limits are counted; Slack publishes rates, not the algorithm, so the fake offers both.
+
+        "window" (default): at most `per_minute` accepted calls in any rolling 60 seconds, and for
+        per-channel limits also at most `burst` in any rolling second; Retry-After is the whole seconds
+        until enough accepted calls have left the window. "bucket": a token bucket of `burst` tokens,
+        refilled at per_minute/60 a second. Switching models starts counting afresh.
+        """
+        return self._rate_model
+
+    @rate_model.setter
+    def rate_model(self, model: str) -> None:
+        if model not in RATE_MODELS:
+            raise ValueError(f"rate_model must be one of {RATE_MODELS}, not {model!r}")
         with self._lock:
-            self._buckets[method] = _Bucket(per_minute / 60.0, burst, float(burst), time.monotonic())
+            if model != self._rate_model:
+                for limits in self._limits.values():
+                    for limit in limits.values():
+                        limit.clear()
+            self._rate_model = model
+
+    def set_rate_limit(self, method: str, per_minute: float, burst: int, *, per_channel: bool = False) -> None:
+        """Limit `method` to `per_minute` calls (and `burst` at once), per workspace or, with
+        `per_channel`, per `channel` param. A per-workspace and a per-channel limit can both apply;
+        setting one again replaces it and starts its counting afresh. Counted under `rate_model`."""
+        with self._lock:
+            self._limits.setdefault(method, {})[per_channel] = _Limit(float(per_minute), int(burst), per_channel)
 
     def clear_rate_limit(self, method: str | None = None) -> None:
+        """Remove every rate limit of `method` (both per workspace and per channel), or all of them."""
         with self._lock:
             if method is None:
-                self._buckets.clear()
+                self._limits.clear()
             else:
-                self._buckets.pop(method, None)
+                self._limits.pop(method, None)
+
+    def published_limits(self, model: str = "window") -> None:
+        """Switch to `model` and install Slack's published limits (`PUBLISHED_RATE_LIMITS` per
+        workspace, `PUBLISHED_PER_CHANNEL_RATE_LIMITS` per channel) for the methods a bot calls under
+        load. Other methods' limits are left as they are."""
+        self.rate_model = model
+        for method, (per_minute, burst) in PUBLISHED_RATE_LIMITS.items():
+            self.set_rate_limit(method, per_minute, burst)
+        for method, (per_minute, burst) in PUBLISHED_PER_CHANNEL_RATE_LIMITS.items():
+            self.set_rate_limit(method, per_minute, burst, per_channel=True)
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's rate-limit clock forward by `seconds` (rate counting only: recorded call
+        times, trigger-id expiry and delays still use real time)."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._clock_offset += seconds
+
+    def _now(self) -> float:
+        """The rate-limit clock. Must hold the lock."""
+        return time.monotonic() + self._clock_offset
 
     def fail_next(self, method: str, error: str = "internal_error", status: int = 200, times: int = 1) -> None:
         """Answer the next `times` calls to `method` with `{"ok": false, "error": error}`."""
@@ -364,8 +543,16 @@ class FakeSlack(FakeServer):
         """
         with self._lock:
             self._users[user_id] = self._make_user(
-                user_id, name=name, real_name=real_name, display_name=display_name, tz=tz, email=email, is_bot=is_bot,
-                restricted=restricted, ultra_restricted=ultra_restricted, deleted=deleted,
+                user_id,
+                name=name,
+                real_name=real_name,
+                display_name=display_name,
+                tz=tz,
+                email=email,
+                is_bot=is_bot,
+                restricted=restricted,
+                ultra_restricted=ultra_restricted,
+                deleted=deleted,
             )
 
     def add_usergroup(self, group_id: str, user_ids: list[str] | tuple[str, ...], *, disabled: bool = False) -> None:
@@ -373,9 +560,7 @@ class FakeSlack(FakeServer):
         with self._lock:
             self._usergroups[group_id] = (list(user_ids), disabled)
 
-    def add_message(
-        self, channel: str, ts: str, *, text: str = "", thread_ts: str | None = None, user: str = "U1"
-    ) -> None:
+    def add_message(self, channel: str, ts: str, *, text: str = "", thread_ts: str | None = None, user: str = "U1") -> None:
         """Make a message someone else posted (e.g. the user message an event carried) known to
         chat.getPermalink. It is not listed by `messages()`, which shows what the bot posted."""
         with self._lock:
@@ -391,9 +576,8 @@ class FakeSlack(FakeServer):
         pending failures.
 
         Standing configuration (rate limits, delays, users, user groups, stubs) and open Socket Mode
-        connections are kept; rate-limit buckets are refilled.
+        connections are kept; rate-limit buckets are refilled and rate windows emptied.
         """
-        now = time.monotonic()
         with self._lock:
             self._calls.clear()
             self._failures.clear()
@@ -410,8 +594,9 @@ class FakeSlack(FakeServer):
             self._pending_files.clear()
             self._upload_tokens.clear()
             self._uploads.clear()
-            for bucket in self._buckets.values():
-                bucket.tokens, bucket.updated = float(bucket.burst), now
+            for limits in self._limits.values():
+                for limit in limits.values():
+                    limit.clear()  # buckets start full again, windows empty
 
     # -- inspection ---------------------------------------------------------------
 
@@ -441,9 +626,7 @@ class FakeSlack(FakeServer):
             return [
                 self._snapshot(m)
                 for m in self._messages.values()
-                if not m.deleted
-                and (channel is None or m.channel == channel)
-                and (thread_ts is None or m.thread_ts == thread_ts)
+                if not m.deleted and (channel is None or m.channel == channel) and (thread_ts is None or m.thread_ts == thread_ts)
             ]
 
     def ephemerals(self, channel: str | None = None) -> list[dict[str, Any]]:
@@ -452,7 +635,7 @@ class FakeSlack(FakeServer):
             return [copy.deepcopy(e) for e in self._ephemerals if channel is None or e.get("channel") == channel]
 
     def reactions(self, channel: str, ts: str) -> list[str]:
-        """Reaction names currently on (channel, ts), in the order added."""
+        """Names of the reactions the bot currently has on (channel, ts), in the order added."""
         with self._lock:
             return list(self._reactions.get((channel, ts), []))
 
@@ -697,7 +880,7 @@ class FakeSlack(FakeServer):
             headers = {"Retry-After": "1"} if status == 429 else None
             return self._finish(method, params, at, status, {"ok": False, "error": error}, headers)
 
-        retry_after = self._take_token(method)
+        retry_after = self._take_token(method, params)
         if retry_after is not None:
             body = {"ok": False, "error": "ratelimited"}
             return self._finish(method, params, at, 429, body, {"Retry-After": str(retry_after)})
@@ -761,21 +944,22 @@ class FakeSlack(FakeServer):
                 queue.pop(0)
             return entry[0], entry[1]
 
-    def _take_token(self, method: str) -> int | None:
-        """Consume a rate-limit token; returns Retry-After seconds if the bucket is empty."""
+    def _take_token(self, method: str, params: dict[str, Any]) -> int | None:
+        """Count one call against every limit of `method`; returns Retry-After seconds (and counts
+        nothing) if any of them is exhausted."""
         with self._lock:
-            bucket = self._buckets.get(method)
-            if bucket is None:
+            limits = list(self._limits.get(method, {}).values())
+            if not limits:
                 return None
-            now = time.monotonic()
-            bucket.tokens = min(float(bucket.burst), bucket.tokens + (now - bucket.updated) * bucket.rate)
-            bucket.updated = now
-            if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
-                return None
-            if bucket.rate <= 0:
-                return 60
-            return max(1, math.ceil((1.0 - bucket.tokens) / bucket.rate))
+            now = self._now()
+            window = self._rate_model == "window"
+            waits = [(limit.window_wait if window else limit.bucket_wait)(limit.key(params), now) for limit in limits]
+            wait = max((w for w in waits if w is not None), default=None)
+            if wait is not None:
+                return wait
+            for limit in limits:
+                (limit.window_take if window else limit.bucket_take)(limit.key(params), now)
+            return None
 
     def _finish(
         self,
@@ -1061,9 +1245,7 @@ class FakeSlack(FakeServer):
         chunks = params.get("chunks") or []
         if not isinstance(chunks, list) or not all(isinstance(c, dict) for c in chunks):
             raise _SlackError("invalid_chunks")
-        text = (params.get("markdown_text") or "") + "".join(
-            str(c.get("text", "")) for c in chunks if c.get("type") == "markdown_text"
-        )
+        text = (params.get("markdown_text") or "") + "".join(str(c.get("text", "")) for c in chunks if c.get("type") == "markdown_text")
         if len(text) > STREAM_TEXT_LIMIT:
             raise _SlackError("msg_too_long")
         return text, copy.deepcopy(chunks)
@@ -1107,18 +1289,30 @@ class FakeSlack(FakeServer):
             raise _SlackError("invalid_arguments")
         return {"ok": True}
 
-    @staticmethod
-    def _reaction_target(params: dict[str, Any]) -> tuple[tuple[str, str], str]:
-        channel = FakeSlack._require_channel(params)
-        name, ts = params.get("name"), params.get("timestamp")
-        if not name or not ts:
+    # reactions.add / reactions.remove, as published: https://docs.slack.dev/reference/methods/reactions.add
+    # and .../reactions.remove (params channel, timestamp, name; errors already_reacted, no_reaction,
+    # no_item_specified, message_not_found). The fake records the bot's own reactions only.
+
+    def _reaction_target(self, params: dict[str, Any]) -> tuple[tuple[str, str], str]:
+        """Must hold the lock."""
+        channel, ts, name = params.get("channel"), params.get("timestamp"), params.get("name")
+        if not channel or not ts:
+            raise _SlackError("no_item_specified")
+        if not name:
             raise _SlackError("invalid_arguments")
-        return (channel, str(ts)), str(name)
+        key = (str(channel), str(ts))
+        mine = self._messages.get(key)
+        if mine is not None and mine.deleted:
+            raise _SlackError("message_not_found")
+        # A message the fake never saw is most likely a user message an event carried (accepted unless
+        # `strict_reaction_targets`); add_message() makes those known.
+        if mine is None and key not in self._others and self.strict_reaction_targets:
+            raise _SlackError("message_not_found")
+        return key, str(name)
 
     def _reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
-        # Lenient: the target may be a user message the fake never saw.
-        key, name = self._reaction_target(params)
         with self._lock:
+            key, name = self._reaction_target(params)
             names = self._reactions.setdefault(key, [])
             if name in names:
                 raise _SlackError("already_reacted")
@@ -1126,12 +1320,14 @@ class FakeSlack(FakeServer):
         return {"ok": True}
 
     def _reactions_remove(self, params: dict[str, Any]) -> dict[str, Any]:
-        key, name = self._reaction_target(params)
         with self._lock:
+            key, name = self._reaction_target(params)
             names = self._reactions.get(key, [])
             if name not in names:
                 raise _SlackError("no_reaction")
             names.remove(name)
+            if not names:
+                self._reactions.pop(key, None)
         return {"ok": True}
 
     # -- modals: views.open / views.push / views.update (run on the server loop) ----------
@@ -1220,9 +1416,7 @@ class FakeSlack(FakeServer):
             if len(stack) >= VIEW_STACK_LIMIT:
                 raise _SlackError("push_limit_reached")
             view_id = self._new_view_id()
-            obj = self._view_object(
-                spec, view_id=view_id, root_view_id=source.root_view_id, previous_view_id=stack[-1], state={}
-            )
+            obj = self._view_object(spec, view_id=view_id, root_view_id=source.root_view_id, previous_view_id=stack[-1], state={})
             self._views[view_id] = ModalView(view_id, trigger.user, source.root_view_id, [obj])
             stack.append(view_id)
             return {"ok": True, "view": self._answer_view(obj)}
@@ -1239,8 +1433,11 @@ class FakeSlack(FakeServer):
         spec = self._view_arg(params)
         with self._lock:
             modal = next(
-                (v for v in self._views.values() if not v.closed
-                 and (v.id == view_id if view_id else v.versions[-1]["external_id"] == external_id)),
+                (
+                    v
+                    for v in self._views.values()
+                    if not v.closed and (v.id == view_id if view_id else v.versions[-1]["external_id"] == external_id)
+                ),
                 None,
             )
             if modal is None:
@@ -1443,9 +1640,17 @@ class FakeSlack(FakeServer):
                 assert pending is not None and pending.content is not None
                 pending.completed = True
                 title = str(f.get("title") or pending.filename)
-                shared = {"file_id": pending.file_id, "filename": pending.filename, "title": title, "content": pending.content,
-                          "declared_length": pending.declared_length, "thread_ts": thread_ts, "initial_comment": comment,
-                          "alt_txt": pending.alt_txt, "snippet_type": pending.snippet_type}
+                shared = {
+                    "file_id": pending.file_id,
+                    "filename": pending.filename,
+                    "title": title,
+                    "content": pending.content,
+                    "declared_length": pending.declared_length,
+                    "thread_ts": thread_ts,
+                    "initial_comment": comment,
+                    "alt_txt": pending.alt_txt,
+                    "snippet_type": pending.snippet_type,
+                }
                 self._uploads += [Upload(channel=channel, **shared) for channel in channels or [None]]
                 answered.append(self._file_object(pending, title))
         return {"ok": True, "files": answered}
@@ -1499,15 +1704,32 @@ class FakeSlack(FakeServer):
         kind = mimetype.split("/", 1)[0]
         now = int(time.time())
         obj: dict[str, Any] = {
-            "id": file_id, "created": now, "timestamp": now, "name": name, "title": title or name,
-            "mimetype": mimetype, "filetype": filetype, "pretty_type": filetype.upper(), "user": user,
-            "user_team": self.team_id, "editable": False, "size": len(content) if size is None else size,
-            "mode": "hosted", "is_external": False, "external_type": "", "is_public": False,
-            "public_url_shared": False, "display_as_bot": False, "username": "",
-            "url_private": f"{base}/{name}", "url_private_download": f"{base}/download/{name}",
+            "id": file_id,
+            "created": now,
+            "timestamp": now,
+            "name": name,
+            "title": title or name,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "pretty_type": filetype.upper(),
+            "user": user,
+            "user_team": self.team_id,
+            "editable": False,
+            "size": len(content) if size is None else size,
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": f"{base}/{name}",
+            "url_private_download": f"{base}/download/{name}",
             "media_display_type": "audio" if subtype == "slack_audio" or kind == "audio" else "video" if kind == "video" else "unknown",
             "permalink": f"https://{self.domain}.slack.com/files/{user}/{file_id}/{name}",
-            "is_starred": False, "has_rich_preview": False, "file_access": "visible",
+            "is_starred": False,
+            "has_rich_preview": False,
+            "file_access": "visible",
         }
         if subtype is not None:
             obj["subtype"] = subtype
@@ -1567,24 +1789,54 @@ class FakeSlack(FakeServer):
 # wording is not published the text is ours; the json-pointer is what to assert on.
 
 _TRIGGER_ID = re.compile(r"\d+\.\d+\.[0-9a-f]+")
-_VIEW_KEYS = frozenset({
-    "type", "title", "blocks", "close", "submit", "private_metadata", "callback_id", "clear_on_close",
-    "notify_on_close", "external_id",
-    # answered by views.*; accepted back (Slack does not say it refuses them)
-    "id", "team_id", "state", "hash", "root_view_id", "previous_view_id", "app_id", "app_installed_team_id", "bot_id",
-})
+_VIEW_KEYS = frozenset(
+    {
+        "type",
+        "title",
+        "blocks",
+        "close",
+        "submit",
+        "private_metadata",
+        "callback_id",
+        "clear_on_close",
+        "notify_on_close",
+        "external_id",
+        # answered by views.*; accepted back (Slack does not say it refuses them)
+        "id",
+        "team_id",
+        "state",
+        "hash",
+        "root_view_id",
+        "previous_view_id",
+        "app_id",
+        "app_installed_team_id",
+        "bot_id",
+    }
+)
 # Element type -> the key its entry in `state.values` carries (view_submission payloads,
 # https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload, and the select menu,
 # input and picker element references under https://docs.slack.dev/reference/block-kit/block-elements).
 STATE_KEYS: dict[str, str] = {
-    "plain_text_input": "value", "email_text_input": "value", "url_text_input": "value", "number_input": "value",
+    "plain_text_input": "value",
+    "email_text_input": "value",
+    "url_text_input": "value",
+    "number_input": "value",
     "rich_text_input": "rich_text_value",
-    "static_select": "selected_option", "external_select": "selected_option", "radio_buttons": "selected_option",
-    "users_select": "selected_user", "conversations_select": "selected_conversation", "channels_select": "selected_channel",
-    "multi_static_select": "selected_options", "multi_external_select": "selected_options", "checkboxes": "selected_options",
-    "multi_users_select": "selected_users", "multi_conversations_select": "selected_conversations",
+    "static_select": "selected_option",
+    "external_select": "selected_option",
+    "radio_buttons": "selected_option",
+    "users_select": "selected_user",
+    "conversations_select": "selected_conversation",
+    "channels_select": "selected_channel",
+    "multi_static_select": "selected_options",
+    "multi_external_select": "selected_options",
+    "checkboxes": "selected_options",
+    "multi_users_select": "selected_users",
+    "multi_conversations_select": "selected_conversations",
     "multi_channels_select": "selected_channels",
-    "datepicker": "selected_date", "timepicker": "selected_time", "datetimepicker": "selected_date_time",
+    "datepicker": "selected_date",
+    "timepicker": "selected_time",
+    "datetimepicker": "selected_date_time",
 }
 
 
@@ -1634,8 +1886,11 @@ def _view_problems(view: dict[str, Any], option_value_limit: int) -> list[str]:
     for key in ("close", "submit"):
         if view.get(key) is not None:
             out += _plain_text(view[key], f"/view/{key}", VIEW_BUTTON_TEXT_LIMIT)
-    for key, limit in (("callback_id", VIEW_ID_FIELD_LIMIT), ("external_id", VIEW_ID_FIELD_LIMIT),
-                       ("private_metadata", PRIVATE_METADATA_LIMIT)):
+    for key, limit in (
+        ("callback_id", VIEW_ID_FIELD_LIMIT),
+        ("external_id", VIEW_ID_FIELD_LIMIT),
+        ("private_metadata", PRIVATE_METADATA_LIMIT),
+    ):
         value = view.get(key)
         if value is not None and not isinstance(value, str):
             out.append(_schema(f"/view/{key}"))
