@@ -56,3 +56,30 @@ async def test_concurrent_answers_end_exact_with_no_ratelimited_calls(bot_factor
         first_words = markdown_to_mrkdwn(answers[f"question {i}"])[:8]
         texts = [c for c in shown if first_words in str(c.params.get("text") or "")]
         assert texts and texts[0].at - sent < 8.0, f"C{i}: first words after {texts[0].at - sent if texts else None} s"
+
+
+async def test_thirty_native_streams_fall_back_to_edits_where_tier_2_has_no_room(bot_factory, fake_slack, fake_openai, database_url):
+    if database_url.startswith("postgresql"):
+        pytest.skip("SQLite only (suite time)")
+    bot = await bot_factory(HARDE_STREAMING="native")
+    fake_slack.published_limits("window")
+    replies = [prose(400, seed=100 + i) for i in range(30)]
+    for reply in replies:
+        fake_openai.reply(reply, chunk_size=4, delay=0.02, first_token_delay=0.5)
+    events = [se.mention(f"question {i}", channel=f"C{i}") for i in range(30)]
+    await asyncio.gather(*(bot.send_event(e) for e in events))
+    await bot.settle(timeout=90)
+    await tidied(fake_slack, events)
+
+    assert fake_slack.ratelimited_count == 0
+    answers = {r.body["input"][-1]["content"]: replies[n] for n, r in enumerate(fake_openai.requests)}
+    native = 0
+    for i, event in enumerate(events):
+        answer = answers[f"question {i}"]
+        [message] = [m for m in fake_slack.messages(channel=f"C{i}", thread_ts=event["ts"]) if m.user != "U1"]
+        if message.stopped:
+            native += 1
+            assert message.text == answer
+        else:
+            assert message.text == markdown_to_mrkdwn(answer)
+    assert 1 <= native < 30  # Tier 2 lets some stream natively; the rest are edited, all exact

@@ -84,12 +84,13 @@ class NativeStream(SlackSink):
             await self._task_update(task_id, None, "complete")
 
     async def _start(self) -> None:
-        if self._where.thread_ts is None or self._refusals.refused(self._where.team_id):
+        if self._where.thread_ts is None or self._refusals.refused(self._where.team_id) or not self._native_turn():
             await self._fall_back()
             return
         try:
             response = await self._calls.call(
                 "chat.startStream",
+                have_turn=True,
                 channel=self._where.channel,
                 thread_ts=self._where.thread_ts,
                 recipient_team_id=self._where.team_id or None,
@@ -107,6 +108,17 @@ class NativeStream(SlackSink):
         await self._remember(self._ts, "placeholder")
         self._calls.join(self, APPEND)
         self._flusher = asyncio.create_task(self._flush_loop())
+
+    def _native_turn(self) -> bool:
+        """Take a chat.startStream turn now, when chat.stopStream (Tier 2 as well) also has room to end
+        every native stream under way; False: this answer is shown by edits instead (not a refusal)."""
+        start, stop = self._calls.budget("chat.startStream"), self._calls.budget("chat.stopStream")
+        if stop is not None and stop.capacity() < stop.active + 1:
+            return False
+        if start is not None and not start.take_now(self):
+            return False
+        self._calls.join(self, "chat.stopStream")
+        return True
 
     async def _fall_back(self) -> None:
         self._fallback = EditStream(self._calls, self._where, store=self._store)
@@ -194,6 +206,7 @@ class NativeStream(SlackSink):
                 await self._stop_and_post(markdown, note="_(final answer below)_")
         finally:
             self._calls.leave(self, APPEND)
+            self._calls.leave(self, "chat.stopStream")
 
     async def _stop_with_rest(self) -> None:
         while len(self._text) - self._message_start > MESSAGE_LIMIT:
