@@ -16,12 +16,9 @@ from tests import slack_events as se
 from tests.test_streaming import prose
 
 
-
-async def tidied(fake_slack, events: list[dict], limit: float = 45.0) -> None:
-    """Wait (bounded) until no acknowledgement reaction is left on any rep's message."""
-    deadline = time.monotonic() + limit
-    while any(fake_slack.reactions(e["channel"], e["ts"]) for e in events) and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
+async def tidied(bot) -> None:
+    """Wait (bounded) until Hard-E's clean-up after the answers (reactions, stale messages) is done."""
+    assert await bot.services.tidied(timeout=45), "clean-up still pending after 45 s"
 
 
 @pytest.mark.parametrize("model", ["window", "bucket"])
@@ -38,7 +35,7 @@ async def test_concurrent_answers_end_exact_with_no_ratelimited_calls(bot_factor
     sent = time.monotonic()
     await asyncio.gather(*(bot.send_event(e) for e in events))
     await bot.settle(timeout=90)
-    await tidied(fake_slack, events)
+    await tidied(bot)
 
     assert fake_slack.ratelimited_count == 0
     # The fake model answers requests in the order they came: map each question to its reply.
@@ -50,7 +47,7 @@ async def test_concurrent_answers_end_exact_with_no_ratelimited_calls(bot_factor
         assert fake_slack.reactions(f"C{i}", event["ts"]) == [], f"C{i} kept its reaction"
     # Every rep saw something soon and the answer's words well before the end (loose bounds: the
     # suite shares two CPUs between workers; benchmarks/stream_latency.py measures the real figures).
-    for i, event in enumerate(events):
+    for i in range(streams):
         shown = [c for c in fake_slack.calls if c.status == 200 and c.params.get("channel") == f"C{i}"]
         assert shown and shown[0].at - sent < 5.0, f"C{i}: nothing visible for {shown[0].at - sent if shown else None} s"
         first_words = markdown_to_mrkdwn(answers[f"question {i}"])[:8]
@@ -69,7 +66,7 @@ async def test_thirty_native_streams_fall_back_to_edits_where_tier_2_has_no_room
     events = [se.mention(f"question {i}", channel=f"C{i}") for i in range(30)]
     await asyncio.gather(*(bot.send_event(e) for e in events))
     await bot.settle(timeout=90)
-    await tidied(fake_slack, events)
+    await tidied(bot)
 
     assert fake_slack.ratelimited_count == 0
     answers = {r.body["input"][-1]["content"]: replies[n] for n, r in enumerate(fake_openai.requests)}

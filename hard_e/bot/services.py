@@ -30,8 +30,8 @@ from hard_e.bot.crm_access import CrmAccessPolicy
 from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals, NativeStream
 from hard_e.bot.rate_budget import Limit, RateBudgets
-from hard_e.bot.slack_limits import SLACK_LIMITS
 from hard_e.bot.slack_calls import SlackCalls
+from hard_e.bot.slack_limits import SLACK_LIMITS
 from hard_e.bot.slack_sink import Where
 from hard_e.bot.streaming import EditStream
 from hard_e.integrations.elevenlabs import ElevenLabsVoice
@@ -82,6 +82,7 @@ class Services:
     renderer: VideoRenderer | None = None  # Render video: a primer script as a video
     _slack: AsyncWebClient | None = None
     _inflight: set[asyncio.Task[None]] = field(default_factory=set)
+    _tidying: set[asyncio.Task[None]] = field(default_factory=set)  # clean-up after answers (bot/streaming.py)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -174,7 +175,7 @@ class Services:
     def sink(self, client: AsyncWebClient, turn: Turn) -> Sink:
         """Where the answer to `turn` is shown in Slack: native streaming or progressive edits (`HARDE_STREAMING`)."""
         where = Where.for_turn(turn)
-        calls = SlackCalls(client, team_id=where.team_id, budgets=self.budgets, metrics=self.metrics)
+        calls = SlackCalls(client, team_id=where.team_id, budgets=self.budgets, metrics=self.metrics, tidying=self._tidying)
         if self.settings.streaming == "native":
             return NativeStream(calls, where, store=self.store, refusals=self.native_refusals)
         return EditStream(calls, where, store=self.store)
@@ -183,6 +184,17 @@ class Services:
     def idle(self) -> bool:
         """No turn in flight (tests and shutdown wait for this)."""
         return not any(not t.done() for t in self._inflight)
+
+    @property
+    def tidying(self) -> bool:
+        """Clean-up after finished answers (a reaction to remove, a stale message to delete) is pending."""
+        return any(not t.done() for t in self._tidying)
+
+    async def tidied(self, timeout: float) -> bool:  # noqa: ASYNC109  a bounded wait for tasks already started
+        """Wait up to `timeout` seconds for pending clean-up; True when none is left."""
+        if pending := {t for t in self._tidying if not t.done()}:
+            await asyncio.wait(pending, timeout=timeout)
+        return not self.tidying
 
     def degraded_reasons(self) -> list[str]:
         """What keeps Hard-E from answering although it runs (for /healthz); empty when nothing."""
@@ -205,6 +217,11 @@ class Services:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=5)
+        # Reactions to remove and stale messages to delete: the thread should end with just the answer.
+        if tidying := {t for t in self._tidying if not t.done()}:
+            _, left = await asyncio.wait(tidying, timeout=grace)
+            for task in left:
+                task.cancel()
 
     async def aclose(self) -> None:
         await self.drain()

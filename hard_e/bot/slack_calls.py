@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Hashable
+from collections.abc import Coroutine, Hashable
 from contextlib import nullcontext
 from typing import Any
 
@@ -67,11 +67,26 @@ def retry_after(exc: SlackApiError) -> float:
 class SlackCalls:
     """The calls one stream makes, in one workspace."""
 
-    def __init__(self, client: AsyncWebClient, *, team_id: str, budgets: RateBudgets, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        team_id: str,
+        budgets: RateBudgets,
+        metrics: Metrics,
+        tidying: set[asyncio.Task[None]] | None = None,
+    ) -> None:
         self.client = client
         self._team_id = team_id
         self._budgets = budgets
         self._metrics = metrics
+        self._tidying: set[asyncio.Task[None]] = tidying if tidying is not None else set()
+
+    def later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Clean-up that runs after an answer is complete, as the budgets allow (shutdown waits for it)."""
+        task = asyncio.create_task(work)
+        self._tidying.add(task)
+        task.add_done_callback(self._tidying.discard)
 
     def budget(self, method: str, channel: str | None = None) -> RateBudget | None:
         """The budget `method` draws on here (None: not budgeted)."""

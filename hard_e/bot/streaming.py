@@ -53,10 +53,9 @@ ACK_REACTION = "eyes"
 FIRST_PHRASE_WAIT = 0.2  # seconds after the first token before the first text is shown anyway
 FIRST_PHRASE_WORDS = 4  # ...or as soon as this many words are there
 FINAL_WAIT = 0.25  # seconds a final edit waits for a chat.update turn before posting anew
-_tidying: set[asyncio.Task[None]] = set()  # clean-up calls that run after their answer is complete
 # Reactions left to remove, per workspace: reactions.remove is Tier 2 (20 a minute), so a reaction
 # acknowledges only while its removal can follow soon; beyond that a placeholder does.
-MAX_REACTIONS_OUT = 8
+MAX_REACTIONS_OUT = 5  # its burst: the removals can all go at once
 _reactions_out: dict[str, int] = {}
 
 
@@ -309,9 +308,7 @@ class EditStream(SlackSink):
 
     def _tidy(self, work: Coroutine[Any, Any, None]) -> None:
         """Clean-up after the answer is complete, as the budgets allow (it never delays the answer)."""
-        task = asyncio.create_task(work)
-        _tidying.add(task)
-        task.add_done_callback(_tidying.discard)
+        self._calls.later(work)
 
     async def _stop_editor(self) -> None:
         if self._editor is None:
