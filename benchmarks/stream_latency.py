@@ -145,6 +145,7 @@ METRICS = {
     "first_visible": "first token → first visible text",
     "completion_lag": "model done → whole answer shown",
     "turn": "event → whole answer shown",
+    "longest_stall": "longest wait for the visible answer to grow (first visible → whole)",
 }
 HARD_E, NAIVE = "Hard-E", "naive"
 SEPARATE, ONE = "separate", "one"
@@ -524,6 +525,8 @@ class Shown:
     ack: float | None = None
     first_visible: float | None = None
     complete: float | None = None
+    shown_chars: int = 0  # the most of the answer any of its messages has shown
+    grew_at: list[float] = field(default_factory=list)  # when that grew
 
 
 @dataclass
@@ -596,7 +599,27 @@ def replay(seen: Seen, threads: list[Thread], expected: str) -> Replay:
                 shown.first_visible = call.at
             if msg.text == expected and shown.complete is None:
                 shown.complete = call.at
+            if method in TEXT_CALLS and (chars := _common_prefix(msg.text, expected)) > shown.shown_chars:
+                shown.shown_chars = chars
+                shown.grew_at.append(call.at)
     return out
+
+
+def _common_prefix(text: str, expected: str) -> int:
+    n = 0
+    for a, b in zip(text, expected, strict=False):
+        if a != b:
+            break
+        n += 1
+    return n
+
+
+def longest_stall(shown: Shown) -> float | None:
+    """The longest time the visible answer went without growing, from first visible to whole."""
+    if shown.first_visible is None or shown.complete is None:
+        return None
+    times = [t for t in shown.grew_at if shown.first_visible <= t <= shown.complete]
+    return max((b - a for a, b in zip(times, times[1:], strict=False)), default=0.0)
 
 
 def match_streams(seen: Seen, mentions: int) -> dict[int, Any]:
@@ -640,6 +663,8 @@ def measure(seen: Seen, threads: list[Thread], sends, expected: str, started: fl
             never_ack.append(i)
         if s.complete is not None:
             samples["turn"].append(s.complete - sent_at)
+        if (stall := longest_stall(s)) is not None:
+            samples["longest_stall"].append(stall)
         stream = streams.get(i)
         if stream is None or stream.first_delta_at is None or stream.finished_at is None:
             lost += 1  # the turn never reached the model (or the stream broke): nothing to time against
@@ -780,6 +805,9 @@ def print_table(results: list[dict]) -> None:
             f"{n:>7}  {r['mode']:<7}{ack:>9,.0f}{cells['ack_visible']:>14}{cells['first_visible']:>16}{cells['completion_lag']:>17}"
             f"{r['exact']:>5}/{n:<3}{r['ratelimited']:>6}{r['slack_calls_per_reply']:>8.1f}{r['wall_s']:>7.1f}"
         )
+    print("Longest wait for a visible answer to grow (first visible → whole), p50 / p99 ms:")
+    for r in results:
+        print(f"  {r['mode']}@{r['parameters']['mentions']}: {_pair(r['latency_ms'].get('longest_stall'))}")
     print("Slack calls per reply by method (429 answers in brackets):")
     for r in results:
         parts = [
