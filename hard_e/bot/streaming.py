@@ -289,6 +289,9 @@ class EditStream(SlackSink):
     async def _final_edit(self, segment: Segment, body: str) -> bool:
         """The final text by chat.update, when a turn comes within FINAL_WAIT (then retried until it
         lands); False when it should be posted anew instead."""
+        budget = self._calls.budget(UPDATE)
+        if budget is not None and not budget.free_now(urgent=True) and budget.capacity() < 1:
+            return False  # no turn in sight: posting anew now beats waiting for one
         try:
             async with asyncio.timeout(FINAL_WAIT):
                 await self._calls.turn(UPDATE, self, urgent=True, final=True)
