@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from agents import Agent
 
@@ -113,6 +113,17 @@ class Conversations:
             await sink.send(Failed(STORE_DOWN))
             return None
         await sink.send(Thinking())
+
+        shown = False
+
+        async def show(text: str) -> None:
+            # The whole answer goes on screen before the thread's records are written: under load
+            # those writes queue, and the rep should not wait for them (the lock still orders turns).
+            nonlocal shown
+            if not shown:
+                shown = True
+                await sink.send(Final(f"{text}\n\n{shortened_note(fitted)}" if fitted.shortened else text))
+
         try:
             # One turn at a time per conversation (across processes), so history stays in order.
             queued = False
@@ -125,7 +136,7 @@ class Conversations:
             async with self._locks.hold(turn.conversation_key, on_wait=waiting):
                 if queued:
                     await sink.send(ToolFinished(QUEUE))
-                text = await self._stream_answer(turn, sink, crm_access, after)
+                text = await self._stream_answer(turn, sink, crm_access, after, show)
         except UserFacingError as exc:
             await sink.send(Failed(exc.message))
         except StoreBusy:
@@ -146,7 +157,7 @@ class Conversations:
             await sink.send(Failed(GENERIC))
         else:
             # The note is for the rep's eyes only; the thread remembers the answer itself.
-            await sink.send(Final(f"{text}\n\n{shortened_note(fitted)}" if fitted.shortened else text))
+            await show(text)  # (the direct flow has shown it already)
             for event in after:
                 await sink.send(event)
             return text
@@ -162,7 +173,9 @@ class Conversations:
         where = route(fit_message(turn.text).text, conversation.active_workflow if conversation else None)
         return where.flow == "agents" and where.agent == "crm"
 
-    async def _stream_answer(self, turn: Turn, sink: Sink, crm_access: CrmAccess | None, after: list[Event]) -> str:
+    async def _stream_answer(
+        self, turn: Turn, sink: Sink, crm_access: CrmAccess | None, after: list[Event], show: Callable[[str], Awaitable[None]]
+    ) -> str:
         if self._model is None:
             raise UserFacingError(NO_MODEL)
         conversation = await self._store.get(turn.conversation_key)
@@ -176,7 +189,7 @@ class Conversations:
         if where.flow == "agents" and self._team:
             state = WorkflowState.from_json(conversation.workflow_state if conversation else None)
             return await self._run_agents(turn, sink, where.agent or "triage", state, crm_access, after)
-        return await self._direct(turn, sink, look_up=not where.small_talk)
+        return await self._direct(turn, sink, show, look_up=not where.small_talk)
 
     async def _run_agents(
         self, turn: Turn, sink: Sink, start: str, state: WorkflowState, crm_access: CrmAccess | None, after: list[Event]
@@ -210,7 +223,7 @@ class Conversations:
             await replace_last_answer(session, text)  # the thread remembers what the rep was shown
         return text
 
-    async def _direct(self, turn: Turn, sink: Sink, *, look_up: bool = True) -> str:
+    async def _direct(self, turn: Turn, sink: Sink, show: Callable[[str], Awaitable[None]] | None = None, *, look_up: bool = True) -> str:
         assert self._model is not None  # checked when the turn started
         past = await self._history.messages(turn.conversation_key)
         question = {"role": "user", "content": turn.text}
@@ -233,6 +246,8 @@ class Conversations:
             await self._history.append(turn.conversation_key, question)
             raise UserFacingError(EMPTY)
         text = await self._refine(text, "answer", sink)
+        if show is not None:
+            await show(text)
         await self._history.append(turn.conversation_key, question, {"role": "assistant", "content": text})
         return text
 
