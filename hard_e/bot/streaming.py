@@ -52,6 +52,7 @@ UPDATE = "chat.update"
 ACK_REACTION = "eyes"
 FIRST_PHRASE_WAIT = 0.2  # seconds after the first token before the first text is shown anyway
 FIRST_PHRASE_WORDS = 4  # ...or as soon as this many words are there
+STALL_LIMIT = 4.0  # seconds a visible answer may go without growing before it is shown another way
 FINAL_WAIT = 0.25  # seconds a final edit waits for a chat.update turn before posting anew
 # Reactions left to remove, per workspace: reactions.remove is Tier 2 (20 a minute), so a reaction
 # acknowledges only while its removal can follow soon; beyond that a placeholder does.
@@ -198,7 +199,8 @@ class EditStream(SlackSink):
                     self._dirty.set()  # try again with the latest text
                 continue
             # The turn comes first and the text is read after it, so the edit carries the latest text.
-            await self._calls.turn(UPDATE, self, urgent=first)
+            if not await self._progress_turn(first):
+                continue  # shown another way (a fresh message in place of the stale one)
             self._dirty.clear()
             self._editing = True
             try:
@@ -208,6 +210,58 @@ class EditStream(SlackSink):
             if failed:
                 self._last_edit = time.monotonic()
                 self._dirty.set()  # the next edit catches up with the latest text
+
+    async def _progress_turn(self, first: bool) -> bool:
+        """Wait for a chat.update turn. A progress edit that has waited STALL_LIMIT since the last
+        visible change is made another way when the budgets allow — the text posted as a fresh
+        message and the stale one deleted (chat.postMessage and chat.delete have limits of their own)
+        — so every answer keeps growing; then False (no turn was taken)."""
+        if first:
+            await self._calls.turn(UPDATE, self, urgent=True)
+            return True
+        try:
+            async with asyncio.timeout(max(0.0, self._last_edit + STALL_LIMIT - time.monotonic())):
+                await self._calls.turn(UPDATE, self, urgent=False)
+                return True
+        except TimeoutError:
+            pass
+        if await self._repost_progress():
+            return False
+        await self._calls.turn(UPDATE, self, urgent=False)
+        return True
+
+    async def _repost_progress(self) -> bool:
+        segment = self._segments[-1]
+        markdown = segment.prefix + self._text[segment.start :]
+        body = self._progress_body(markdown)
+        if body is None or body == segment.shown or len(markdown_to_mrkdwn(markdown)) > PIECE_LIMIT:
+            return False
+        post, delete = self._calls.budget("chat.postMessage", self._where.channel), self._calls.budget("chat.delete")
+        update = self._calls.budget(UPDATE)
+        # chat.delete keeps room for every answer under way to end the same way (its final posted anew).
+        if delete is not None and update is not None and delete.capacity() < update.active + 1:
+            return False
+        if (post is not None and not post.free_now()) or (delete is not None and not delete.take_now(self)):
+            return False
+        self._dirty.clear()
+        self._editing = True
+        try:
+            try:
+                response = await self._post(body)
+            except SlackApiError:
+                self._dirty.set()
+                return False
+            self._segments[-1] = Segment(ts=response["ts"], start=segment.start, prefix=segment.prefix, shown=body)
+            self._last_edit = time.monotonic()
+            await self._remember(response["ts"], "placeholder")
+            await self._remember(segment.ts, "replaced")
+            try:
+                await self._calls.call("chat.delete", have_turn=True, channel=self._where.channel, ts=segment.ts)
+            except SlackApiError:
+                self._tidy(self._delete(segment.ts))
+        finally:
+            self._editing = False
+        return True
 
     async def _edit_progress(self) -> bool:
         segment = self._segments[-1]
