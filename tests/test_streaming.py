@@ -67,12 +67,13 @@ async def test_ten_concurrent_streams_finish_exactly_with_no_ratelimited_answers
     for i, event in enumerate(events):
         answer = answers[by_question[f"question {i}"]]
         assert thread_texts(fake_slack, f"C{i}", event["ts"]) == [markdown_to_mrkdwn(answer)]
-    # Everyone saw text early, not only at the end: each answer grew at least once before its final
-    # (by an edit, or as a fresh message in place of the stale one).
+    # Everyone saw text early, not only at the end: the first words, then the whole answer. (At 50
+    # edits a minute, ten 3.5 s answers cannot all be edited in between; the benchmark measures how
+    # steadily answers grow at load.)
     for i in range(10):
         shown = [c for c in fake_slack.calls if c.ok and c.method in ("chat.postMessage", "chat.update")
                  and c.params.get("channel") == f"C{i}" and c.params.get("text") != "_Thinking…_"]
-        assert len(shown) >= 3, f"C{i} changed {len(shown)} times"
+        assert len(shown) >= 2 and shown[0].at < shown[-1].at - 1.0, f"C{i} changed {len(shown)} times"
 
 
 async def test_an_edit_that_reaches_slack_late_does_not_lead_to_a_ratelimit(fake_slack):
