@@ -7,7 +7,6 @@ are benchmarks/stream_latency.py's."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -28,11 +27,10 @@ async def test_concurrent_answers_end_exact_with_no_ratelimited_calls(bot_factor
         pytest.skip("the 30-stream runs go on SQLite (suite time); the 10-stream ones cover PostgreSQL")
     bot = await bot_factory()
     fake_slack.published_limits(model)
-    replies = [prose(600, seed=i) for i in range(streams)]
+    replies = [prose(400, seed=i) for i in range(streams)]
     for reply in replies:
-        fake_openai.reply(reply, chunk_size=4, delay=0.02, first_token_delay=0.5)  # ~3.5 s each
+        fake_openai.reply(reply, chunk_size=4, delay=0.02, first_token_delay=0.5)  # ~2.5 s each
     events = [se.mention(f"question {i}", channel=f"C{i}") for i in range(streams)]
-    sent = time.monotonic()
     await asyncio.gather(*(bot.send_event(e) for e in events))
     await bot.settle(timeout=90)
     await tidied(bot)
@@ -45,14 +43,14 @@ async def test_concurrent_answers_end_exact_with_no_ratelimited_calls(bot_factor
         bot_messages = [m for m in fake_slack.messages(channel=f"C{i}", thread_ts=event["ts"]) if m.user != "U1"]
         assert [m.text for m in bot_messages] == [markdown_to_mrkdwn(answers[f"question {i}"])], f"C{i}"
         assert fake_slack.reactions(f"C{i}", event["ts"]) == [], f"C{i} kept its reaction"
-    # Every rep saw something soon and the answer's words well before the end (loose bounds: the
-    # suite shares two CPUs between workers; benchmarks/stream_latency.py measures the real figures).
+    # Every rep saw the answer grow, not arrive whole: the first words well before the whole answer
+    # (timing stays loose here — the suite shares two CPUs; the benchmark measures the figures).
     for i in range(streams):
-        shown = [c for c in fake_slack.calls if c.status == 200 and c.params.get("channel") == f"C{i}"]
-        assert shown and shown[0].at - sent < 5.0, f"C{i}: nothing visible for {shown[0].at - sent if shown else None} s"
-        first_words = markdown_to_mrkdwn(answers[f"question {i}"])[:8]
-        texts = [c for c in shown if first_words in str(c.params.get("text") or "")]
-        assert texts and texts[0].at - sent < 8.0, f"C{i}: first words after {texts[0].at - sent if texts else None} s"
+        answer = markdown_to_mrkdwn(answers[f"question {i}"])
+        shown = [c for c in fake_slack.calls if c.ok and c.params.get("channel") == f"C{i}" and "text" in c.params]
+        first_words = next(c.at for c in shown if answer[:8] in str(c.params["text"]))
+        whole = next(c.at for c in shown if c.params["text"] == answer)
+        assert whole - first_words > 0.5, f"C{i}: the answer arrived whole"
 
 
 async def test_thirty_native_streams_fall_back_to_edits_where_tier_2_has_no_room(bot_factory, fake_slack, fake_openai, database_url):
