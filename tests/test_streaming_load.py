@@ -78,3 +78,23 @@ async def test_thirty_native_streams_fall_back_to_edits_where_tier_2_has_no_room
         else:
             assert message.text == markdown_to_mrkdwn(answer)
     assert 1 <= native < 30  # Tier 2 lets some stream natively; the rest are edited, all exact
+
+
+async def test_two_dozen_crm_questions_in_channels_move_to_dms_without_a_ratelimited_call(bot_factory, fake_slack, fake_openai, database_url):
+    # Each moves to the asker's DM: conversations.open (Tier 3, a burst of 20) and chat.getPermalink
+    # twice (Tier 4, a burst of 40): 24 and 48 at once — handler calls, budgeted like the answers' own.
+    if database_url.startswith("postgresql"):
+        pytest.skip("SQLite only (suite time)")
+    bot = await bot_factory()
+    fake_slack.published_limits("bucket")
+    for i in range(24):
+        fake_slack.add_user(f"U{100 + i}")  # two dozen reps: two dozen DMs
+    events = [se.mention("what's the status of the Okafor job?", channel=f"C{i}", user=f"U{100 + i}") for i in range(24)]
+    await asyncio.gather(*(bot.send_event(e) for e in events))
+    await bot.settle(timeout=90)
+    await tidied(bot)
+
+    assert fake_slack.ratelimited_count == 0
+    for i, event in enumerate(events):
+        [pointer] = [m for m in fake_slack.messages(channel=f"C{i}", thread_ts=event["ts"]) if m.user != f"U{100 + i}"]
+        assert pointer.text.startswith(":lock: I've sent you the details in a DM"), pointer.text

@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from hard_e import handlers
 from hard_e.bot.bolt_logging import quiet_bolt
+from hard_e.bot.budgeted_client import use_budgeted_clients
 from hard_e.bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AsyncApp:
         request_verification_enabled=not socket_mode,
         logger=quiet_bolt(logging.getLogger("hard_e.bolt")),
     )
+    use_budgeted_clients(app, services.budgets)  # before the listeners: every `client` they get is budgeted
     handlers.register(app, services)
 
     @app.error

@@ -29,6 +29,7 @@ from hard_e.bot.config import Settings
 from hard_e.bot.crm_access import CrmAccessPolicy
 from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals, NativeStream
+from hard_e.bot.budgeted_client import BudgetedWebClient
 from hard_e.bot.rate_budget import Limit, RateBudgets
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_limits import SLACK_LIMITS
@@ -162,7 +163,7 @@ class Services:
         """A Web API client for work no Slack request started (the scheduler's jobs)."""
         if self._slack is None:
             token = self.settings.slack_bot_token.get() if self.settings.slack_bot_token else None
-            self._slack = AsyncWebClient(token=token, base_url=self.settings.slack_api_url)
+            self._slack = BudgetedWebClient(token=token, base_url=self.settings.slack_api_url, budgets=self.budgets)
         return self._slack
 
     async def extract_form(self, text: str) -> FormValues:

@@ -121,7 +121,9 @@ class SlackCalls:
             await budget.acquire(stream, urgent=urgent, final=final)
         with budget.in_flight() if budget is not None else nullcontext():
             try:
-                response = await self.client.api_call(method, json={k: v for k, v in params.items() if v is not None})
+                # Budgeted here already: a budgeted client (bot/budgeted_client.py) must not count it again.
+                send = getattr(self.client, "unbudgeted_call", self.client.api_call)
+                response = await send(method, json={k: v for k, v in params.items() if v is not None})
             except SlackApiError as exc:
                 code = error_code(exc)
                 self._metrics.slack_calls.labels(method=method, outcome=code).inc()
