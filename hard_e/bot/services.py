@@ -25,11 +25,11 @@ from hard_e.agents.ports import CRM, FieldModel, PhotoDescriber, Transcriber, Vi
 from hard_e.agents.refining import refine_instructions
 from hard_e.agents.specialists import build_team
 from hard_e.agents.turn import Turn
+from hard_e.bot.budgeted_client import BudgetedWebClient
 from hard_e.bot.config import Settings
 from hard_e.bot.crm_access import CrmAccessPolicy
 from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals, NativeStream
-from hard_e.bot.budgeted_client import BudgetedWebClient
 from hard_e.bot.rate_budget import Limit, RateBudgets
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_limits import SLACK_LIMITS
