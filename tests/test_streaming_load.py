@@ -80,7 +80,7 @@ async def test_thirty_native_streams_fall_back_to_edits_where_tier_2_has_no_room
     assert 1 <= native < 30  # Tier 2 lets some stream natively; the rest are edited, all exact
 
 
-async def test_two_dozen_crm_questions_in_channels_move_to_dms_without_a_ratelimited_call(bot_factory, fake_slack, fake_openai, database_url):
+async def test_two_dozen_crm_questions_in_channels_move_to_dms_without_a_ratelimited_call(bot_factory, fake_slack, database_url):
     # Each moves to the asker's DM: conversations.open (Tier 3, a burst of 20) and chat.getPermalink
     # twice (Tier 4, a burst of 40): 24 and 48 at once — handler calls, budgeted like the answers' own.
     if database_url.startswith("postgresql"):
