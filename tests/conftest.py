@@ -166,12 +166,13 @@ class RunningBot:
             return response.status, await response.text()
 
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109  polling deadline, fails with AssertionError
-        """Wait until no turn is in flight: none tracked by Hard-E, and none Bolt has dispatched that
-        has yet to start (Bolt acks an event, then runs its listener in a task of its own)."""
+        """Wait until no turn is in flight: none tracked by Hard-E, none Bolt has dispatched that has
+        yet to start (Bolt acks an event, then runs its listener in a task of its own), and no clean-up
+        after an answer (a stale message to delete, a reaction to remove) still pending."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await asyncio.sleep(0)
-        while not self.services.idle or any(map(_bolt_listener, asyncio.all_tasks())):
+        while not self.services.idle or self.services.tidying or any(map(_bolt_listener, asyncio.all_tasks())):
             if loop.time() > deadline:
                 raise AssertionError("turns still in flight")
             await asyncio.sleep(0.02)
