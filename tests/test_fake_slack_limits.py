@@ -2,7 +2,8 @@
 
 Slack publishes rates ("per API method per app per workspace", chat.postMessage also per channel), not
 the counting algorithm, so the fake counts either with a rolling window or a token bucket. Time moves
-with `fake_slack.advance()`, so no test waits a minute.
+with `fake_slack.advance()`, so no test waits a minute; real time still passes while calls are made,
+so a Retry-After may be a second shorter than the advanced clock alone says.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ async def test_window_allows_fifty_chat_updates_a_minute_and_retry_after_counts_
     ts = await post(c)
     for i in range(50):
         await c.chat_update(channel="C1", ts=ts, text=f"edit {i}")
-    assert await ratelimited(c.chat_update(channel="C1", ts=ts, text="one too many")) == 60
+    assert await ratelimited(c.chat_update(channel="C1", ts=ts, text="one too many")) in (59, 60)
     assert fake_slack.message("C1", ts).text == "edit 49"
     fake_slack.advance(60)  # all fifty have left the window
 
@@ -63,12 +64,12 @@ async def test_window_allows_fifty_chat_updates_a_minute_and_retry_after_counts_
     fake_slack.advance(10)
     for i in range(49):
         await c.chat_update(channel="C1", ts=ts, text=f"later {i}")
-    assert await ratelimited(c.chat_update(channel="C1", ts=ts, text="51st")) == 50
+    assert await ratelimited(c.chat_update(channel="C1", ts=ts, text="51st")) in (49, 50)
     fake_slack.advance(49)
     assert await ratelimited(c.chat_update(channel="C1", ts=ts, text="still")) == 1
     fake_slack.advance(1)  # "first" has left the window: exactly one more fits
     await c.chat_update(channel="C1", ts=ts, text="fits")
-    assert await ratelimited(c.chat_update(channel="C1", ts=ts, text="full again")) == 10
+    assert await ratelimited(c.chat_update(channel="C1", ts=ts, text="full again")) in (9, 10)
     assert fake_slack.ratelimited_count == 4  # rejected calls were not counted as accepted ones
 
 
@@ -115,7 +116,7 @@ async def test_per_channel_window_also_caps_the_minute(fake_slack):
             await post(c, "C1")
         fake_slack.advance(1)
     retry = await ratelimited(c.chat_postMessage(channel="C1", text="seventh in a minute"))
-    assert retry == 58  # the first post leaves the window 60 s after it was made, 2 s ago
+    assert retry in (57, 58)  # the first post leaves the window 60 s after it was made, 2 s ago
     await post(c, "C2")
 
 
@@ -127,7 +128,7 @@ async def test_the_workspace_wide_limit_counts_every_channel_and_rejected_calls_
         await post(c, "C1")
     await ratelimited(c.chat_postMessage(channel="C1", text="over the channel's burst"))
     await post(c, "C2")  # the rejected post did not use up the workspace's fourth
-    assert await ratelimited(c.chat_postMessage(channel="C3", text="over the workspace's minute")) == 60
+    assert await ratelimited(c.chat_postMessage(channel="C3", text="over the workspace's minute")) in (59, 60)
 
 
 async def test_limits_are_per_method_and_can_be_cleared_or_reset(fake_slack):
