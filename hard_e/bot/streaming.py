@@ -188,28 +188,26 @@ class EditStream(SlackSink):
                 self._tidy(self._delete(self._segments.pop().ts))
             if not self._segments:
                 # No placeholder to edit: the first text is a message of its own (the channel's limit).
-                self._dirty.clear()
-                self._editing = True
-                try:
-                    failed = not await self._post_first_text()
-                finally:
-                    self._editing = False
-                if failed:
-                    self._last_edit = time.monotonic()
-                    self._dirty.set()  # try again with the latest text
+                failed = not await self._showing(self._post_first_text())
                 continue
             # The turn comes first and the text is read after it, so the edit carries the latest text.
             if not await self._progress_turn(first):
                 continue  # shown another way (a fresh message in place of the stale one)
-            self._dirty.clear()
-            self._editing = True
-            try:
-                failed = not await self._edit_progress()
-            finally:
-                self._editing = False
-            if failed:
-                self._last_edit = time.monotonic()
-                self._dirty.set()  # the next edit catches up with the latest text
+            failed = not await self._showing(self._edit_progress())
+
+    async def _showing(self, call: Coroutine[Any, Any, bool]) -> bool:
+        """Run one Slack call that shows the latest text (the final edit waits for it); when it fails,
+        the next try catches up with the latest text after the usual interval."""
+        self._dirty.clear()
+        self._editing = True
+        try:
+            shown = await call
+        finally:
+            self._editing = False
+        if not shown:
+            self._last_edit = time.monotonic()
+            self._dirty.set()
+        return shown
 
     async def _progress_turn(self, first: bool) -> bool:
         """Wait for a chat.update turn. A progress edit that has waited STALL_LIMIT since the last
