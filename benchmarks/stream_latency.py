@@ -109,6 +109,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
 from hard_e.agents.events import Event, Failed, Final, TextDelta, Thinking
@@ -242,7 +243,9 @@ def naive_sinks(stats: NaiveStats):
     original = Services.sink
 
     def sink(self, client, turn):
-        return NaiveSink(client, turn.channel_id, getattr(turn, "reply_thread_ts", None), stats)
+        # A naive bot has no budget: the same token and session, without Hard-E's budgeted client.
+        plain = AsyncWebClient(token=client.token, base_url=client.base_url, session=client.session)
+        return NaiveSink(plain, turn.channel_id, getattr(turn, "reply_thread_ts", None), stats)
 
     Services.sink = sink  # type: ignore[method-assign]
     try:
