@@ -10,9 +10,10 @@ Spending Slack's limits where a rep notices (chat.update is Tier 3: 50 a minute 
 workspace, shared by every answer):
 - When chat.update has room for every answer under way (its first text and its final edit), the
   answer starts as today: a "Thinking…" placeholder (chat.postMessage, limited per channel), edited.
-- Under contention no placeholder is posted: a reaction on the rep's message acknowledges at once
-  (reactions.add has its own budget), and the first text is posted with chat.postMessage — the
-  channel's limit, not the workspace's. chat.update is kept for progress and final edits.
+- Under contention — or when the channel has just had its burst of messages — no placeholder is
+  posted: a reaction on the rep's message acknowledges at once (reactions.add has its own budget),
+  and the first text is posted with chat.postMessage — the channel's limit, not the workspace's.
+  chat.update is kept for progress and final edits.
 - The first text shown is a phrase, not a token: it waits up to FIRST_PHRASE_WAIT after the first
   token, or until a few words are there.
 - A final edit that cannot get a chat.update turn within FINAL_WAIT is posted as a new message
@@ -131,7 +132,7 @@ class EditStream(SlackSink):
             return
         self._started = True
         self._calls.join(self, UPDATE)
-        if self._contended() and await self._react():
+        if (self._contended() or not self._channel_free()) and await self._react():
             self._editor = asyncio.create_task(self._edit_loop())
             return
         try:
@@ -142,6 +143,11 @@ class EditStream(SlackSink):
         self._segments.append(Segment(ts=response["ts"], start=0, shown=PLACEHOLDER))
         await self._remember(response["ts"], "placeholder")
         self._editor = asyncio.create_task(self._edit_loop())
+
+    def _channel_free(self) -> bool:
+        """The channel's chat.postMessage limit (about one a second) allows a message right now."""
+        budget = self._calls.budget("chat.postMessage", self._where.channel)
+        return budget is None or budget.free_now()
 
     def _no_update_turn(self) -> bool:
         budget = self._calls.budget(UPDATE)
