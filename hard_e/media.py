@@ -48,6 +48,18 @@ def speech_chunks(text: str, limit: int) -> list[str]:
     for sentence in (m.group().strip() for m in _SENTENCE.finditer(text)):
         if sentence:
             pieces.extend([sentence] if len(sentence) <= limit else _cut_long(sentence, limit))
+    return _pack(pieces, limit)
+
+
+def _cut_long(sentence: str, limit: int) -> list[str]:
+    words: list[str] = []
+    for word in sentence.split():
+        words.extend(word[i : i + limit] for i in range(0, len(word), limit))
+    return _pack(words, limit)
+
+
+def _pack(pieces: list[str], limit: int) -> list[str]:
+    """Pieces (each at most `limit`) joined with spaces into as few chunks of at most `limit` as go."""
     chunks: list[str] = []
     current = ""
     for piece in pieces:
@@ -60,24 +72,6 @@ def speech_chunks(text: str, limit: int) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
-
-
-def _cut_long(sentence: str, limit: int) -> list[str]:
-    words: list[str] = []
-    for word in sentence.split():
-        words.extend(word[i : i + limit] for i in range(0, len(word), limit))
-    out: list[str] = []
-    current = ""
-    for word in words:
-        joined = f"{current} {word}" if current else word
-        if len(joined) <= limit:
-            current = joined
-        else:
-            out.append(current)
-            current = word
-    if current:
-        out.append(current)
-    return out
 
 
 def looks_like_mp3(data: bytes) -> bool:
