@@ -87,6 +87,24 @@ async def test_conversation_rows_and_posted_messages_are_kept(database_url):
         await engine.dispose()
 
 
+async def test_an_acknowledgement_recorded_before_its_turn_creates_the_conversation(database_url):
+    # The placeholder goes up before the turn writes its conversation row; recording it must not
+    # fail on the foreign key, and the turn's own ensure afterwards keeps the row as it is.
+    engine = engine_for(database_url)
+    try:
+        await migrate.upgrade(engine)
+        store = ConversationStore(engine)
+        convo = {"team_id": "T1", "thread_ts": "dm", "channel_type": "im", "user_id": "U1"}
+        await store.record_message(conversation_key="T1:D1:dm", channel_id="D1", ts="8.0", kind="placeholder", conversation=convo)
+        await store.ensure(key="T1:D1:dm", team_id="T1", channel_id="D1", thread_ts="dm", channel_type="im", user_id="U1")
+        await store.record_message(conversation_key="T1:D1:dm", channel_id="D1", ts="8.0", kind="answer", conversation=convo)
+        row = await store.get("T1:D1:dm")
+        assert (row.team_id, row.channel_id, row.thread_ts, row.channel_type, row.user_id) == ("T1", "D1", "dm", "im", "U1")
+        assert [(m.ts, m.kind) for m in await store.messages("T1:D1:dm")] == [("8.0", "answer")]
+    finally:
+        await engine.dispose()
+
+
 async def test_clock_prunes_event_keys_older_than_a_week(database_url):
     from datetime import timedelta
 

@@ -99,6 +99,8 @@ class Conversations:
         fitted = fit_message(turn.text)
         if fitted.shortened:
             turn = dataclasses.replace(turn, text=fitted.text)  # what the router, model and history see
+        # Acknowledge first: the rep sees something at once, whatever the store is doing.
+        await sink.send(Thinking())
         try:
             await self._store.ensure(
                 key=turn.conversation_key,
@@ -112,7 +114,6 @@ class Conversations:
             log.error("store unavailable conversation=%s: %s", turn.conversation_key, type(exc).__name__)
             await sink.send(Failed(STORE_DOWN))
             return None
-        await sink.send(Thinking())
 
         shown = False
 

@@ -44,6 +44,7 @@ class Where:
     user_id: str | None = None
     channel_type: str = "channel"
     message_ts: str | None = None  # the rep's message (a reaction can acknowledge it)
+    conversation_ts: str = ""  # the conversation's thread key (Turn.thread_ts: "dm" for a top-level DM)
 
     @classmethod
     def for_turn(cls, turn: Turn) -> Where:
@@ -56,6 +57,7 @@ class Where:
             user_id=turn.user_id,
             channel_type=turn.channel_type,
             message_ts=turn.message_ts if SLACK_TS.fullmatch(turn.message_ts or "") else None,
+            conversation_ts=turn.thread_ts,
         )
 
 
@@ -130,12 +132,19 @@ class SlackSink(ABC):
             return
         await self._remember(response.get("ts"), kind)
 
+    def _conversation(self) -> dict[str, str | None] | None:
+        """The conversation a recorded message belongs to (created with it if the turn has not yet)."""
+        where = self._where
+        if not where.conversation_ts:
+            return None
+        return {"team_id": where.team_id, "thread_ts": where.conversation_ts, "channel_type": where.channel_type, "user_id": where.user_id}
+
     async def _remember(self, ts: str | None, kind: str) -> None:
         if ts is None:
             return
         try:
             await self._store.record_message(
-                conversation_key=self._where.conversation_key, channel_id=self._where.channel, ts=ts, kind=kind
+                conversation_key=self._where.conversation_key, channel_id=self._where.channel, ts=ts, kind=kind, conversation=self._conversation()
             )
         except Exception:
             log.exception("could not record a posted message")

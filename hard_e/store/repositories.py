@@ -84,12 +84,23 @@ class ConversationStore:
                 .values(active_workflow=active_workflow, last_agent=last_agent, workflow_state=state, updated_at=utcnow())
             )
 
-    async def record_message(self, *, conversation_key: str, channel_id: str, ts: str, kind: str) -> None:
+    async def record_message(
+        self, *, conversation_key: str, channel_id: str, ts: str, kind: str, conversation: dict[str, str | None] | None = None
+    ) -> None:
+        """Remember a message Hard-E posted. `conversation` (team_id, thread_ts, channel_type, user_id)
+        creates its conversation first when that is not there yet: an acknowledgement goes up before
+        the turn's own `ensure` has been written."""
         stmt = _insert(self._engine, BotMessage).values(
             conversation_key=conversation_key, channel_id=channel_id, ts=ts, kind=kind, created_at=utcnow()
         )
         stmt = stmt.on_conflict_do_update(index_elements=["channel_id", "ts"], set_={"kind": kind})
         async with self._engine.begin() as conn:
+            if conversation is not None:
+                now = utcnow()
+                new = _insert(self._engine, Conversation).values(
+                    key=conversation_key, channel_id=channel_id, created_at=now, updated_at=now, **conversation
+                )
+                await conn.execute(new.on_conflict_do_nothing(index_elements=["key"]))
             await conn.execute(stmt)
 
     async def stale_placeholders(self, older_than: timedelta, limit: int = 50) -> list[BotMessage]:
