@@ -127,3 +127,32 @@ async def test_clock_prunes_event_keys_older_than_a_week(database_url):
         assert not await services.events.first_time("new")
     finally:
         await services.aclose()
+
+
+async def test_sqlite_writers_of_one_process_queue_instead_of_colliding(tmp_path):
+    # SQLite has one writer at a time. With its busy handler off, two of our writes overlapping
+    # would fail with "database is locked": the writer queue means they never overlap.
+    from sqlalchemy import event
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'writers.db'}")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _no_busy_wait(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 0")
+        cursor.close()
+
+    try:
+        await migrate.upgrade(engine)
+        ledger, store = EventLedger(engine), ConversationStore(engine)
+        convo = {"team_id": "T1", "thread_ts": "1.0", "channel_type": "channel", "user_id": "U1"}
+        writes = [ledger.first_time(f"T1:C1:{i}.0") for i in range(40)]
+        writes += [
+            store.record_message(conversation_key="T1:C1:1.0", channel_id="C1", ts=f"{i}.5", kind="placeholder", conversation=convo)
+            for i in range(40)
+        ]
+        results = await asyncio.gather(*writes)
+        assert results[:40] == [True] * 40
+        assert len(await store.messages("T1:C1:1.0")) == 40
+    finally:
+        await engine.dispose()

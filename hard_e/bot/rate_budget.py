@@ -133,6 +133,11 @@ class RateBudget:
         self._refill(now)
         return min(self._tokens, self._window_room(now))
 
+    def room(self) -> float:
+        """Turns every window still has room for now, whatever the bucket holds (it refills; the
+        windows only empty as old turns leave them)."""
+        return self._window_room(self._clock())
+
     def free_now(self, *, urgent: bool = True) -> bool:
         """Whether a turn would be granted at once (nobody ahead in line, and room for it)."""
         now = self._clock()

@@ -48,7 +48,7 @@ from hard_e.store import migrate
 from hard_e.store.audio_transcripts import AudioTranscripts
 from hard_e.store.crm import LocalCRM
 from hard_e.store.crm_actions import PendingActions
-from hard_e.store.db import create_engine
+from hard_e.store.db import create_engine, warm
 from hard_e.store.locks import TurnLocks
 from hard_e.store.outbox import Outbox
 from hard_e.store.repositories import ConversationStore, EventLedger
@@ -146,8 +146,9 @@ class Services:
         )
 
     async def prepare(self) -> None:
-        """Apply migrations; run before serving."""
+        """Apply migrations and open the database's connections; run before serving."""
         await migrate.upgrade(self.engine)
+        await warm(self.engine)
 
     async def store_answers(self) -> bool:
         try:

@@ -144,7 +144,11 @@ class SlackSink(ABC):
             return
         try:
             await self._store.record_message(
-                conversation_key=self._where.conversation_key, channel_id=self._where.channel, ts=ts, kind=kind, conversation=self._conversation()
+                conversation_key=self._where.conversation_key,
+                channel_id=self._where.channel,
+                ts=ts,
+                kind=kind,
+                conversation=self._conversation(),
             )
         except Exception:
             log.exception("could not record a posted message")

@@ -242,9 +242,13 @@ class EditStream(SlackSink):
             return False
         post, delete = self._calls.budget("chat.postMessage", self._where.channel), self._calls.budget("chat.delete")
         update = self._calls.budget(UPDATE)
-        # chat.delete keeps room for every answer under way to end the same way (its final posted anew).
-        if delete is not None and update is not None and delete.capacity() < update.active + 1:
-            return False
+        # Every answer under way still needs one of these calls to end: its final edit, or the delete
+        # after its final is posted anew. A repost spends a delete now only when the deletes at hand,
+        # after it and the clean-ups already queued, still cover the finals chat.update cannot.
+        if delete is not None and update is not None:
+            spare = delete.capacity() - delete.waiting - 1
+            if spare < max(0.0, update.active - update.capacity()):
+                return False
         if (post is not None and not post.free_now()) or (delete is not None and not delete.take_now(self)):
             return False
         self._dirty.clear()

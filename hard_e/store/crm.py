@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hard_e.errors import StoreUnavailable
 from hard_e.records import STAGES, Address, CrmUser, Customer, Job, NewCustomer, Note
+from hard_e.store.db import writing
 from hard_e.store.locks import advisory_key
 from hard_e.store.models import CrmCustomerRow, CrmJobRow, CrmNoteRow, CrmUserRow, utcnow
 
@@ -354,7 +355,7 @@ class LocalCRM:
         """Run `work` in a transaction of its own; a clash over a new id is tried again."""
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                async with self._engine.begin() as conn:
+                async with writing(self._engine) as conn:
                     return await work(conn)
             except IntegrityError as exc:
                 if attempt == WRITE_ATTEMPTS:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+# SQLite lets one connection write at a time; the others sleep in its busy handler (1, 2, 5 … 100 ms
+# steps) and wake late. Writers of one process queue on this lock instead and start the moment the
+# previous one commits. One lock per engine (the engine is the process's database).
+POOL_SIZE = 10
+_WRITERS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
@@ -22,10 +32,39 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         _tune_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # A burst of turns each makes a few short queries: enough connections that they do not queue.
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", 2 * POOL_SIZE)
     return create_async_engine(url, **kwargs)
 
 
+async def warm(engine: AsyncEngine, connections: int = POOL_SIZE) -> None:
+    """Open the pool's connections now, so the first burst of turns does not wait for connects."""
+
+    async def one() -> None:
+        async with engine.connect() as conn:
+            await asyncio.sleep(0.01)  # held together, so the pool opens `connections`, not one reused
+            del conn
+
+    await asyncio.gather(*(one() for _ in range(connections)))
+
+
+@asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A short write transaction (`engine.begin()`); on SQLite, queued behind the process's other
+    writers instead of polling for SQLite's lock. Never nest one inside another."""
+    lock = _WRITERS.get(engine.sync_engine)
+    if lock is None:
+        async with engine.begin() as conn:
+            yield conn
+        return
+    async with lock, engine.begin() as conn:
+        yield conn
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
+    _WRITERS[engine.sync_engine] = asyncio.Lock()
+
     # WAL lets readers work while a turn writes; busy_timeout turns brief lock waits
     # into waits instead of "database is locked" errors; synchronous=NORMAL is WAL's
     # recommended pairing (no fsync per commit, still safe if the process crashes).

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hard_e.errors import StoreBusy, StoreUnavailable
+from hard_e.store.db import writing
 
 # The database is down or broken; asyncpg may surface a refused connection as a bare OSError.
 STORE_ERRORS: tuple[type[BaseException], ...] = (StoreUnavailable, SQLAlchemyError, OSError)
@@ -21,7 +22,7 @@ async def execute_counted(engine: AsyncEngine, stmt: Any) -> int:
     """Run one write in its own transaction; how many rows it touched. A failing database raises
     `StoreUnavailable` (named by the driver's error type only: SQL parameters hold customer data)."""
     try:
-        async with engine.begin() as conn:
+        async with writing(engine) as conn:
             result = await conn.execute(stmt)
     except STORE_ERRORS as exc:
         raise StoreUnavailable(type(exc).__name__) from exc

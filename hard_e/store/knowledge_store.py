@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hard_e.store.db import writing
 from hard_e.store.models import KbChunk, KbDocument, utcnow
 
 # Bound parameters per statement stay well under SQLite's limit when deleting by URI.
@@ -110,7 +111,7 @@ class KnowledgeStore:
         upsert = new_row.on_conflict_do_update(
             index_elements=["uri"], set_={name: new_row.excluded[name] for name in rows[0] if name != "uri"}
         )
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             await conn.execute(upsert, rows)
             for start in range(0, len(uris), _DELETE_BATCH):
                 await conn.execute(delete(KbChunk).where(KbChunk.document_uri.in_(uris[start : start + _DELETE_BATCH])))
@@ -120,7 +121,7 @@ class KnowledgeStore:
     async def remove(self, uris: Sequence[str]) -> int:
         """Drop documents and (by cascade, and the FTS triggers on SQLite) their chunks."""
         removed = 0
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             for start in range(0, len(uris), _DELETE_BATCH):
                 batch = list(uris[start : start + _DELETE_BATCH])
                 # Chunks first and explicitly: the result must not depend on foreign keys being enforced.

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from hard_e.store.db import writing
 from hard_e.store.models import BotMessage, Conversation, ProcessedEvent, utcnow
 
 
@@ -33,12 +34,12 @@ class EventLedger:
         """True exactly once per key, across every process sharing the database."""
         stmt = _insert(self._engine, ProcessedEvent).values(key=key, received_at=utcnow())
         stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             result = await conn.execute(stmt)
         return result.rowcount == 1
 
     async def prune(self, older_than: timedelta = timedelta(days=7)) -> int:
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             result = await conn.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < utcnow() - older_than))
         return result.rowcount or 0
 
@@ -73,11 +74,11 @@ class ConversationStore:
             updated_at=now,
         )
         stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"updated_at": now})
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             await conn.execute(stmt)
 
     async def save_workflow(self, key: str, *, active_workflow: str | None, last_agent: str | None, state: dict[str, Any] | None) -> None:
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             await conn.execute(
                 update(Conversation)
                 .where(Conversation.key == key)
@@ -94,7 +95,7 @@ class ConversationStore:
             conversation_key=conversation_key, channel_id=channel_id, ts=ts, kind=kind, created_at=utcnow()
         )
         stmt = stmt.on_conflict_do_update(index_elements=["channel_id", "ts"], set_={"kind": kind})
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             if conversation is not None:
                 now = utcnow()
                 new = _insert(self._engine, Conversation).values(
@@ -116,7 +117,7 @@ class ConversationStore:
 
     async def claim(self, message_id: int, *, from_kind: str, to_kind: str) -> bool:
         """Change a message's kind if nobody else has; True for the one caller that did."""
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             result = await conn.execute(
                 update(BotMessage).where(BotMessage.id == message_id, BotMessage.kind == from_kind).values(kind=to_kind)
             )

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, case, delete, distinct, func, inse
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import InstrumentedAttribute
 
+from hard_e.store.db import writing
 from hard_e.store.models import TranscriptCall, TranscriptObjection, TranscriptTechnique, utcnow
 
 OUTCOMES = ("won", "lost", "pending")
@@ -170,7 +171,7 @@ class TranscriptStore:
         (uri, version, call) of `put`, replacing what that URI held before."""
         uris = list(dict.fromkeys([*remove, *(uri for uri, _, _ in put)]))
         loaded_at = utcnow()
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             for start in range(0, len(uris), _DELETE_BATCH):
                 batch = uris[start : start + _DELETE_BATCH]
                 ids = select(TranscriptCall.call_id).where(TranscriptCall.source_uri.in_(batch))
