@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hard_e.agents.slack_text import normalize_slack
 from hard_e.agents.text import clean_text
 
 # Top-level DMs form one running conversation per DM channel (no thread to key on).
@@ -22,8 +23,9 @@ class Turn:
     channel_type: str  # channel, group, im, mpim, console
 
     def __post_init__(self) -> None:
-        # Every face builds a Turn, so this is where outside text enters the brain: clean it once.
-        object.__setattr__(self, "text", clean_text(self.text))
+        # Every face builds a Turn, so this is where outside text enters the brain: clean it once, and read Slack's
+        # markup as a person does, so the router, the model and the thread's history all see the same text.
+        object.__setattr__(self, "text", normalize_slack(clean_text(self.text)))
 
     @property
     def conversation_key(self) -> str:

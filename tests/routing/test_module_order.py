@@ -8,8 +8,8 @@ from tests.import_order import imported_out_of_order, modules
 
 PACKAGE = "hard_e.agents.routing"
 # The order hard_e/agents/routing/__init__.py describes: each module imports only those before it.
-ORDER = ["vocabulary", "cleaning", "names", "asks", "small_talk", "knowledge", "scripting", "analysis", "web_search",
-         "triage", "new_clients", "crm", "rules", "two_requests", "workflow", "router", "__init__"]
+ORDER = ["vocabulary", "routes", "cleaning", "names", "asks", "small_talk", "knowledge", "scripting", "analysis", "web_search",
+         "triage", "new_clients", "crm", "general", "rules", "two_requests", "workflow", "fail_safe", "router", "__init__"]
 
 
 def test_every_module_has_a_place_in_the_order():

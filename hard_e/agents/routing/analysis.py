@@ -63,7 +63,15 @@ ANALYSIS = rx(
     r"\bcall summar|\bsentiment\b|\b(?:win|close|closing|conversion|success) rates?\b"
     # objections, techniques, reasons deals were won or lost, what customers say
     r"|\b(?:which|what|most|top|common|frequent|biggest|main|usual)\b(?:\s+\S+){0,4}?\s+objections?\b|"
-    r"\bobjections?\b(?:\s+\S+){0,4}?\s+(?:come up|came up|comes up|most|keep|do we|we hear|we get)\b"
+    r"\bobjections?\b(?:\s+\S+){0,4}?\s+(?:come up|came up|comes up|most|keep|do we|we hear|we get|show(?:s|ed)? up|"
+    r"appear\w*)\b"
+    # what tells won deals from lost ones: "which techniques show up in lost deals vs won ones?"
+    rf"|\b(?:techniques?|objections?|{TECHNIQUE}|approach\w*|pitch\w*|openers?)\b.*\b(?:won|lost|winning|losing) "
+    r"(?:deals|jobs|ones|calls)\b"
+    # how a rep wins, and patterns across calls or deals: "when Dana wins, what's she doing ... is there a pattern"
+    rf"|\bwhen (?:{'|'.join(sorted(REPS))}|(?:our )?(?:top|best) (?:reps|performers|closers)|reps) (?:wins?|closes?|"
+    r"loses?|signs?)\b|\bpatterns?\b.*\b(?:calls?|deals|wins|won|lost|losses)\b|\b(?:calls?|deals|wins|won|lost|"
+    r"losses)\b.*\bpatterns?\b"
     rf"|\b(?:techniques?|{TECHNIQUE})\b(?:\s+\S+){{0,4}}?\s+(?:work|works|worked|win|wins|won|close|closes|effective|"
     r"use|used|most|more|often)\b|\bwhy (?:do|did|are|were|have|is) (?:we|deals|jobs|customers|people|homeowners|"
     r"they)\b.*\b(?:lose|lost|losing|win|won|winning|close|closing|sign|signing|walk|go with|pick|choose|buy|"
@@ -120,11 +128,15 @@ DEFINITION = rx(
 )
 
 
+SALUTATION = rx(rf"\b(?:hi|hey|hello|dear|thanks|thank you|regards|best|cheers|sincerely)[,!]?\s+(?:{'|'.join(sorted(REPS))})\b")
+
+
 def analysis(m: Msg) -> bool:
     t = m.text
     if (DEFINITION.search(t) or DOC_REF.search(t)) and not CALL_CORPUS.search(t):
         return False
-    rep = any(re.search(rf"\b{r}\b", t) for r in REPS) or re.search(r"\b(?:reps|top performers|consultants)\b", t)
+    spoken_to = SALUTATION.sub(" ", t)  # "> hi luis, thanks for coming out": the rep is who a pasted email is to
+    rep = any(re.search(rf"\b{r}\b", spoken_to) for r in REPS) or re.search(r"\b(?:reps|top performers|consultants)\b", t)
     normative = re.search(r"\b(?:should|supposed to|ought to|best (?:way|response|reply|answer))\b", t)
     if NOT_ANALYSIS.search(t) or (ADVICE.search(t) and (not rep or normative) and not CALL_CORPUS.search(t)):
         return False  # "how should I handle price objections?" is coaching, which is direct

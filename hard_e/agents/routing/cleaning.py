@@ -1,5 +1,7 @@
-"""How hurried, dictated or Slack-formatted text is reduced to the lowercase form the routing patterns match:
-Slack markup, emoji, chat shorthand, misspellings, filler words and stutters. No I/O.
+"""How hurried or dictated text is reduced to the lowercase form the routing patterns match: links, emoji, mentions
+of people in the workspace, chat shorthand, misspellings, filler words and stutters. Slack's markup is not read here:
+hard_e/agents/slack_text.py normalises it once where text enters (Turn), and route() applies the same function to text
+it is handed directly. No I/O.
 """
 
 from __future__ import annotations
@@ -86,16 +88,20 @@ SPELLING = {
 SPELLING_RX = rx(r"\b(?:" + "|".join(SPELLING) + r")\b")
 
 
-SLACK_LABELLED = re.compile(r"<(?:https?://|mailto:|tel:|#|!)[^|>\s]*\|([^>]*)>")  # <url|label>: keep the label
-SLACK_MARKUP = re.compile(r"<https?://[^>\s]*>|\bhttps?://\S+|\bwww\.\S+")  # bare links
-SLACK_SPECIAL = re.compile(r"<[!#][^>\s]*>")  # <!here>, <#C123>
+# what a link says is in its label ("this article (https://…)"), not its address; a bare one is just "a link"
+LABELLED_LINK = re.compile(r"\s*\((?:https?://|www\.)[^\s()]*\)")
+LINK = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]+|:[a-z][a-z0-9_+-]*:")
+# "@Dana", "@U02KHOLT7", "@here": someone in the workspace, never a customer (not "a@b.com")
+MENTION = re.compile(r"(?<![\w.+-])@[\w.'-]*\w")
 
 
 def plain(text: str) -> str:
-    """Slack markup as a person reads it: link labels kept, bare links, emoji and :shortcodes: dropped."""
-    if "<" in text or "http" in text or "www." in text:
-        text = SLACK_SPECIAL.sub(" ", SLACK_MARKUP.sub(" link ", SLACK_LABELLED.sub(r"\1", text)))
+    """Normalised text as the rules read it: links as the word "link", emoji, :shortcodes: and mentions dropped."""
+    if "http" in text or "www." in text:
+        text = LINK.sub(" link ", LABELLED_LINK.sub(" ", text))
+    if "@" in text:
+        text = MENTION.sub(" ", text)
     return EMOJI.sub(" ", text) if not text.isascii() or ":" in text else text
 
 
@@ -113,7 +119,7 @@ def clean(text: str) -> str:
     t = text.replace("\u2019", "'").replace("\u2018", "'").lower()
     t = WITH_ABBREV.sub(lambda mt: {"w/o": "without", "b/c": "because"}.get(mt.group(0), "with "), t)
     t = SPELLING_RX.sub(lambda mt: SPELLING[mt.group(0)], t)
-    t = re.sub(r"<@\w+>|@?\bhard-?e\b[,:]?|\bhardy\b[,:]?", " ", t)
+    t = re.sub(r"\bhard-?e\b[,:]?|\bhardy\b[,:]?", " ", t)
     t = re.sub(r"\b(?:um+|uh+|uhm|er|erm|hmm+|mm+|ah)\b[,.]?", " ", t)
     t = re.sub(r"\s+", " ", t).strip()
     t = INDIRECT_QUESTION.sub("", t)

@@ -12,7 +12,18 @@ from hard_e.agents.routing.asks import ADVICE, QUESTION, generic_question, writi
 from hard_e.agents.routing.knowledge import KB_SEARCH
 from hard_e.agents.routing.names import RECORD_NOUN, Msg, entity
 from hard_e.agents.routing.triage import MESS
-from hard_e.agents.routing.vocabulary import COMMON, REPS, STAGE, WHEN, rx, words
+from hard_e.agents.routing.vocabulary import (
+    COMMON,
+    EVENT,
+    EVENT_BASE,
+    PERIOD,
+    RECORD_PLURALS,
+    REPS,
+    STAGE,
+    WHEN,
+    rx,
+    words,
+)
 from hard_e.agents.routing.web_search import EXPLICIT_WEB, web
 
 STAGE_MEANING = rx(  # "what does Inspection mean?" is direct
@@ -63,7 +74,7 @@ LIST_COUNT = rx(
     rf"\b(?:jobs?|deals?|leads?|customers?|clients?|accounts?|anyone|anything|everyone|everything|who's|who is|"
     rf"who are)\b(?:\s+\S+){{0,5}}?\s+(?:in|at|into|reached|hit)\s+(?:the\s+)?{STAGE}\b"
     r"|\bhow many\b(?:\s+\S+){0,4}?\s+(?:jobs|deals|leads|customers|clients|appointments|inspections|estimates|"
-    r"installs|contracts|accounts|roofs)\b|\b(?:my|our|[a-z]+'s)\s+(?:\w+\s+)?(?:calendar|schedule|day|agenda|"
+    r"installs|contracts|accounts|roofs)\b|\b(?:my|our|[a-z]+'s)\s+(?:\w+\s+){0,2}?(?:calendar|schedule|day|agenda|"
     r"appointments|inspections|pipeline|jobs|leads|deals|installs|estimates|follow-?ups|callbacks|tasks)\b|"
     r"\bwhat (?:do|does|have) (?:i|we|he|she|\w+) (?:have|got)\b|\bwhat(?:'s| has) (?!that\b|this\b|it\b)(?:i|he|"
     r"she|\w+) got\b(?! to do)|\b(?:do|does|did) (?:i|he|she|\w+) have (?:a|an|"
@@ -80,6 +91,17 @@ LIST_COUNT = rx(
     r"not)\b"
     rf"|\b(?:close|closed|sign|signed|sell|sold|book|booked|win|won|lose|lost)\s+(?:anything|any|any deals|"
     rf"any jobs|deals|jobs|many)\b(?:\s+\S+){{0,3}}?\s+{WHEN}"
+    # records in a state: "which appointments are booked for ...", "which inspections in DFW are still waiting on ..."
+    rf"|\b(?:which|what|any|list|show me)\s+(?:of\s+(?:my|our|the)\s+)?(?:\w+\s+)?{RECORD_PLURALS}\b(?:\s+\S+){{0,3}}?\s+"
+    r"(?:are|were|is|got|have been|has been|haven't been|still)\s+(?:\w+\s+)?(?:booked|scheduled|set|waiting|pending|"
+    r"open|stuck|sitting|overdue|due|signed|lost|won|closed|completed|cancell?ed|marked|without|missing|past)\b"
+    # a list asked for: "list every job Priya lost ...", "pull my Estimate Sent jobs"
+    rf"|\b(?:list|show me|pull|give me|get me)\s+(?:(?:all|every|each|my|our|the|of)\s+)*(?:[\w-]+\s+){{0,2}}?"
+    rf"(?:{RECORD_PLURALS}|(?:(?<=every )|(?<=each ))(?:job|deal|lead|customer|client|account|appointment|inspection|"
+    rf"estimate|install|contract))\b"
+    # what happened to records over a period: "what got signed in October?", "what got marked Completed in September"
+    rf"|\b(?:what|which|who|anything|anyone|everything|how many|list)\b(?:\s+\S+){{0,4}}?\s+(?:(?:got|was|were|"
+    rf"have been)\s+{EVENT}|did (?:we|i|you|he|she|they|\w+)\s+{EVENT_BASE}|{EVENT})\b(?:\s+\S+){{0,3}}?\s+{PERIOD}"
 )
 FIELD = rx(
     r"\b(?:stage|status|standing|rep|consultant|salesperson|assigned|amount|contract|value|total|balance|deposit|"
@@ -95,7 +117,7 @@ LOOKUP_ANY = rx(  # these take any name: "pull up kowalski", "where are we with 
     r"who's handling|who's working|who's running)\s+(?:the\s+)?([a-z][\w'-]*|\d{3,6}\s+[a-z]{3,})"
 )
 NOT_A_RECORD = COMMON | words("web internet online transfer guide manual knowledge summary summaries transcript", "recording")
-ANALYSIS_NOUN = rx(r"\b(?:objections?|techniques?|sentiment|transcripts?|calls|summar\w*)\b")
+ANALYSIS_NOUN = rx(r"\b(?:objections?|techniques?|openers?|pitches|approaches|sentiment|transcripts?|calls|summar\w*)\b")
 
 
 NOTE_LABEL = rx(r"\b(?:notes?|update)\s*:\s*\S")
@@ -125,11 +147,17 @@ PRONOUN_RECORD = rx(  # "did she sign yet?", "when's his install?": a record, ev
 COMPANY_TALK = rx(r"\b(?:charg(?:e|es|ing)|reviews?|reviewed|rated|ratings?|reputation|bbb|yelp|web ?site)\b")
 
 
-def crm(m: Msg) -> bool:
+# The rule that matched, for Route.rule: rule 3's own kinds of evidence. Only a lookup phrase with any word after it
+# ("where are we with okonkwo") is weak: it names no record noun, field or action.
+WEAK_LOOKUP = "rule3.crm.lookup_phrase"
+
+
+def crm_rule(m: Msg) -> str | None:
+    """Which of rule 3's kinds of evidence the message gives ("rule3.crm.action", ...), or None."""
     t = m.text
     named = entity(m)
     if writing_help(t) or ADVICE.search(t) or generic_question(m) or EXPLICIT_WEB.search(t) or KB_SEARCH.search(t):
-        return False
+        return None
     if (
         (COMPANY_TALK.search(t) and web(m))  # "what is Apex charging": another company
         or (said_on_one_call(t) and QUESTION.search(t))  # what was said in a call, or how it went: analysis
@@ -137,32 +165,32 @@ def crm(m: Msg) -> bool:
         or re.search(CALL_ID, t)
         or MESS.search(t)
     ) and not CRM_ACTION.search(t):
-        return False
+        return None
     if not named and (
         re.match(r"why\b|how (?:do|can|should|would) (?:i|we|you)\b", t)
         or STAGE_MEANING.search(t)
         and not re.search(r"\b(?:my|how many|which of|list)\b", t)
     ):
-        return False
+        return None
     if PRONOUN_RECORD.match(t):
-        return True
-    if (
-        CRM_ACTION.search(t)
-        or _note_for_record(m)
-        or ((STATUS_NEWS.search(t) or CALL_OUTCOME.search(t)) and named and not QUESTION.match(t))
-    ):
-        return True
+        return "rule3.crm.pronoun_record"
+    if CRM_ACTION.search(t) or _note_for_record(m):
+        return "rule3.crm.action"
+    if (STATUS_NEWS.search(t) or CALL_OUTCOME.search(t)) and named and not QUESTION.match(t):
+        return "rule3.crm.news"
     owned = named or re.search(r"\b(?:my|our|\w+'s)\b", t)
     if UPDATE_FIELD.search(t) and (FIELD.search(t) or "assign" in t) and owned:
-        return True
-    if named and _passed_on_policy_question(m):
-        return False
+        return "rule3.crm.update_field"
+    if named and passed_on_policy_question(m):
+        return None
     if LIST_COUNT.search(t) and not ANALYSIS_NOUN.search(t):
-        return True
+        return "rule3.crm.list_count"
     if (LOOKUP_VERB.search(t) or FIELD.search(t)) and named:
-        return not ANALYSIS_NOUN.search(t) or bool(FIELD.search(t) and not re.search(r"\bcalls?\b|summar", t))
+        if not ANALYSIS_NOUN.search(t) or (FIELD.search(t) and not re.search(r"\bcalls?\b|summar", t)):
+            return "rule3.crm.lookup"
+        return None
     hit = LOOKUP_ANY.search(t)  # weak evidence: loses to outside information ("where are interest rates at")
-    return bool(hit and hit.group(1) not in NOT_A_RECORD) and (named or not web(m))
+    return WEAK_LOOKUP if hit and hit.group(1) not in NOT_A_RECORD and (named or not web(m)) else None
 
 
 # A customer's question passed on ("the Nunez family asked if we install in Castle Rock") is about our products and
@@ -185,7 +213,7 @@ RECORD_ASK = rx(
 CLAUSE = re.compile(r"[.?!;,]\s+|\s+[-\u2013\u2014]+\s+|:\s+")
 
 
-def _passed_on_policy_question(m: Msg) -> bool:
+def passed_on_policy_question(m: Msg) -> bool:
     """A named customer's question about our products or policies, relayed by the rep."""
     return bool(RELAYED.search(m.text) and ABOUT_US.search(m.text) and not RECORD_ASK.search(m.text))
 
@@ -214,6 +242,6 @@ def about_named_customer(m: Msg) -> bool:
         and not ADVICE.search(t)
         and not STAGE_MEANING.search(t)
         and not writing_help(t)
-        and not _passed_on_policy_question(m)
+        and not passed_on_policy_question(m)
         and not _policy_question_beside_name(m)
     )

@@ -10,14 +10,14 @@ from hard_e.agents.routing.names import Msg
 from hard_e.agents.routing.vocabulary import rx
 
 DOCS = (
-    r"(?:docs?|documents?|documentation|knowledge ?base|kb|training (?:docs|materials|documents)|playbook|"
+    r"(?:docs?|documents?|documentation|knowledge ?base|kb|training (?:docs?|materials?|documents?)|playbook|"
     r"handbook|manual|wiki|sops?|guides?|materials|policy docs)"
 )
 DOC_ITEM = (
     r"(?:docs?|documents?|documentation|write-?ups?|sops?|playbook|handbook|manual|guide|policy doc|"
     r"training (?:docs?|materials?|videos?))"
 )  # a document one has or sends ("materials" may be shingles)
-KB = r"(?:docs|documents|documentation|knowledge ?base|kb|training (?:docs|materials|documents)|playbook|handbook|wiki)"
+KB = r"(?:docs|documents|documentation|knowledge ?base|kb|training (?:docs?|materials?|documents?)|playbook|handbook|wiki)"
 KB_SEARCH = rx(  # searching the knowledge base, or asking whether it has anything on a topic; never a CRM lookup
     rf"\b(?:search|look (?:in|through)|browse|go through|dig through|scan)\s+(?:in\s+)?(?:the\s+|our\s+|all\s+)?"
     rf"{KB}\b|\b(?:anything|something|stuff|info|information)\s+(?:in|on|from)\s+(?:the\s+|our\s+)?{KB}\b"
@@ -35,7 +35,9 @@ KNOWLEDGE = rx(
     rf"(?:the\s+|our\s+|all\s+)?{DOCS}\b"
     r"|\b(?:which|what)\s+(?:\w+\s+)?(?:doc|document|docs|documents|file|page|section|policy|guide|article|"
     r"sop)\s+(?:covers|talks|mentions|says|has|explains|describes|discusses|is about|deals|cover|talk|mention|say)|"
-    r"\b(?:cite|citations?|sources|source it|with (?:a )?source|show (?:me )?(?:the )?source|references)\b|"
+    # (not "check some other sources" for an outside claim: that is the web's)
+    r"\b(?:cite|citations?|(?<!other )(?<!outside )(?<!independent )(?<!external )sources|source it|"
+    r"with (?:a )?source|show (?:me )?(?:the )?source|references)\b|"
     r"\bquote the (?:[\w-]+ ){1,3}(?:section|passage|paragraph|clause|part)\b|"
     rf"\b(?:which|what)\s+(?:\w+\s+)?(?:section|page|part|chapter)s?\s+of\s+(?:the\s+|our\s+)?(?:[\w-]+\s+)?{DOCS}\b|"
     # what a named document says: "quote what the pricing doc says", "does the financing doc mention ..."
@@ -48,7 +50,7 @@ KNOWLEDGE = rx(
     rf"text))\b|\b(?:list|show|what are|which are|what|which)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:the\s+|our\s+|"
     rf"your\s+)?{DOCS}\b|\bwhere (?:does it|do the docs|in the docs|is it written)\b|\bwhere\b.*\b{DOCS} (?:say|"
     rf"says|mention|cover)|\bshow me where\b|\b(?:link|pull up|open)\b.*\b{DOCS}\b"
-    rf"|\bwhere (?:in|on) (?:the |our |that |this )?{DOCS}\b|\b(?:is there|are there|do we have|have we got|got) "
+    rf"|\b(?:where|anywhere|somewhere) (?:in|on) (?:the |our |that |this )?{DOCS}\b|\b(?:is there|are there|do we have|have we got|got) "
     rf"(?:a|an|any|some)\s+(?:\S+\s+)?{DOC_ITEM}\b|\b(?:send|share|attach|forward) (?:me |us )?(?:the|that|this|a|"
     rf"our)\s+(?:\S+\s+)?{DOC_ITEM}\b"
 )

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hard_e.agents.routing.vocabulary import COMMON, NUMBER_WORD, PLACES, REPS, SURNAME_WORDS, rx, words
+from hard_e.agents.routing.vocabulary import COMMON, MONTH, NUMBER_WORD, PLACES, REPS, SURNAME_WORDS, rx, words
 
 
 @dataclass(frozen=True)
@@ -136,9 +136,13 @@ def _compound(word: str) -> bool:
     return "-" in word and all(part in COMMON for part in word.split("-"))
 
 
+DATE = rx(rf"\b{MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b")
+
+
 def name_candidates(text: str) -> frozenset[str]:
     """Capitalized words that are not sentence-initial, vocabulary or reps: likely customers' names."""
     out = set()
+    text = DATE.sub(" ", text)  # "Nov 10", "Sept. 3": a date, not a customer
     for sentence in re.split(r"[.!?:;\n]\s+|,\s+", text):
         for word in re.findall(r"[A-Za-z][\w'-]*", sentence)[1:]:
             w = word.lower().removesuffix("'s").rstrip("'")

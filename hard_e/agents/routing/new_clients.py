@@ -56,6 +56,9 @@ MET_SOMEONE = rx(  # a voice memo about someone new, details maybe still to come
     r"this)|spoke (?:to|with) (?:a|an|this))\b.*\b(?:wants?|interested|looking (?:for|at|to)|needs?|asked (?:for|"
     r"about))\b|\bdetails (?:to follow|later|in a (?:sec|second|minute|bit))\b|\bsend (?:you )?(?:the |her |his |"
     r"their )?(?:details|info)\b"
+    # "I've got a new one for you, gimme a min to find the card": someone new, their details (a business card) to come
+    r"|\b(?:got|have|here's)\s+(?:a|another|one more)\s+new one\b.*\b(?:card|details|info|number|gimme a|give me a|"
+    r"hang on|one sec|in a (?:sec|second|minute|bit))\b"
 )
 INTRO = rx(
     r"\b(?:met|knocked|door ?knock|talked|spoke|chatted|home show|name is|name's|names|named|guy|gal|lady|"
@@ -66,8 +69,8 @@ INTRO = rx(
 
 def new_clients(m: Msg) -> bool:
     t = m.text
-    if PROCESS_QUESTION.search(t) and not contact(t):
-        return False
+    if (PROCESS_QUESTION.search(t) or ADVICE.search(t)) and not contact(t):
+        return False  # "what should I say on the first call with a new lead?" asks for advice
     if CREATE.search(t):
         return True
     if SCRIPT_ASK.search(t) or writing_help(t) or ADVICE.search(t):

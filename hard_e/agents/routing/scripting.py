@@ -31,7 +31,10 @@ SCRIPT_ASK = rx(
     rf"learn|ask|check|find out|see)\b).*\b{SCRIPT_PROPER}\b|"
     rf"\b(?:use|put|work|turn)\b(?:\s+\S+){{0,3}}?\s+(?:in|into)\s+(?:a|an|my|"
     rf"the)\s+(?:[\w-]+\s+){{0,3}}{SCRIPT}\b|\bscript (?:out|up|me)\b|"
-    rf"^(?:an?\s+)?(?:[\w-]+\s+){{0,3}}{SCRIPT} for\b"
+    rf"^(?:an?\s+)?(?:[\w-]+\s+){{0,3}}{SCRIPT} for\b|"
+    # the script first, then what to do to it: "this is my door knock opener, rewrite it so ..."
+    rf"\b{SCRIPT_PROPER}\b[^.?!]{{0,40}}?\b(?:rewrite|redo|shorten|tighten|trim|polish|punch up|revise|rework|"
+    rf"improve|tweak|edit|fix|clean up|freshen up|reword|rephrase)\s+(?:it|this|that|this one)\b"
 )
 SCRIPT_CONTENT_QUESTION = rx(  # "what goes into a good primer video?" is direct
     r"^(?:(?:i )?(?:need|want) to know |tell me )?(?!(?:can|could|would|will) you\b)(?:what|which|how|should|do|"

@@ -11,7 +11,7 @@ SMALL_TALK = rx(
     r"thank|thx|ty|tysm|appreciate (?:it|you)|much appreciated|cheers|great|cool|nice|awesome|perfect|love it|"
     r"got it|sounds good|lol|haha|lmao|ha|bye|goodbye|see ya|later|talk soon|ttyl|night|nite|gn|g'night|goodnight|"
     r"(?:talk|catch|see) (?:to )?(?:you |ya |u )?(?:tomorrow|later|monday|in the morning|next week)|heading out|"
-    r"signing off|logging off|peace(?: out)?|have a good (?:one|day|night|"
+    r"signing off|logging off|peace(?: out)?|for (?:now|today|the day|tonight|the night|the week)|have a good (?:one|day|night|"
     r"weekend)|never ?mind|nvm|you rock|you're the best|great job|nice work|good job|legend|ok|okay|man|dude|buddy|"
     r"so much|a lot|again|all|team|there|guys|friend|bud|for (?:the|your) help|much|very|you|ya|y'all|mate|bro|"
     r"boss|chief|so|anyway|everyone|everybody|folks|fam|sir|y'all|hehe|a ton|tons|nice one|(?:a |such a |my )?"

@@ -21,6 +21,24 @@ WHEN = (
     r"(?:today|tonight|tomorrow|yesterday|this (?:week|weekend|month|morning|afternoon)|next (?:week|month)|"
     r"last (?:week|month|night)|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)"
 )
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may(?! (?:be|have|not|need|want)\b)|june?|july?|"
+    r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+# a span of time a list or count of records covers: "in October", "the first week of November", "last quarter"
+PERIOD = (
+    rf"(?:(?:in|during|since|for|through|thru|from|of|by|before|after|until|last|this|early|late|mid-?)\s+{MONTH}\b"
+    rf"(?!\.?\s*\d)|(?:first|second|third|fourth|last|1st|2nd|3rd|4th) (?:week|half|two weeks) of {MONTH}\b|"
+    r"(?:last|this|past|previous) (?:week|month|quarter|year|\d+ (?:days|weeks|months))\b|q[1-4]\b|ytd\b|"
+    r"year to date\b|so far this (?:week|month|quarter|year)\b)"
+)
+RECORD_PLURALS = r"(?:jobs|deals|leads|customers|clients|accounts|appointments|inspections|estimates|installs|contracts|projects)"
+# what happens to records: a list or count over a period asks for them ("what got signed in October?")
+EVENT = (
+    r"(?:signed|sold|lost|won|closed|installed|completed|finished|booked|scheduled|cancell?ed|marked|moved|created|"
+    r"added|came in|went out|paid)"
+)
+EVENT_BASE = r"(?:sign|sell|lose|win|close|install|complete|finish|book|schedule|cancel|mark|move|create|add|pay)"
 PLACES = (
     r"(?:plano|frisco|mckinney|allen|prosper|richardson|garland|carrollton|dallas|fort worth|dfw|irving|"
     r"arlington|lakewood|golden|arvada|wheat ridge|westminster|denver|englewood|littleton|aurora|boulder|"
@@ -74,6 +92,10 @@ COMMON = words(
     "pitch pitches class transfer transfers section sections approval approvals reason reasons source sources score",
     "scores extra extras tier tiers option grade cheap cheaper cheapest expensive pricey lower lowest higher highest",
     "newer older original revised updated competing",
+    # what kind of customer, not which one: "the repeat customer credit", "a returning client discount"
+    "repeat returning existing previous past former prior loyal elderly senior veteran military first-time",
+    # an organisation's name in a pasted signature ("Mountain States Roofing Supply"), not a customer's
+    "supply supplies supplier suppliers distribution distributors distributing wholesale wholesalers inc llc corp",
 )
 # Ordinary words above that are also customers' surnames: capitalized before a record noun ("the Price job") or with
 # 's ("Lane's deposit"), they name a customer.

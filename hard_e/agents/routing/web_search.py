@@ -9,14 +9,15 @@ from hard_e.agents.routing.knowledge import DOC_REF, KB_SEARCH
 from hard_e.agents.routing.names import Msg, entity
 from hard_e.agents.routing.vocabulary import PLACES, WHEN, rx
 
-# a web search asked for by name: crm and web_search both defer to it
+# a web search asked for by name, or a claim to check against outside sources: crm and web_search both defer to it
 EXPLICIT_WEB = rx(
     r"\b(?:search|look|check)\s+(?:\S+\s+)?(?:the )?(?:web|internet|online)\b|\bgoogle (?!reviews?\b)"
-    r"\w|\bweb search\b"
+    r"\w|\bweb search\b|\b(?:check|verify|confirm|compare|look at)\b(?:\s+\S+){0,2}?\s+(?:other|outside|independent|"
+    r"external) sources\b"
 )
 PRICE = r"(?:price|prices|pricing|cost|costs|charge|charging|charges|rate|rates|going for|run)"
 OUTSIDE = (
-    rf"(?:current(?:ly)?|today'?s?|these days|right now|going rate|market|lately|nowadays|this year|"
+    rf"(?:current(?:ly)?|today'?s|these days|right now|going rate|market|lately|nowadays|this year|"
     rf"trend\w*|going up|rising|suppl(?:y|ier|iers)|distributors?|wholesale|home depot|lowe's|in {PLACES}|"
     rf"near {PLACES}|owens corning|gaf|certainteed|malarkey|tamko|iko|atlas)"
 )
@@ -24,10 +25,14 @@ WEB = rx(
     r"\b(?:search the (?:web|internet)|google|look (?:it )?(?:up )?online|search online|on the (?:web|internet)|"
     r"online|web search|bing)\b"
     # market and competitors' prices
-    rf"|\b{PRICE}\b.*\b{OUTSIDE}\b|\b{OUTSIDE}\b.*\b{PRICE}\b|\bgoing rate\b|\b{PRICE}\b.*\b(?:around here|locally)\b"
+    # (a price "today" is the market's; "wants to sign today ... the old price" is a date, not the market)
+    rf"|\b{PRICE}\b.*\b{OUTSIDE}\b|\b{OUTSIDE}\b.*\b{PRICE}\b|\b{PRICE}\b(?:\s+\S+){{0,2}}?\s+today\b|\bgoing rate\b"
+    rf"|\b{PRICE}\b.*\b(?:around here|locally)\b"
     r"|\b(?:does|do|is|are) (?!we\b|you\b|i\b|they\b|our\b)[a-z]+(?: [a-z]+)? (?:charge|charging|quote|quoting|"
     r"sell|selling)\b|\b(?:prices?|costs?|rates?) (?:doing|trending|going up|going down|headed|rising|dropping|"
-    r"jump\w*|spik\w*)\b|\bwhere (?:are|is|'s) (?:\S+\s+){0,3}?(?:prices?|costs?|rates?)(?: at)?[\s?!.]*$"
+    r"jump\w*|spik\w*|go(?:es)? up|go(?:es)? down|went up|went down|will go up|increas\w*|climb\w*)\b|"
+    r"\b(?:price|cost|rate) (?:hikes?|increases?|jumps?|spikes?)\b|"
+    r"\bwhere (?:are|is|'s) (?:\S+\s+){0,3}?(?:prices?|costs?|rates?)(?: at)?[\s?!.]*$"
     r"|\b(?:competitors?|competition|other (?:roofers|roofing companies|contractors|companies|"
     r"installers|outfits|guys)|[a-z]+ (?:roofing|exteriors|construction|restoration))\b.*\b(?:charg\w*|pric\w*|"
     r"cost\w*|reviews?|reviewed|rating|rated|reputation|yelp|bbb|offer\w*|selling|doing)\b"
@@ -41,6 +46,8 @@ WEB = rx(
     rf"near|hit)\b"
     r"|\b(?:was there|were there|did it|is it (?:supposed|going)|any|recent|latest)\b(?:\s+\S+){0,3}?\s+(?:rain|"
     r"snow|wind|storms?|hail|hailstorms?)\b|\bsupposed to (?:rain|snow|hail|storm)\b|\b(?:news|headlines)\b"
+    r"|\b(?:this|that|an|a|the|news|online) (?:article|story|report)\b(?:\s+\S+){0,6}?\s+(?:says?|said|claims?|reports?|"
+    r"is saying)\b"
     r"|\b(?:tariffs?|supply chain|shortages?|inflation|housing market|recession|the economy)\b"
     # permits and codes, incentives, interest rates
     rf"|\bpermits?\b.*\b(?:cost|fee|fees|need|needed|require\w*|rules|process|{PLACES}|city|county|state)\b|"

@@ -12,6 +12,7 @@ from hard_e.agents.routing.asks import QUESTION, VERB_START, generic_question
 from hard_e.agents.routing.crm import about_named_customer
 from hard_e.agents.routing.names import Msg, contact, entity
 from hard_e.agents.routing.new_clients import CREATE
+from hard_e.agents.routing.routes import Route
 from hard_e.agents.routing.rules import specialist
 from hard_e.agents.routing.small_talk import SMALL_TALK
 from hard_e.agents.routing.triage import triage
@@ -27,7 +28,8 @@ LEAD_IN = r"^(?:please |ok |okay |now |actually |also |and |oh |then |can you |c
 WORK_REFERENCE = rx(  # edits and follow-ups aimed at the work in progress
     rf"\b(?:in|into|to|from|for|on|of)\s+(?:it|there|the {WORK_NOUN})\b|{LEAD_IN}(?:use|put|make|change|cut|trim|"
     rf"drop|remove|swap|replace|keep|add|move|shorten|lengthen|tighten|tweak|rephrase|reword|read|redo|fix|soften|"
-    rf"punch up)\s+(?:in\s+)?(?:it|that|this|her|him|them|his|their|the {WORK_NOUN})\b|{LEAD_IN}(?:say|mention|"
+    rf"punch up|address|aim|gear|tailor|target|personali[sz]e|customi[sz]e|sign|date|title)\s+(?:in\s+)?(?:it|that|"
+    rf"this|her|him|them|his|their|the {WORK_NOUN})\b|{LEAD_IN}(?:say|mention|"
     rf"include|call (?:him|her|them)|end with|open with|start with)\b"
     r"|\b(?:for|on|behind|about)\s+(?:that|this|those|these)\s*[?.!]*$"  # "any sources for that?": the result
     r"|^(?:and |or |but )?(?:what|how) about\b|^(?:and|or) (?:for|in|with|the|only|just|if)\b|^(?:only|just|same|"
@@ -76,9 +78,10 @@ CLARIFY = rx(  # "I mean the Whitman job, ...": an answer to the agent's questio
     r"^(?:(?:no|nope|sorry|oh|yeah|well|ok|okay)[\s,]+)*(?:i mean|i meant|meant|i'm talking about|i was talking about|"
     r"talking about|it's about|this is about)\b"
 )
-TIME_EXPR = rx(
+TIME_EXPR = rx(  # times, not things in the work: "this week", "who owns the job at that point?"
     r"\b(?:this|that|next|last) (?:week|weekend|month|year|quarter|morning|afternoon|evening|season|"
-    r"spring|summer|fall|winter)\b|\bthese days\b"
+    r"spring|summer|fall|winter)\b|\bthese days\b|\b(?:at|by|from|after|before|until|till) (?:that|this) (?:point|"
+    r"time|stage|moment)\b"
 )
 
 
@@ -97,9 +100,10 @@ def _core(t: str) -> tuple[str, bool]:
     return t, switched
 
 
-def in_workflow(m: Msg, active: str) -> tuple[str, str | None, str]:
-    """(flow, agent, reason) for a message sent while `active`'s workflow is in progress: stay, or leave for a new
-    request or a self-contained knowledge question."""
+def in_workflow(m: Msg, active: str) -> Route:
+    """Where a message sent while `active`'s workflow is in progress goes: it stays, or leaves for a new request or a
+    self-contained knowledge question. Staying is the guide's default, so a stay with nothing pointing at the work is
+    marked unsure ("workflow.stay"); the agent can still hand over to triage."""
     t, switched = _core(m.text)
     m = Msg(t, m.names)
     label = specialist(m)
@@ -125,10 +129,22 @@ def in_workflow(m: Msg, active: str) -> tuple[str, str | None, str]:
         and label != active
         and (explicit_new or not (WORK_REFERENCE.search(t) or supplied_details or about_work_customer or statement))
     ):
-        return "agents", label, f"step1: new {label} request"
+        return Route("agents", label, f"step1: new {label} request", "workflow.new_request")
     question = QUESTION.search(re.sub(r"^(?:also|ok|okay|so|hey|oh|btw|quick question|real quick)\b[,\s]*", "", t))
     knowledge = switched or COMPANY_KNOWLEDGE.search(t) or generic_question(m)  # "when should a job go to Lost?"
     if not label and question and not DIRECTIVE.match(t) and knowledge:
         if not REFERS.search(TIME_EXPR.sub(" ", t)) and not WORK_REFERENCE.search(t) and not triage(m):
-            return "direct", None, "step1: self-contained knowledge question"
-    return "agents", active, "step1: stays with the workflow"
+            return Route("direct", None, "step1: self-contained knowledge question", "workflow.knowledge_question")
+    answer = (
+        label == active
+        or WORK_REFERENCE.search(t)
+        or supplied_details
+        or about_work_customer
+        or statement
+        or REFERS.search(t)
+        or SMALL_TALK.search(t)
+        or triage(m)  # a confirmation, a pronoun, a fragment: continues the work
+    )
+    if answer:
+        return Route("agents", active, "step1: stays with the workflow", "workflow.answer")
+    return Route("agents", active, "step1: stays with the workflow", "workflow.stay", confident=False)
