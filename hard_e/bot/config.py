@@ -122,6 +122,38 @@ def _slack_ids(env: Mapping[str, str], name: str, prefixes: str, example: str) -
     return tuple(dict.fromkeys(ids))
 
 
+# USD per million input / output tokens (OpenAI's published list prices); HARDE_MODEL_PRICES adds or
+# overrides entries. A model with no price counts tokens but no cost.
+DEFAULT_MODEL_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4o-mini": (0.15, 0.60),
+}
+
+
+def _model_prices(env: Mapping[str, str], name: str) -> dict[str, tuple[float, float]]:
+    """`model=input/output` pairs (USD per million tokens), separated by commas or spaces."""
+    prices = dict(DEFAULT_MODEL_PRICES)
+    raw = _text(env, name)
+    if raw is None:
+        return prices
+    for position, entry in enumerate(raw.replace(",", " ").split(), 1):
+        model, _, pair = entry.partition("=")
+        given, _, taken = pair.partition("/")
+        try:
+            price = (float(given), float(taken))
+        except ValueError:
+            price = (-1.0, -1.0)
+        if not model or min(price) < 0:
+            raise ConfigError(
+                f"{name} must list model=input/output prices in USD per million tokens, e.g. gpt-4.1=2/8 (entry {position} is not one)"
+            )
+        prices[model] = price
+    return prices
+
+
 def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
     raw = _text(env, "DATABASE_URL")
     if raw is None:
@@ -189,12 +221,25 @@ class Settings:
     slack_rate_share: float = 1.0
     answer_bots: bool = False
     log_level: str = "INFO"
+    log_format: str = "text"  # HARDE_LOG_FORMAT: "text" (default) or "json", one object per line
     # Who may use the CRM: Slack user ids and user-group ids (empty: every member; guests never).
     crm_allowed_users: tuple[str, ...] = ()
     crm_allowed_groups: tuple[str, ...] = ()
     admin_users: tuple[str, ...] = ()
     audio_max_mb: int = 100  # the largest voice memo or audio file Hard-E downloads from Slack
     audio_chunk_minutes: float = 10.0  # a longer memo is cut at pauses into pieces this long at most
+    # Operations (issue 14): jobs in `run` or only in `clock`; how long turns, conversations and
+    # pending actions are kept; question text in the turn log (opt-in); prices per model.
+    scheduler: bool = True
+    retention_days: int = 90
+    log_questions: bool = False
+    model_prices: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_MODEL_PRICES))
+    # Limits (0: none): turns per minute and model spend (USD) per day, per user and per workspace.
+    user_turns_per_minute: int = 0
+    team_turns_per_minute: int = 0
+    user_spend_per_day: float = 0.0
+    team_spend_per_day: float = 0.0
+    digest_hour: int = 7  # the morning digest's hour, in each rep's own time zone
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
@@ -256,11 +301,21 @@ class Settings:
             slack_rate_share=_number(e, "HARDE_SLACK_RATE_SHARE", 1.0, low=0.01, high=1),
             answer_bots=_choice(e, "HARDE_ANSWER_BOTS", ("on", "off"), "off") == "on",
             log_level=_choice(e, "HARDE_LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper(),
+            log_format=_choice(e, "HARDE_LOG_FORMAT", ("text", "json"), "text"),
             crm_allowed_users=_slack_ids(e, "HARDE_CRM_ALLOWED_USERS", "UW", "U012AB3CD"),
             crm_allowed_groups=_slack_ids(e, "HARDE_CRM_ALLOWED_GROUPS", "S", "S0614TZR7"),
             admin_users=_slack_ids(e, "HARDE_ADMIN_USERS", "UW", "U012AB3CD"),
             audio_max_mb=_number(e, "HARDE_AUDIO_MAX_MB", 100, low=1, high=1_000, integer=True),
             audio_chunk_minutes=_number(e, "HARDE_AUDIO_CHUNK_MINUTES", 10.0, low=0.5, high=60),
+            scheduler=_choice(e, "HARDE_SCHEDULER", ("on", "off"), "on") == "on",
+            retention_days=_number(e, "HARDE_RETENTION_DAYS", 90, low=1, high=3650, integer=True),
+            log_questions=_choice(e, "HARDE_LOG_QUESTIONS", ("on", "off"), "off") == "on",
+            model_prices=_model_prices(e, "HARDE_MODEL_PRICES"),
+            user_turns_per_minute=_number(e, "HARDE_USER_TURNS_PER_MINUTE", 0, low=0, high=10_000, integer=True),
+            team_turns_per_minute=_number(e, "HARDE_TEAM_TURNS_PER_MINUTE", 0, low=0, high=1_000_000, integer=True),
+            user_spend_per_day=_number(e, "HARDE_USER_SPEND_PER_DAY", 0.0, low=0, high=1_000_000),
+            team_spend_per_day=_number(e, "HARDE_TEAM_SPEND_PER_DAY", 0.0, low=0, high=10_000_000),
+            digest_hour=_number(e, "HARDE_DIGEST_HOUR", 7, low=0, high=23, integer=True),
         )
 
     @property

@@ -74,7 +74,7 @@ def build_web_app(
         return web.json_response({"status": "ok"})
 
     async def metrics(_: web.Request) -> web.Response:
-        response = web.Response(body=services.metrics.render())
+        response = web.Response(body=await services.render_metrics())
         response.headers["Content-Type"] = services.metrics.content_type
         return response
 

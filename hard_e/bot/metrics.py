@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 
@@ -40,7 +43,25 @@ class Metrics:
             buckets=(0.5, 1, 2, 4, 8, 15, 30, 60, 120),
         )
 
+        self.jobs = Counter(
+            "harde_job_runs_total",
+            "Scheduled job runs made by this process, by job and outcome",
+            ["job", "outcome"],
+            registry=self.registry,
+        )
+        self.job_last_success = Gauge(
+            "harde_job_last_success_timestamp_seconds",
+            "When each scheduled job last succeeded (any process), as a Unix time",
+            ["job"],
+            registry=self.registry,
+        )
+
     content_type = CONTENT_TYPE_LATEST
+
+    def set_job_successes(self, successes: Mapping[str, datetime]) -> None:
+        for job, when in successes.items():
+            # SQLite returns times without their zone; they are stored in UTC.
+            self.job_last_success.labels(job=job).set((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -1,12 +1,11 @@
 """Works the outbox: each queued customer goes to the CRM once, and its rep hears how it went in a DM.
 
-Runs right after a submission, then every `EVERY` seconds inside `hard-e run` and every minute in
-`hard-e clock`; claims are atomic in the store, so any number of processes may work it.
+Runs right after a submission, then as the scheduler's `outbox` job every 30 seconds (bot/scheduler.py);
+claims are atomic in the store, so any number of processes may work it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,8 +15,6 @@ from hard_e.errors import StoreUnavailable
 from hard_e.handlers.new_customer import process_and_tell
 
 log = logging.getLogger(__name__)
-
-EVERY = 30.0
 
 
 async def work_outbox(services: Services, client: AsyncWebClient) -> int:
@@ -34,12 +31,3 @@ async def work_outbox(services: Services, client: AsyncWebClient) -> int:
         if await process_and_tell(services, client, key) is not None:
             done += 1
     return done
-
-
-async def keep_working_outbox(services: Services, client: AsyncWebClient, every: float = EVERY) -> None:
-    while True:
-        try:
-            await work_outbox(services, client)
-        except Exception:
-            log.exception("outbox round failed")
-        await asyncio.sleep(every)

@@ -8,6 +8,7 @@ import signal
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,9 +17,9 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from hard_e.bot.app import build_app
 from hard_e.bot.config import Settings
 from hard_e.bot.http_server import build_web_app, serve
-from hard_e.bot.outbox_worker import keep_working_outbox
 from hard_e.bot.recovery import keep_sweeping
-from hard_e.bot.scheduler import load_transcripts, sync_knowledge
+from hard_e.bot.scheduler import start_in_run
+from hard_e.bot.scheduler import stop as stop_jobs
 from hard_e.bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,13 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     background: list[asyncio.Task[None]] = []
+    schedulers: list[AsyncIOScheduler] = []
+
+    def serving() -> None:
+        # The jobs start once Slack can reach us (a port already taken stops start-up before them).
+        if (scheduler := start_in_run(services)) is not None:
+            schedulers.append(scheduler)
+
     log.debug("settings: %s", settings.describe())
     try:
         await services.prepare()
@@ -99,43 +107,37 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
         app_token = settings.slack_app_token.get() if settings.slack_app_token and not http else None
         await verify_slack_credentials(bolt.client, app_token)
         background.append(asyncio.create_task(keep_sweeping(services, bolt.client)))
-        # New customers a CRM outage held back go out as soon as it answers again.
-        background.append(asyncio.create_task(keep_working_outbox(services, bolt.client)))
-        # The knowledge index and the transcript tables catch up in the background; answers work meanwhile.
-        background.append(asyncio.create_task(_catch_up(services)))
         if http:
-            await _serve_http(bolt, services, port or settings.port, stop)
+            await _serve_http(bolt, services, port or settings.port, stop, serving)
         else:
-            await _serve_socket_mode(bolt, settings, stop)
+            await _serve_socket_mode(bolt, settings, stop, serving)
     finally:
         log.info("shutting down")
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         # Let them stop before the engine goes: a query cut off mid-dispose would never return.
+        for scheduler in schedulers:
+            await stop_jobs(scheduler)
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await services.aclose()
 
 
-async def _catch_up(services: Services) -> None:
-    await sync_knowledge(services)
-    await load_transcripts(services)
-
-
-async def _serve_http(bolt: AsyncApp, services: Services, port: int, stop: asyncio.Event) -> None:
+async def _serve_http(bolt: AsyncApp, services: Services, port: int, stop: asyncio.Event, serving: Callable[[], None]) -> None:
     try:
         runner = await serve(build_web_app(bolt, services), services.settings.host, port)
     except OSError as exc:
         raise StartupError(f"Can't listen on {services.settings.host}:{port} ({exc.strerror}). Set PORT or --port.") from None
     log.info("Hard-E listening for Slack over HTTP on %s:%s", services.settings.host, port)
+    serving()
     try:
         await stop.wait()
     finally:
         await runner.cleanup()
 
 
-async def _serve_socket_mode(bolt: AsyncApp, settings: Settings, stop: asyncio.Event) -> None:
+async def _serve_socket_mode(bolt: AsyncApp, settings: Settings, stop: asyncio.Event, serving: Callable[[], None]) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     assert settings.slack_app_token is not None  # Socket Mode is chosen by its presence
@@ -151,6 +153,7 @@ async def _serve_socket_mode(bolt: AsyncApp, settings: Settings, stop: asyncio.E
             stopping.cancel()
         if not stop.is_set():
             log.info("Hard-E connected to Slack in Socket Mode")
+            serving()
             await stop.wait()
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]

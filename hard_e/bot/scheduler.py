@@ -1,5 +1,7 @@
-"""`hard-e clock`: the scheduler process (Procfile `clock`). Jobs run here, not in web processes,
-so several web processes never run the same job twice."""
+"""Scheduled jobs: knowledge sync, transcript load, outbox retry, retention (and, with issue 14, digests
+and chart refresh). They run in `hard-e clock` (Procfile `clock`) and, with HARDE_SCHEDULER=on (the
+default, for a single process), inside `hard-e run` too. However many processes fire a job, a database
+claim on its time slot lets exactly one of them run it (`hard_e/store/job_runs.py`)."""
 
 from __future__ import annotations
 
@@ -7,20 +9,21 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from hard_e.bot.config import Settings
 from hard_e.bot.services import Services
+from hard_e.store.job_runs import JobRuns
 from hard_e.store.locks import exclusive
+from hard_e.store.retention import EVENT_RETENTION, prune
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
-
-# Slack retries for minutes, not days: a week of event keys is ample for deduplication.
-EVENT_RETENTION = timedelta(days=7)
 
 
 async def prune_processed_events(services: Services) -> int:
@@ -77,43 +80,132 @@ async def work_outbox(services: Services) -> None:
     await work(services, services.slack_client())
 
 
-# (job, interval): each starts at once, runs one at a time, and a missed run is not made up twice.
-JOBS: tuple[tuple[Callable[[Services], Awaitable[object]], timedelta], ...] = (
-    (prune_processed_events, timedelta(hours=6)),
-    (sync_knowledge, timedelta(minutes=15)),
-    (load_transcripts, timedelta(minutes=15)),
-    (work_outbox, timedelta(minutes=1)),
+async def retention(services: Services) -> None:
+    """Drop what is older than HARDE_RETENTION_DAYS: conversations and their history, pending
+    actions, finished outbox rows, voice transcripts, the turn log (and its question text)."""
+    removed = await prune(services.engine, timedelta(days=services.settings.retention_days))
+    log.info("retention: %s", ", ".join(f"{count} {name}" for name, count in removed.items() if count) or "nothing to remove")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job the scheduler fires every `every`, at the same moments in every process (multiples of
+    `every` since the epoch), so all clocks agree on its time slots and the first to claim one runs it."""
+
+    name: str
+    every: timedelta
+    work: Callable[[Services], Awaitable[object]]
+
+    def slot(self, at: datetime) -> int:
+        """The slot a run fired at `at` belongs to (the nearest multiple of `every`)."""
+        return round(at.timestamp() / self.every.total_seconds())
+
+
+JOBS: tuple[Job, ...] = (
+    Job("knowledge_sync", timedelta(minutes=15), sync_knowledge),
+    Job("transcripts_load", timedelta(minutes=15), load_transcripts),
+    Job("outbox", timedelta(seconds=30), work_outbox),
+    Job("retention", timedelta(hours=6), retention),
 )
 
 
-def build_scheduler(services: Services) -> AsyncIOScheduler:
+async def run_job(services: Services, job: Job, at: datetime | None = None) -> str:
+    """Run `job` once for the slot of `at` (now) unless another process has: "ran", "skipped",
+    "failed" or "cancelled". A failure is logged by its kind and the job runs again in its next slot."""
+    current = asyncio.current_task()
+    if current is not None:
+        _running.add(current)
+    try:
+        return await _run_job(services, job, job.slot(at or datetime.now(UTC)))
+    except asyncio.CancelledError:
+        # Shutting down: a claimed slot stays "running" and the next slot runs the job again. Not
+        # re-raised: this task is the job's own, and APScheduler would log a cancelled job as a crash.
+        log.info("job %s stopped by shutdown", job.name)
+        return "cancelled"
+    finally:
+        if current is not None:
+            _running.discard(current)
+
+
+async def _run_job(services: Services, job: Job, slot: int) -> str:
+    runs = services.job_runs or JobRuns(services.engine)
+    try:
+        if not await runs.claim(job.name, slot):
+            log.debug("job %s: slot taken by another process", job.name)
+            return "skipped"
+    except Exception as exc:
+        log.error("job %s not started: the store failed (%s); trying again next time", job.name, type(exc).__name__)
+        return "failed"
+    error: str | None = None
+    try:
+        await job.work(services)
+    except Exception as exc:
+        error = type(exc).__name__
+        log.error("job %s failed: %s; it runs again at its next time", job.name, error)
+    try:
+        await runs.finish(job.name, slot, error=error)
+    except Exception as exc:
+        log.warning("job %s: could not record its end (%s)", job.name, type(exc).__name__)
+    services.metrics.jobs.labels(job=job.name, outcome="failed" if error else "ok").inc()
+    return "failed" if error else "ran"
+
+
+_running: set[asyncio.Task[object]] = set()  # job runs under way in this process
+
+
+async def stop(scheduler: AsyncIOScheduler) -> None:
+    """No new runs, and the ones under way stopped and finished with (before the engine closes)."""
+    scheduler.shutdown(wait=False)
+    running = [task for task in _running if not task.done()]
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
+
+
+def build_scheduler(services: Services, jobs: tuple[Job, ...] = JOBS) -> AsyncIOScheduler:
+    """Each job fires at once, then at every multiple of its interval; one run at a time per process,
+    and a missed run is not made up twice."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per run is noise; ours say what matters
     scheduler = AsyncIOScheduler(timezone=UTC)
-    for job, every in JOBS:
+    epoch = datetime.fromtimestamp(0, UTC)
+    for job in jobs:
         scheduler.add_job(
-            job,
-            "interval",
-            seconds=every.total_seconds(),
-            args=[services],
-            id=job.__name__,
+            run_job,
+            IntervalTrigger(seconds=job.every.total_seconds(), start_date=epoch, timezone=UTC),
+            args=[services, job],
+            id=job.name,
             next_run_time=datetime.now(UTC),
             coalesce=True,
             max_instances=1,
+            misfire_grace_time=int(job.every.total_seconds() // 2) or 1,
         )
+    return scheduler
+
+
+def start_in_run(services: Services) -> AsyncIOScheduler | None:
+    """The jobs inside `hard-e run` when HARDE_SCHEDULER=on (they fire at once, then on schedule; a
+    `hard-e clock` beside it never runs the same slot again); None when they are the clock's alone."""
+    if not services.settings.scheduler:
+        log.info("scheduler off: jobs run in `hard-e clock` only")
+        return None
+    scheduler = build_scheduler(services)
+    scheduler.start()
+    log.info("scheduler on: %d job(s) run in this process", len(scheduler.get_jobs()))
     return scheduler
 
 
 async def clock(settings: Settings) -> None:
     services = Services.build(settings)
-    stop = asyncio.Event()
+    stop_signal = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, stop_signal.set)
     await services.prepare()
     scheduler = build_scheduler(services)
     scheduler.start()
     log.info("Hard-E clock started with %d job(s)", len(scheduler.get_jobs()))
     try:
-        await stop.wait()
+        await stop_signal.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        await stop(scheduler)
         await services.aclose()

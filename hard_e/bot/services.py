@@ -49,6 +49,7 @@ from hard_e.store.audio_transcripts import AudioTranscripts
 from hard_e.store.crm import LocalCRM
 from hard_e.store.crm_actions import PendingActions
 from hard_e.store.db import create_engine, warm
+from hard_e.store.job_runs import JobRuns
 from hard_e.store.locks import TurnLocks
 from hard_e.store.outbox import Outbox
 from hard_e.store.repositories import ConversationStore, EventLedger
@@ -81,6 +82,7 @@ class Services:
     audio_transcripts: AudioTranscripts | None = None
     voice: Voice | None = None  # Listen: a script version read aloud
     renderer: VideoRenderer | None = None  # Render video: a primer script as a video
+    job_runs: JobRuns | None = None  # scheduled jobs' slots and outcomes
     _slack: AsyncWebClient | None = None
     _inflight: set[asyncio.Task[None]] = field(default_factory=set)
     _tidying: set[asyncio.Task[None]] = field(default_factory=set)  # clean-up after answers (bot/streaming.py)
@@ -143,12 +145,24 @@ class Services:
             audio_transcripts=AudioTranscripts(engine),
             voice=build_voice(settings, client),
             renderer=build_renderer(settings),
+            job_runs=JobRuns(engine),
         )
 
     async def prepare(self) -> None:
         """Apply migrations and open the database's connections; run before serving."""
         await migrate.upgrade(self.engine)
         await warm(self.engine)
+
+    async def render_metrics(self) -> bytes:
+        """/metrics: this process's counters, plus what the database knows (each job's last success,
+        whichever process ran it)."""
+        if self.job_runs is not None:
+            try:
+                async with asyncio.timeout(2):
+                    self.metrics.set_job_successes(await self.job_runs.last_success())
+            except Exception as exc:
+                log.warning("job metrics unavailable: %s", type(exc).__name__)
+        return self.metrics.render()
 
     async def store_answers(self) -> bool:
         try:

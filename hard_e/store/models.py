@@ -5,7 +5,22 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, TIMESTAMP, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    TIMESTAMP,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -305,6 +320,102 @@ class AudioTranscript(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the audio, hex
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class JobRun(Base):
+    """One run of a scheduled job in one time slot: the primary key lets one clock of many claim it."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(16))  # running, ok, failed
+    error: Mapped[str | None] = mapped_column(String(64))  # the failure's kind, never its message
+
+
+class TurnLog(Base):
+    """One answered (or refused, or failed) turn: who, where, how, at what cost. Never message text,
+    unless HARDE_LOG_QUESTIONS=on keeps the question for the admins (pruned after the retention)."""
+
+    __tablename__ = "turn_log"
+    __table_args__ = (
+        Index("ix_turn_log_created_at", "created_at"),
+        Index("ix_turn_log_user", "team_id", "user_id", "created_at"),
+        Index("ix_turn_log_answer", "conversation_key", "answer_ts"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    place: Mapped[str] = mapped_column(String(16))  # im, channel, group, mpim, slash, button, console
+    conversation_key: Mapped[str] = mapped_column(String(200))
+    answer_ts: Mapped[str | None] = mapped_column(String(32))
+    flow: Mapped[str | None] = mapped_column(String(16))
+    agent: Mapped[str | None] = mapped_column(String(32))
+    rule: Mapped[str | None] = mapped_column(String(64))
+    agents: Mapped[list[str] | None] = mapped_column(JSON)
+    tools: Mapped[list[str] | None] = mapped_column(JSON)
+    models: Mapped[list[str] | None] = mapped_column(JSON)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    first_token_ms: Mapped[int | None] = mapped_column(Integer)
+    first_visible_ms: Mapped[int | None] = mapped_column(Integer)
+    total_ms: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TurnVote(Base):
+    """A 👍 / 👎 on an answer: one per user per turn, changeable."""
+
+    __tablename__ = "turn_votes"
+
+    turn_id: Mapped[int] = mapped_column(Integer, ForeignKey("turn_log.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    vote: Mapped[int] = mapped_column(SmallInteger)  # 1 or -1
+    comment: Mapped[str | None] = mapped_column(Text)
+    voted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UsageCounter(Base):
+    """Turns and model spend of one user or workspace in one window (a minute, a day), for limits."""
+
+    __tablename__ = "usage_counters"
+    __table_args__ = (Index("ix_usage_counters_updated_at", "updated_at"),)
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)  # "user:T:U" or "team:T"
+    window: Mapped[str] = mapped_column(String(32), primary_key=True)  # "minute:<epoch minute>" or "day:<date>"
+    turns: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    spend_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DigestSubscription(Base):
+    """A rep who asked for the morning digest (`/hard-e digest on`)."""
+
+    __tablename__ = "digest_subscriptions"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    last_sent: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AnalyticsChart(Base):
+    """A chart image uploaded to Slack for the admins' App Home, and when it was drawn."""
+
+    __tablename__ = "analytics_charts"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(32))
+    rendered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 # Full-text search objects that migration 0002 creates for one dialect only, so no model can declare
