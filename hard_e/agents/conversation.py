@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import aclosing
 
 from agents import Agent
 
@@ -13,7 +14,7 @@ from hard_e.agents.agents_flow import run_agents
 from hard_e.agents.context import TurnContext
 from hard_e.agents.crm.actions import CrmActions
 from hard_e.agents.crm.wording import refused
-from hard_e.agents.direct import answer_directly
+from hard_e.agents.direct import HandOver, answer_or_hand_over
 from hard_e.agents.events import (
     Event,
     Failed,
@@ -166,11 +167,13 @@ class Conversations:
 
     async def wants_crm(self, turn: Turn) -> bool:
         """Whether `turn` goes to the CRM agent (by its words, or a CRM workflow in progress in its thread),
-        so that a face can move it somewhere private first. Cheap: the router and one read."""
-        try:
-            conversation = await self._store.get(turn.conversation_key)
-        except STORE_ERRORS:
-            conversation = None
+        so that a face can move it somewhere private first. Cheap: the router and at most one read."""
+        conversation = None
+        if turn.thread_ts != turn.message_ts:  # a message that starts its thread has no workflow in it yet
+            try:
+                conversation = await self._store.get(turn.conversation_key)
+            except STORE_ERRORS:
+                pass
         where = route(fit_message(turn.text).text, conversation.active_workflow if conversation else None)
         return where.flow == "agents" and where.agent == "crm"
 
@@ -190,7 +193,12 @@ class Conversations:
         if where.flow == "agents" and self._team:
             state = WorkflowState.from_json(conversation.workflow_state if conversation else None)
             return await self._run_agents(turn, sink, where.agent or "triage", state, crm_access, after)
-        return await self._direct(turn, sink, show, look_up=not where.small_talk)
+
+        async def hand_over(to: str) -> str:
+            state = WorkflowState.from_json(conversation.workflow_state if conversation else None)
+            return await self._hand_over(turn, sink, to, state, crm_access, after)
+
+        return await self._direct(turn, sink, show, look_up=not where.small_talk, hand_over=hand_over if self._team else None)
 
     async def _run_agents(
         self, turn: Turn, sink: Sink, start: str, state: WorkflowState, crm_access: CrmAccess | None, after: list[Event]
@@ -224,24 +232,43 @@ class Conversations:
             await replace_last_answer(session, text)  # the thread remembers what the rep was shown
         return text
 
-    async def _direct(self, turn: Turn, sink: Sink, show: Callable[[str], Awaitable[None]] | None = None, *, look_up: bool = True) -> str:
+    async def _direct(
+        self,
+        turn: Turn,
+        sink: Sink,
+        show: Callable[[str], Awaitable[None]] | None = None,
+        *,
+        look_up: bool = True,
+        hand_over: Callable[[str], Awaitable[str]] | None = None,
+    ) -> str:
+        """One streamed model call; with `hand_over` (the agents flow is there) the model may pass the
+        turn on before writing anything, and the answer is then `hand_over(agent)`'s."""
         assert self._model is not None  # checked when the turn started
         past = await self._history.messages(turn.conversation_key)
         question = {"role": "user", "content": turn.text}
         parts: list[str] = []
+        passed: HandOver | None = None
         loop = asyncio.get_running_loop()
+        agents = tuple(self._team or ()) if hand_over is not None else ()
         try:
             async with asyncio.timeout(self._first_token_timeout) as deadline:
                 passages = await self._passages(turn.text) if look_up else []
-                async for delta in answer_directly(self._model, turn, past, passages):
-                    if not parts:
-                        deadline.reschedule(loop.time() + self._turn_timeout)
-                    parts.append(delta)
-                    await sink.send(TextDelta(delta))
+                async with aclosing(answer_or_hand_over(self._model, turn, past, passages, hand_over_to=agents)) as answer:
+                    async for delta in answer:
+                        if isinstance(delta, HandOver):
+                            passed = delta  # nothing was shown: the turn is the specialist's now
+                            break
+                        if not parts:
+                            deadline.reschedule(loop.time() + self._turn_timeout)
+                        parts.append(delta)
+                        await sink.send(TextDelta(delta))
         except Exception:
             # Keep the question, so a follow-up ("try again") still has its context.
             await self._history.append(turn.conversation_key, question)
             raise
+        if passed is not None and hand_over is not None:
+            # The agents run records the question and its answer: the thread holds one exchange.
+            return await hand_over(passed.to)
         text = "".join(parts)
         if not text.strip():
             await self._history.append(turn.conversation_key, question)
@@ -251,6 +278,20 @@ class Conversations:
             await show(text)
         await self._history.append(turn.conversation_key, question, {"role": "assistant", "content": text})
         return text
+
+    async def _hand_over(
+        self, turn: Turn, sink: Sink, to: str, state: WorkflowState, crm_access: CrmAccess | None, after: list[Event]
+    ) -> str:
+        """Answer with the agents flow at `to`, which the direct flow's model named before writing
+        anything; a name the team doesn't know goes to Triage, which routes."""
+        assert self._team  # the hand-over is only offered when there is a team
+        start = to if to in self._team else "triage"
+        log.info("handed over conversation=%s from=direct to=%s%s", turn.conversation_key, start, "" if start == to else " (unknown agent)")
+        if start == "crm" and crm_access is not None and self._crm is not None:
+            # As when the router picks the CRM: refuse at once rather than after a model call.
+            if (reason := await crm_access.refusal(turn.user_id)) is not None:
+                raise UserFacingError(refused(reason))
+        return await self._run_agents(turn, sink, start, state, crm_access, after)
 
     async def _refine(self, text: str, kind: str, sink: Sink) -> str:
         """The optional Grok voice pass over finished scripts and long answers."""

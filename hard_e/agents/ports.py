@@ -7,7 +7,8 @@ Results are plain records: the store's transcript aggregates, the knowledge inde
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -27,10 +28,39 @@ if TYPE_CHECKING:
     )
 
 
+@dataclass(frozen=True)
+class ToolOffer:
+    """A function the model may call instead of writing text: its name, what it is for (the model
+    reads `description`) and its arguments as a JSON schema (strict: every property required)."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, object]
+
+
+class ToolCall(Protocol):
+    """The model called an offered function, arguments complete: its name and its arguments (parsed
+    from the JSON text the model wrote; empty when that was not a JSON object)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def arguments(self) -> Mapping[str, object]: ...
+
+
 class TextModel(Protocol):
     """One language model, streaming the text of its answer."""
 
     def stream(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]: ...
+
+    def stream_with_tools(
+        self, instructions: str, messages: list[dict[str, str]], tools: Sequence[ToolOffer]
+    ) -> AsyncGenerator[str | ToolCall, None]:
+        """Like `stream`, but the model may also call one of `tools`: text deltas are yielded as they
+        arrive, and each call as a `ToolCall` once its arguments are complete, in the order the
+        model wrote them. The caller decides what a call means; nothing is sent back to the model.
+        Closing the generator early (`aclose`) ends the model's stream."""
+        ...
 
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)

@@ -1,20 +1,30 @@
 """Streaming chat completions from OpenAI or any compatible server.
 
 `HARDE_OPENAI_API` picks the wire protocol: the Responses API (OpenAI's own) or Chat
-Completions (what most local model servers speak). Callers see only text deltas.
+Completions (what most local model servers speak). Callers see text deltas and, when they offer
+functions (`stream_with_tools`), each function call once its arguments are complete.
 `StructuredModel` answers in a pydantic schema instead (structured outputs), over either protocol.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import AsyncIterator
-from typing import TypeVar, cast
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar, cast
 
 import openai
-from openai import AsyncOpenAI
-from openai.types.chat import ChatCompletionMessageParam, ChatCompletionSystemMessageParam, ChatCompletionUserMessageParam
-from openai.types.responses import ResponseInputParam, ResponseTextDeltaEvent
+from openai import AsyncOpenAI, Omit, omit
+from openai.types.chat import (
+    ChatCompletionFunctionToolParam,
+    ChatCompletionMessageParam,
+    ChatCompletionSystemMessageParam,
+    ChatCompletionUserMessageParam,
+)
+from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
+from openai.types.responses import FunctionToolParam, ResponseInputParam, ResponseOutputItemDoneEvent, ResponseTextDeltaEvent
+from openai.types.shared_params import FunctionDefinition
 from pydantic import BaseModel
 
 from hard_e.errors import UserFacingError
@@ -30,6 +40,26 @@ def build_client(*, api_key: str | None, base_url: str | None, timeout: float = 
     return AsyncOpenAI(api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=max_retries)
 
 
+class FunctionSpec(Protocol):
+    """A function offered to the model: its name, what it is for (the model reads this) and its
+    arguments as a strict JSON schema."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def parameters(self) -> Mapping[str, object]: ...
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    """The model called an offered function; `arguments` parsed from its JSON (empty if not an object)."""
+
+    name: str
+    arguments: Mapping[str, object]
+
+
 class ChatModel:
     """One model behind one wire protocol, streaming text."""
 
@@ -40,19 +70,51 @@ class ChatModel:
 
     async def stream(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
         """Yield the answer's text as it arrives. Failures become `UserFacingError`."""
+        async for item in self.stream_with_tools(instructions, messages, ()):
+            if isinstance(item, str):  # with no tools offered there are no calls to skip
+                yield item
+
+    async def stream_with_tools(
+        self, instructions: str, messages: list[dict[str, str]], tools: Sequence[FunctionSpec]
+    ) -> AsyncGenerator[str | FunctionCall, None]:
+        """Yield text deltas as they arrive, and each call of one of `tools` once its arguments are
+        complete. Failures become `UserFacingError`. A server that refuses the request because of its
+        tools (some local models "do not support tools": HTTP 400) is asked again without them."""
+        started = False
         try:
-            if self._api == CHAT_COMPLETIONS:
-                async for delta in self._stream_chat(instructions, messages):
-                    yield delta
-            else:
-                async for delta in self._stream_responses(instructions, messages):
-                    yield delta
+            async for item in self._stream(instructions, messages, tools):
+                started = True
+                yield item
+        except openai.BadRequestError as exc:
+            if not tools or started:
+                raise user_facing(exc) from exc
+            log.warning("model refused a request with tools (status %s); asking again without them", exc.status_code)
+            try:
+                async for item in self._stream(instructions, messages, ()):
+                    yield item
+            except openai.APIError as again:
+                raise user_facing(again) from again
         except openai.APIError as exc:
             raise user_facing(exc) from exc
 
-    async def _stream_responses(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
+    def _stream(
+        self, instructions: str, messages: list[dict[str, str]], tools: Sequence[FunctionSpec]
+    ) -> AsyncIterator[str | FunctionCall]:
+        if self._api == CHAT_COMPLETIONS:
+            return self._stream_chat(instructions, messages, tools)
+        return self._stream_responses(instructions, messages, tools)
+
+    async def _stream_responses(
+        self, instructions: str, messages: list[dict[str, str]], tools: Sequence[FunctionSpec]
+    ) -> AsyncIterator[str | FunctionCall]:
+        offered: list[FunctionToolParam] | Omit = [_responses_tool(t) for t in tools] if tools else omit
         stream = await self._client.responses.create(
-            model=self.model, instructions=instructions, input=_as_responses_input(messages), stream=True, store=False
+            model=self.model,
+            instructions=instructions,
+            input=_as_responses_input(messages),
+            tools=offered,
+            stream=True,
+            store=False,
         )
         async with stream:
             async for event in stream:
@@ -60,6 +122,10 @@ class ChatModel:
                 if isinstance(event, ResponseTextDeltaEvent):
                     if event.delta:
                         yield event.delta
+                elif isinstance(event, ResponseOutputItemDoneEvent):
+                    # A function call's item is done once its arguments are (its `.done` event may lack the name).
+                    if event.item.type == "function_call":
+                        yield FunctionCall(event.item.name, _arguments(event.item.arguments))
                 elif kind in ("response.failed", "error"):
                     log.warning("model stream reported %s", kind)
                     raise UserFacingError(MODEL_TROUBLE)
@@ -67,14 +133,80 @@ class ChatModel:
                     log.info("model response incomplete")
                     return
 
-    async def _stream_chat(self, instructions: str, messages: list[dict[str, str]]) -> AsyncIterator[str]:
+    async def _stream_chat(
+        self, instructions: str, messages: list[dict[str, str]], tools: Sequence[FunctionSpec]
+    ) -> AsyncIterator[str | FunctionCall]:
         system: ChatCompletionSystemMessageParam = {"role": "system", "content": instructions}
-        stream = await self._client.chat.completions.create(model=self.model, messages=[system, *_as_chat_messages(messages)], stream=True)
+        offered: list[ChatCompletionFunctionToolParam] | Omit = [_chat_tool(t) for t in tools] if tools else omit
+        stream = await self._client.chat.completions.create(
+            model=self.model, messages=[system, *_as_chat_messages(messages)], tools=offered, stream=True
+        )
+        calls = _ChatCalls()
         async with stream:
             async for chunk in stream:
                 for choice in chunk.choices or ():
                     if choice.delta and choice.delta.content:
                         yield choice.delta.content
+                    if choice.delta and choice.delta.tool_calls:
+                        calls.add(choice.delta.tool_calls)
+                    if choice.finish_reason is not None:
+                        for request in calls.finished():
+                            yield request
+        for request in calls.finished():  # a server that never said why it stopped
+            yield request
+
+
+@dataclass
+class _ChatCall:
+    id: str | None
+    name: str = ""
+    arguments: str = ""
+
+
+class _ChatCalls:
+    """Function calls streamed in Chat Completions pieces: the first piece of a call carries its index,
+    id and name, later pieces (same index) the next bit of its JSON arguments. Some compatible servers
+    reuse index 0 for every call of a batch, told apart only by a new id."""
+
+    def __init__(self) -> None:
+        self._open: dict[int, _ChatCall] = {}
+        self._done: list[_ChatCall] = []
+
+    def add(self, pieces: list[ChoiceDeltaToolCall]) -> None:
+        for piece in pieces:
+            call = self._open.get(piece.index)
+            if call is None or (piece.id and call.id and piece.id != call.id):
+                if call is not None:
+                    self._done.append(call)
+                call = self._open[piece.index] = _ChatCall(piece.id)
+            if piece.function is not None:
+                call.name = call.name or (piece.function.name or "")
+                call.arguments += piece.function.arguments or ""
+
+    def finished(self) -> list[FunctionCall]:
+        """The calls seen so far, in the order they started; each is returned once."""
+        calls = [*self._done, *(self._open[i] for i in sorted(self._open))]
+        self._open.clear()
+        self._done.clear()
+        return [FunctionCall(c.name, _arguments(c.arguments)) for c in calls if c.name]
+
+
+def _arguments(text: str) -> Mapping[str, object]:
+    """A call's JSON arguments as a dict; empty when they are not a JSON object."""
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return cast(dict[str, object], value) if isinstance(value, dict) else {}
+
+
+def _responses_tool(tool: FunctionSpec) -> FunctionToolParam:
+    return {"type": "function", "name": tool.name, "description": tool.description, "parameters": dict(tool.parameters), "strict": True}
+
+
+def _chat_tool(tool: FunctionSpec) -> ChatCompletionFunctionToolParam:
+    function: FunctionDefinition = {"name": tool.name, "description": tool.description, "parameters": dict(tool.parameters), "strict": True}
+    return {"type": "function", "function": function}
 
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)

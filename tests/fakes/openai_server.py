@@ -27,6 +27,13 @@ from ._server import FakeServer, Req
 # Stalls never outlive this, whatever the script says (keeps a broken test bounded).
 MAX_STALL_SECONDS = 60.0
 
+# Models the fake lists (`GET /v1/models`) and retrieves (`GET /v1/models/{model}`); ids OpenAI
+# publishes. Tests add or remove ids through `FakeOpenAI.models`.
+DEFAULT_MODELS = (
+    "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
+    "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1", "gpt-4o-mini-tts", "tts-1",
+)  # fmt: skip
+
 
 @dataclass
 class StreamRecord:
@@ -122,6 +129,7 @@ class FakeOpenAI(FakeServer):
         self._streams: list[StreamRecord] = []
         self._images: list[ImageRecord] = []
         self._ids = itertools.count(1)
+        self.models: set[str] = set(DEFAULT_MODELS)
 
     @property
     def url(self) -> str:
@@ -135,21 +143,24 @@ class FakeOpenAI(FakeServer):
         self._push(_Plan("reply", text=text, chunk_size=chunk_size, delay=delay, first_token_delay=first_token_delay))
 
     def reply_tool_call(
-        self, name: str, arguments: dict[str, Any], call_id: str | None = None, chunk_size: int = 8
+        self, name: str, arguments: dict[str, Any], call_id: str | None = None, chunk_size: int = 8, *, text: str = ""
     ) -> str:
-        """Answer with one function call; returns its call_id."""
-        return self.reply_tool_calls([(name, arguments, call_id)], chunk_size=chunk_size)[0]
+        """Answer with one function call (after `text`, if given); returns its call_id."""
+        return self.reply_tool_calls([(name, arguments, call_id)], chunk_size=chunk_size, text=text)[0]
 
     def reply_tool_calls(
-        self, calls: list[tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], str | None]], chunk_size: int = 8
+        self, calls: list[tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], str | None]], chunk_size: int = 8, *, text: str = ""
     ) -> list[str]:
-        """Answer with several (parallel) function calls; returns their call_ids."""
+        """Answer with several (parallel) function calls; returns their call_ids. With `text`, the
+        model writes that first and then calls (both APIs allow text and calls in one answer: the
+        Responses API as a message item before the function_call items, Chat Completions as content
+        deltas before the tool_calls deltas, finish_reason "tool_calls")."""
         tool_calls = []
         for entry in calls:
             name, arguments = entry[0], entry[1]
             call_id = (entry[2] if len(entry) > 2 else None) or f"call_fake{next(self._ids):04d}"
             tool_calls.append(ToolCall(name, json.dumps(arguments), call_id))
-        self._push(_Plan("reply", tool_calls=tuple(tool_calls), chunk_size=chunk_size))
+        self._push(_Plan("reply", text=text, tool_calls=tuple(tool_calls), chunk_size=chunk_size))
         return [tc.call_id for tc in tool_calls]
 
     def transcribe_reply(self, text: str, delay: float = 0.0) -> None:
@@ -215,7 +226,30 @@ class FakeOpenAI(FakeServer):
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_post("/v1/audio/speech", self._handle_speech)
         app.router.add_post("/v1/audio/transcriptions", self._handle_transcription)
+        app.router.add_get("/v1/models", self._handle_models)
+        app.router.add_get("/v1/models/{model:.+}", self._handle_models)
         return app
+
+    async def _handle_models(self, request: web.Request) -> web.StreamResponse:
+        """List models, or retrieve one (OpenAI API reference, "Models": `GET /models` answers
+        `{"object": "list", "data": [Model]}`, `GET /models/{model}` one `Model` {id, object "model",
+        created, owned_by}; an id the key can't use is 404 with code `model_not_found`)."""
+        _, headers = await self._record(request)
+        if headers.get("authorization") != f"Bearer {self.api_key}":
+            return web.json_response(_error_body(401, "Incorrect API key provided.", "invalid_api_key"), status=401)
+        with self._lock:
+            models = sorted(self.models)
+
+        def model(model_id: str) -> dict[str, Any]:
+            return {"id": model_id, "object": "model", "created": 1_700_000_000, "owned_by": "system"}
+
+        wanted = request.match_info.get("model")
+        if wanted is None:
+            return web.json_response({"object": "list", "data": [model(m) for m in models]})
+        if wanted not in models:
+            message = f"The model `{wanted}` does not exist or you do not have access to it."
+            return web.json_response(_error_body(404, message, "model_not_found"), status=404)
+        return web.json_response(model(wanted))
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body, headers = await self._record(request)

@@ -540,7 +540,7 @@ async def test_a_simple_question_in_slack_is_answered_with_cited_knowledge_passa
 
     # One direct call: the passages and their citations were in the model's instructions.
     [request] = fake_openai.requests
-    assert "tools" not in request.body or not request.body["tools"]
+    assert [t["name"] for t in request.body.get("tools") or []] in ([], ["hand_over"])  # the direct flow: at most the hand-over
     instructions = request.body["instructions"]
     assert "Warranty Policy (warranty_policy.md)" in instructions
     assert str(kb_dir) not in instructions  # no server paths
