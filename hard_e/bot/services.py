@@ -28,6 +28,7 @@ from hard_e.agents.turn import Turn
 from hard_e.bot.budgeted_client import BudgetedWebClient
 from hard_e.bot.config import Settings
 from hard_e.bot.crm_access import CrmAccessPolicy
+from hard_e.bot.limits import over_limit
 from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals, NativeStream
 from hard_e.bot.rate_budget import Limit, RateBudgets
@@ -54,6 +55,7 @@ from hard_e.store.locks import TurnLocks
 from hard_e.store.outbox import Outbox
 from hard_e.store.repositories import ConversationStore, EventLedger
 from hard_e.store.transcript_store import TranscriptStore
+from hard_e.store.usage import Usage
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,7 @@ class Services:
     voice: Voice | None = None  # Listen: a script version read aloud
     renderer: VideoRenderer | None = None  # Render video: a primer script as a video
     job_runs: JobRuns | None = None  # scheduled jobs' slots and outcomes
+    usage: Usage | None = None  # counters behind the limits (bot/limits.py)
     _slack: AsyncWebClient | None = None
     _inflight: set[asyncio.Task[None]] = field(default_factory=set)
     _tidying: set[asyncio.Task[None]] = field(default_factory=set)  # clean-up after answers (bot/streaming.py)
@@ -146,12 +149,19 @@ class Services:
             voice=build_voice(settings, client),
             renderer=build_renderer(settings),
             job_runs=JobRuns(engine),
+            usage=Usage(engine),
         )
 
     async def prepare(self) -> None:
         """Apply migrations and open the database's connections; run before serving."""
         await migrate.upgrade(self.engine)
         await warm(self.engine)
+
+    async def over_limit(self, team_id: str, user_id: str | None) -> str | None:
+        """Count a turn against the limits; what to tell the rep when it is over one (None: go ahead)."""
+        if self.usage is None:
+            return None
+        return await over_limit(self.settings, self.usage, team_id, user_id)
 
     async def render_metrics(self) -> bytes:
         """/metrics: this process's counters, plus what the database knows (each job's last success,

@@ -41,7 +41,12 @@ async def first_delivery(turn: Turn, client: AsyncWebClient, services: Services,
 
 
 async def answer_where_allowed(turn: Turn, client: AsyncWebClient, services: Services, *, started: float) -> None:
-    """Answer `turn`, in the asker's DM when it needs the CRM and was asked where others can read."""
+    """Answer `turn`, in the asker's DM when it needs the CRM and was asked where others can read; over a
+    limit (turns a minute, spend a day), say when the rep can ask again instead."""
+    if (message := await services.over_limit(turn.team_id, turn.user_id)) is not None:
+        services.metrics.turns.labels(outcome="limited").inc()
+        await services.sink(client, turn).send(Failed(message))
+        return
     if not turn.private and await services.conversations.wants_crm(turn):
         private = await move_to_dm(turn, client, services.crm_access.bound(client))
         if private is None:

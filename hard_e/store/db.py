@@ -49,6 +49,14 @@ async def warm(engine: AsyncEngine, connections: int = POOL_SIZE) -> None:
     await asyncio.gather(*(one() for _ in range(connections)))
 
 
+def dialect_insert(engine: AsyncEngine, table: Any) -> Any:
+    """An INSERT in the engine's dialect: both offer ON CONFLICT and RETURNING."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (pg_insert if engine.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
 @asynccontextmanager
 async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A short write transaction (`engine.begin()`); on SQLite, queued behind the process's other
