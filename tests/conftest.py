@@ -27,6 +27,15 @@ POSTGRES_URL = os.environ.get("HARDE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
+def free_port() -> int:
+    """A port nothing listens on right now, on the loopback."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture(params=BACKENDS)
 async def database_url(request, tmp_path):
     """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""

@@ -251,7 +251,8 @@ def test_port_in_use_is_reported_plainly(tmp_path, fake_slack):
 
 async def test_sigterm_stops_socket_mode_even_while_slack_is_unreachable(tmp_path):
     env = {**BASE_ENV, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1",
-           "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/", "HARDE_DATA_DIR": str(tmp_path)}
+           "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/", "HARDE_DATA_DIR": str(tmp_path),
+           "HOST": "127.0.0.1", "PORT": str(free_port())}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hard_e", "run", env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

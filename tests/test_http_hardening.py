@@ -234,7 +234,7 @@ async def test_a_malformed_request_line_gets_400_and_no_traceback(quick_bot, cap
 
 async def test_healthz_says_ok_with_a_model(bot):
     status, body = await bot.get("/healthz")
-    assert status == 200 and json.loads(body) == {"status": "ok"}
+    assert status == 200 and json.loads(body) == {"status": "ok", "database": "ok"}
 
 
 async def test_healthz_says_degraded_and_why_without_a_model(fake_slack, tmp_path, database_url):

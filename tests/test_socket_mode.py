@@ -20,7 +20,7 @@ from hard_e.bot.config import Settings
 from hard_e.bot.services import Services
 from hard_e.bot.streaming import PLACEHOLDER
 from tests import slack_events as se
-from tests.conftest import BOT_TOKEN
+from tests.conftest import BOT_TOKEN, free_port
 
 APP_TOKEN = "xapp-test"  # FakeSlack's default app-level token
 CONNECT_TIMEOUT = 5.0
@@ -46,6 +46,9 @@ def socket_env(fake_slack, fake_openai, database_url: str, tmp_path, **extra: st
         "OPENAI_BASE_URL": fake_openai.url,
         "DATABASE_URL": database_url,
         "HARDE_DATA_DIR": str(tmp_path / "data"),
+        # Socket Mode serves /healthz on HOST:PORT: the loopback, on a port of its own per test.
+        "HOST": "127.0.0.1",
+        "PORT": str(free_port()),
     }
     env.update(extra)
     return env  # no SLACK_SIGNING_SECRET: Socket Mode does not need one

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from hard_e.bot.config import ConfigError, Settings
 
@@ -108,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crm_import.add_argument("path", nargs="?", help="the folder holding the JSON files")
     crm_import.add_argument("--sample", action="store_true", help="import the bundled sample CRM (a fictional company) instead")
+    sub.add_parser(
+        "doctor",
+        help="check every configured credential and endpoint (exit 1 on any problem)",
+        description="Check each configured credential and endpoint — Slack (token, scopes, Socket Mode), the model server and "
+        "each model, Leap, S3 sources, Perplexity, xAI, ElevenLabs, Shotstack, the database and its migrations — and print "
+        "one line each: ok, or the problem and its fix. Exit status 1 when anything is wrong.",
+    )
     return parser
 
 
@@ -115,8 +124,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+TEXT_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# A LogRecord's own attributes; anything else on a record came from `extra=` and is logged as a field.
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """`HARDE_LOG_FORMAT=json`: one JSON object per line — time (UTC, ISO 8601), level, logger, message,
+    any `extra=` fields, and a traceback as one `exception` string. It carries what the text line
+    carries, nothing more."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update((key, value) for key, value in vars(record).items() if key not in _RECORD_FIELDS and key not in entry)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Log to stderr at `level`, as text lines or (`json`) one JSON object per line. Like
+    `logging.basicConfig`, it leaves a root logger that already has handlers as it is."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_LOG_FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
     # Alembic narrates every check ("Context impl SQLiteImpl."); `migrate.upgrade` logs what was applied.
@@ -133,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "run":
         from hard_e.bot.runner import StartupError, missing_credentials_message, run
 
@@ -174,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
             print("hard-e crm import: give a folder or --sample (one of the two).", file=sys.stderr)
             return 2
         return asyncio.run(crm_command(args, settings))
+    if args.command == "doctor":
+        from hard_e.bot.doctor import doctor
+
+        return asyncio.run(doctor(settings))
     return 1
 
 

@@ -1,4 +1,5 @@
-"""HTTP mode: Slack's Events API on one URL, plus health and metrics for the platform.
+"""HTTP mode: Slack's Events API on one URL, plus health and metrics for the platform (Socket Mode
+serves the health check on its own: `build_health_app`).
 
 Every request to /slack/events is read with a deadline, verified (see `request_guard`) and checked
 for shape before Bolt parses it, so nothing a stranger sends can reach a listener, cost a 500 or
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -66,13 +67,6 @@ def build_web_app(
             return web.json_response({"error": "could not process the request"}, status=400)
         return await to_aiohttp_response(bolt_response)
 
-    async def healthz(_: web.Request) -> web.Response:
-        if not await services.store_answers():
-            return web.json_response({"status": "store unavailable"}, status=503)
-        if reasons := services.degraded_reasons():
-            return web.json_response({"status": "degraded", "reasons": reasons})
-        return web.json_response({"status": "ok"})
-
     async def metrics(_: web.Request) -> web.Response:
         response = web.Response(body=await services.render_metrics())
         response.headers["Content-Type"] = services.metrics.content_type
@@ -81,9 +75,42 @@ def build_web_app(
     app = web.Application(client_max_size=MAX_BODY)
     app[REJECTIONS] = rejections
     app.router.add_post("/slack/events", slack_events)
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", healthz_view(services))
     app.router.add_get("/metrics", metrics)
     return app
+
+
+def build_health_app(services: Services, socket_connected: Callable[[], Awaitable[bool]]) -> web.Application:
+    """What Socket Mode serves on HOST:PORT: `/healthz`, with the state of the Socket Mode connection.
+    No Slack requests: those come over the websocket, so nothing unsigned is taken here."""
+    app = web.Application(client_max_size=MAX_BODY)
+    app[REJECTIONS] = Rejections(services.metrics.http_rejections)
+    app.router.add_get("/healthz", healthz_view(services, socket_connected))
+    return app
+
+
+def healthz_view(
+    services: Services, socket_connected: Callable[[], Awaitable[bool]] | None = None
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """`GET /healthz`: 200 `{"status": "ok", "database": "ok"}` (in Socket Mode with `"socket_mode":
+    "connected"`); "degraded" and why, still 200, when Hard-E runs but can't answer (no model); 503
+    "unavailable" and why when the database does not answer or the Socket Mode connection is down."""
+
+    async def healthz(_: web.Request) -> web.Response:
+        database = await services.store_answers()
+        parts = {"database": "ok" if database else "unavailable"}
+        down = [] if database else ["the database does not answer"]
+        if socket_connected is not None:
+            connected = await socket_connected()
+            parts["socket_mode"] = "connected" if connected else "disconnected"
+            down += [] if connected else ["not connected to Slack (Socket Mode)"]
+        if down:
+            return web.json_response({"status": "unavailable", "reasons": down, **parts}, status=503)
+        if reasons := services.degraded_reasons():
+            return web.json_response({"status": "degraded", "reasons": reasons, **parts})
+        return web.json_response({"status": "ok", **parts})
+
+    return healthz
 
 
 def _closing(response: web.StreamResponse) -> web.StreamResponse:

@@ -8,6 +8,7 @@ import signal
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -16,7 +17,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from hard_e.bot.app import build_app
 from hard_e.bot.config import Settings
-from hard_e.bot.http_server import build_web_app, serve
+from hard_e.bot.http_server import build_health_app, build_web_app, serve
 from hard_e.bot.recovery import keep_sweeping
 from hard_e.bot.scheduler import start_in_run
 from hard_e.bot.scheduler import stop as stop_jobs
@@ -110,7 +111,7 @@ async def run(settings: Settings, *, force_http: bool = False, port: int | None 
         if http:
             await _serve_http(bolt, services, port or settings.port, stop, serving)
         else:
-            await _serve_socket_mode(bolt, settings, stop, serving)
+            await _serve_socket_mode(bolt, services, port or settings.port, stop, serving)
     finally:
         log.info("shutting down")
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -137,11 +138,14 @@ async def _serve_http(bolt: AsyncApp, services: Services, port: int, stop: async
         await runner.cleanup()
 
 
-async def _serve_socket_mode(bolt: AsyncApp, settings: Settings, stop: asyncio.Event, serving: Callable[[], None]) -> None:
+async def _serve_socket_mode(bolt: AsyncApp, services: Services, port: int, stop: asyncio.Event, serving: Callable[[], None]) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    settings = services.settings
     assert settings.slack_app_token is not None  # Socket Mode is chosen by its presence
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get())
+    # The platform's health check, as in HTTP mode, with the connection's state; Socket Mode works without it.
+    health = await _serve_health(build_health_app(services, handler.client.is_connected), settings.host, port)
     try:
         # Connecting retries on its own while Slack is unreachable; a stop signal still wins.
         connecting = asyncio.create_task(handler.connect_async())  # type: ignore[no-untyped-call]
@@ -157,3 +161,15 @@ async def _serve_socket_mode(bolt: AsyncApp, settings: Settings, stop: asyncio.E
             await stop.wait()
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
+        if health is not None:
+            await health.cleanup()
+
+
+async def _serve_health(app: web.Application, host: str, port: int) -> web.AppRunner | None:
+    try:
+        runner = await serve(app, host, port)
+    except OSError as exc:
+        log.warning("can't serve /healthz on %s:%s (%s); going on without it (set PORT or --port)", host, port, exc.strerror)
+        return None
+    log.info("health check at http://%s:%s/healthz", host, port)
+    return runner

@@ -195,7 +195,21 @@ class FakeElevenLabs(FakeServer):
     def _build_app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/text-to-speech/{voice_id}", self._handle)
+        app.router.add_get("/v1/voices/{voice_id}", self._voice)
         return app
+
+    async def _voice(self, request: web.Request) -> web.StreamResponse:
+        """"Get voice" (`GET /v1/voices/{voice_id}`, header `xi-api-key`): the voice's metadata
+        (`voice_id`, `name`, `category`, `labels`, ...); an unknown id answers as text-to-speech does."""
+        _, headers = await self._record(request)
+        if headers.get("xi-api-key") != self.api_key:
+            return _detail(401, "invalid_api_key", "Invalid API key", kind="authentication_error")
+        voice_id = request.match_info["voice_id"]
+        if voice_id not in self.voices:
+            return _detail(self.unknown_voice_status, "voice_not_found", "A voice with that id was not found.", kind="not_found_error")
+        return web.json_response(
+            {"voice_id": voice_id, "name": f"Voice {voice_id[:4]}", "category": "premade", "labels": {}, "description": None}
+        )
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body, headers = await self._record(request)

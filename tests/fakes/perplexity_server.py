@@ -118,7 +118,19 @@ class FakePerplexity(FakeServer):
         app = web.Application()
         app.router.add_post("/v1/responses", self._handle)
         app.router.add_post("/v1/agent", self._handle)
+        app.router.add_get("/v1/models", self._models)
         return app
+
+    async def _models(self, request: web.Request) -> web.StreamResponse:
+        """The Agent API's models (docs.perplexity.ai, "Available Models" and the cookbook's
+        `GET /v1/models`): `{"object": "list", "data": [Model]}`, each `Model` {id "provider/model",
+        object "model", created, owned_by}; the bearer key is checked like every other call."""
+        await self._record(request)
+        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            return _error(401, "Invalid API key", "authentication_error")
+        ids = ("perplexity/sonar", "openai/gpt-5.1", "anthropic/claude-sonnet-4-6", "xai/grok-4-1-fast-non-reasoning")
+        data = [{"id": i, "object": "model", "created": 0, "owned_by": i.split("/")[0]} for i in ids]
+        return web.json_response({"object": "list", "data": data})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body, _ = await self._record(request)

@@ -187,7 +187,16 @@ class FakeShotstack(FakeServer):
         for prefix in ("/edit/{stage}", "/{stage}"):  # the current base and the older one without /edit
             app.router.add_post(prefix + "/render", self._submit)
             app.router.add_get(prefix + "/render/{id}", self._status)
+            app.router.add_get(prefix + "/templates", self._templates)
         return app
+
+    async def _templates(self, request: web.Request) -> web.StreamResponse:
+        """"List Templates" (`paths/templates.yaml`): `TemplateListResponse` {success, message "OK",
+        response: {owner, templates: [{id, name, created, updated}]}}; this fake keeps no templates."""
+        _, headers = await self._record(request)
+        if (refusal := await self._gate(request, headers)) is not None:
+            return refusal
+        return web.json_response({"success": True, "message": "OK", "response": {"owner": self.owner, "templates": []}})
 
     async def _gate(self, request: web.Request, headers: dict[str, str]) -> web.StreamResponse | None:
         """Auth, rate limit and scripted plans; None when the request may go ahead."""

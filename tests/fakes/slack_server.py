@@ -74,6 +74,16 @@ _TS_BASE_US = 1_700_000_000 * 1_000_000
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 SOCKET_PATH = "/socket-mode"
 
+# Web API responses to a call made with a token carry that token's granted scopes in the
+# `x-oauth-scopes` header, comma-separated (the only API-side way to read a token's scopes; see
+# slack-ruby-client#378, and @slack/web-api, which reads it into `response_metadata.scopes`).
+# What a freshly installed bot holds here is the fake's choice; tests set `scopes` to what they need.
+DEFAULT_BOT_SCOPES = (
+    "app_mentions:read", "channels:history", "chat:write", "commands", "groups:history",
+    "im:history", "im:read", "im:write", "reactions:read", "reactions:write", "users:read",
+)  # fmt: skip
+APP_TOKEN_SCOPES = ("connections:write",)  # what an app-level token for Socket Mode is created with
+
 # Slack's published rate limits, as (per_minute, burst). Source: Slack's "Rate limits" page
 # (https://docs.slack.dev/apis/web-api/rate-limits): limits apply "per API method per app per workspace";
 # Tier 1 1+/min, Tier 2 20+/min ("occasional bursts"), Tier 3 50+/min ("sporadic bursts are welcome"),
@@ -392,6 +402,14 @@ class FakeSlack(FakeServer):
         self._socket_messages: list[dict[str, Any]] = []  # everything clients sent, parsed
         self._pushed: list[dict[str, Any]] = []  # everything push_* sent
         self._pings = 0
+        # Granted scopes, sent back in `x-oauth-scopes` (see DEFAULT_BOT_SCOPES); tokens `revoke()`d.
+        self.scopes: tuple[str, ...] = DEFAULT_BOT_SCOPES
+        self.app_token_scopes: tuple[str, ...] = APP_TOKEN_SCOPES
+        self._revoked: set[str] = set()
+        # The other kind's valid token (the bot token for apps.connections.open, the app-level token
+        # for a bot method): Slack's documented error for a token of the wrong type is
+        # "not_allowed_token_type"; "invalid_auth" (the default here) is the other answer seen for it.
+        self.wrong_token_type_error = "invalid_auth"
         self._handlers: dict[str, Handler] = {
             "apps.connections.open": self._connections_open,
             "auth.test": self._auth_test,
@@ -511,6 +529,12 @@ class FakeSlack(FakeServer):
         """Answer the next `times` calls to `method` with `{"ok": false, "error": error}`."""
         with self._lock:
             self._failures.setdefault(method, []).append([error, status, times])
+
+    def revoke(self, token: str) -> None:
+        """Revoke `token`: every call made with it answers `token_revoked` (auth.test's documented
+        error for a revoked token), as after an admin removes the app or its token is regenerated."""
+        with self._lock:
+            self._revoked.add(token)
 
     def delay(self, method: str, seconds: float) -> None:
         """Add `seconds` of latency to every call of `method` (0 removes it)."""
@@ -873,17 +897,19 @@ class FakeSlack(FakeServer):
         auth_error = self._check_auth(request, params, method)
         if auth_error is not None:
             return self._finish(method, params, at, 200, {"ok": False, "error": auth_error})
+        granted = self.app_token_scopes if method in _APP_TOKEN_METHODS else self.scopes
+        scopes = {"x-oauth-scopes": ",".join(granted)}
 
         injected = self._take_failure(method)
         if injected is not None:
             error, status = injected
-            headers = {"Retry-After": "1"} if status == 429 else None
+            headers = {**scopes, "Retry-After": "1"} if status == 429 else scopes
             return self._finish(method, params, at, status, {"ok": False, "error": error}, headers)
 
         retry_after = self._take_token(method, params)
         if retry_after is not None:
             body = {"ok": False, "error": "ratelimited"}
-            return self._finish(method, params, at, 429, body, {"Retry-After": str(retry_after)})
+            return self._finish(method, params, at, 429, body, {**scopes, "Retry-After": str(retry_after)})
 
         with self._lock:
             stub = copy.deepcopy(self._stubs.get(method))
@@ -893,7 +919,7 @@ class FakeSlack(FakeServer):
             body = {"ok": False, "error": exc.error}
             if exc.messages:
                 body["response_metadata"] = {"messages": list(exc.messages)}
-        return self._finish(method, params, at, 200, body)
+        return self._finish(method, params, at, 200, body, scopes)
 
     async def _read_params(self, request: web.Request) -> dict[str, Any]:
         """Merge query string and body; slack_sdk sends `params=` as query, `data=`/`json=` as body."""
@@ -928,7 +954,13 @@ class FakeSlack(FakeServer):
             params.pop("token", None)
         if not token:
             return "not_authed"
-        expected = self.app_token if method in _APP_TOKEN_METHODS else self.token
+        with self._lock:
+            if token in self._revoked:
+                return "token_revoked"
+        app_method = method in _APP_TOKEN_METHODS
+        expected, other_kind = (self.app_token, self.token) if app_method else (self.token, self.app_token)
+        if token == other_kind:
+            return self.wrong_token_type_error
         if token != expected:
             return "invalid_auth"
         return None

@@ -41,6 +41,11 @@ class FakeXAI(FakeServer):
         super().__init__()
         self.api_key = api_key
         self.reasoning = True  # put a reasoning item before the message, as Grok 4 models do
+        # `GET /v1/api-key` (xAI REST API reference, "API Key"): the key's flags, set by an admin.
+        self.key_blocked = False
+        self.key_disabled = False
+        self.team_blocked = False
+        self.models: set[str] = {"grok-4.3", "grok-4", "grok-3", "grok-3-mini"}  # `GET /v1/models/{model}`
         self._plans: collections.deque[_Plan] = collections.deque()
         self._ids = itertools.count(1)
 
@@ -91,7 +96,40 @@ class FakeXAI(FakeServer):
     def _build_app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/responses", self._handle)
+        app.router.add_get("/v1/api-key", self._api_key_info)
+        app.router.add_get("/v1/models/{model:.+}", self._model)
         return app
+
+    async def _api_key_info(self, request: web.Request) -> web.StreamResponse:
+        """The calling key's information (xAI's OpenAPI `ApiKey`: redacted key, ids, `acls`,
+        `api_key_blocked`, `api_key_disabled`, `team_blocked`); 400 for a key xAI doesn't know."""
+        _, headers = await self._record(request)
+        if headers.get("authorization") != f"Bearer {self.api_key}":
+            return _error(400, "Incorrect API key provided. You can obtain an API key from https://console.x.ai.")
+        return web.json_response({
+            "redacted_api_key": f"xai-...{self.api_key[-4:]}",
+            "user_id": "59fbe5f2-040b-46d5-8325-868bb8f23eb2",
+            "name": "Fake key",
+            "create_time": "2024-01-01T12:55:18.139305Z",
+            "modify_time": "2024-08-28T17:20:12.343321Z",
+            "modified_by": "3d38b4dc-4eb7-4785-ae26-c3fa8997ffc7",
+            "team_id": "5ea6f6bd-7815-4b8a-9135-28b2d7ba6722",
+            "acls": ["api-key:model:*", "api-key:endpoint:*"],
+            "api_key_id": "ae1e1841-4326-4b36-a8a9-8a1a7237db11",
+            "team_blocked": self.team_blocked,
+            "api_key_blocked": self.key_blocked,
+            "api_key_disabled": self.key_disabled,
+        })
+
+    async def _model(self, request: web.Request) -> web.StreamResponse:
+        """One model (OpenAI-compatible `Model`: id, object, created, owned_by); 404 when unknown."""
+        _, headers = await self._record(request)
+        if headers.get("authorization") != f"Bearer {self.api_key}":
+            return _error(400, "Incorrect API key provided. You can obtain an API key from https://console.x.ai.")
+        model_id = request.match_info["model"]
+        if model_id not in self.models:
+            return _error(404, f"The model {model_id} does not exist or your team does not have access to it.")
+        return web.json_response({"id": model_id, "object": "model", "created": 1_743_724_800, "owned_by": "xai"})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body, headers = await self._record(request)
