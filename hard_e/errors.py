@@ -4,9 +4,10 @@
 class UserFacingError(Exception):
     """A domain error whose message is safe to show to the user as is."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, kind: str = "error:model") -> None:
         super().__init__(message)
         self.message = message
+        self.kind = kind  # for the turn log: "refused", or "error:<what failed>"
 
 
 class StoreUnavailable(Exception):

@@ -24,6 +24,7 @@ RULES = [
     ("hard_e.errors", ("hard_e.",), "errors are shared by every layer"),
     ("hard_e.records", ("hard_e.",), "CRM records are shared by every layer"),
     ("hard_e.media", ("hard_e.",), "media records are shared by every layer"),
+    ("hard_e.turn_report", ("hard_e.",), "a turn's report is filled by every layer"),
     ("hard_e.handlers", ("hard_e.bot",), "handlers get what they need from Services (annotations only)"),
 ]
 # Only handlers may name a wiring type in their annotations (`Services`); every other rule counts

@@ -4,6 +4,7 @@ database; over a limit the rep is told when to ask again; admins are exempt from
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 
 from hard_e.bot.config import Settings
@@ -15,11 +16,18 @@ from tests import slack_events as se
 ANSWER = "Walk the roof line with the homeowner first."
 
 
+async def within_one_clock_minute(seconds: float = 20) -> None:
+    """Turns are counted per clock minute: start where `seconds` more stay inside one."""
+    if (left := 60 - time.time() % 60) < seconds:
+        await asyncio.sleep(left + 0.1)
+
+
 def thread_texts(fake_slack, event) -> list[str]:
     return [m.text for m in fake_slack.messages(channel=event["channel"], thread_ts=event["ts"])]
 
 
 async def test_a_rep_over_the_turns_a_minute_limit_is_told_when_to_ask_again(bot_factory, fake_slack, fake_openai):
+    await within_one_clock_minute()
     bot = await bot_factory(HARDE_USER_TURNS_PER_MINUTE="2")
     fake_openai.default_reply = ANSWER
     events = [se.mention(f"question {i}", channel="C1") for i in range(3)]
@@ -38,6 +46,7 @@ async def test_a_rep_over_the_turns_a_minute_limit_is_told_when_to_ask_again(bot
 
 
 async def test_admins_are_exempt_from_the_per_rep_limit_but_not_the_workspace_one(bot_factory, fake_slack, fake_openai):
+    await within_one_clock_minute()
     bot = await bot_factory(HARDE_USER_TURNS_PER_MINUTE="1", HARDE_TEAM_TURNS_PER_MINUTE="3", HARDE_ADMIN_USERS="U1")
     fake_openai.default_reply = ANSWER
     events = [se.mention(f"admin question {i}", user="U1") for i in range(4)]
@@ -50,6 +59,7 @@ async def test_admins_are_exempt_from_the_per_rep_limit_but_not_the_workspace_on
 
 
 async def test_the_workspace_limit_holds_across_processes(bot_factory, fake_slack, fake_openai):
+    await within_one_clock_minute()
     first, second = await bot_factory(HARDE_TEAM_TURNS_PER_MINUTE="3"), await bot_factory(HARDE_TEAM_TURNS_PER_MINUTE="3")
     fake_openai.default_reply = ANSWER
     events = [se.mention(f"question {i}", user=f"U{i}") for i in range(6)]

@@ -275,6 +275,33 @@ async def test_placeholder_left_by_a_dead_process_is_ended_by_the_sweeper(bot, f
     assert fake_slack.message("C1", posted["ts"]).text == INTERRUPTED
 
 
+async def test_a_finished_answer_is_never_taken_for_a_stale_placeholder(bot, fake_slack, fake_openai):
+    # The restart sweep ends placeholders a dead process left; a finished answer (placeholder edited
+    # into the answer, streamed or all at once) must be on record as an answer, so it is left alone.
+    from datetime import timedelta
+
+    from slack_sdk.web.async_client import AsyncWebClient
+    from sqlalchemy import update
+
+    from hard_e.bot.recovery import sweep_stale_placeholders
+    from hard_e.store.models import BotMessage, utcnow
+
+    fake_openai.reply(ANSWER, chunk_size=6, delay=0.05)
+    streamed = se.mention("How do I open a storm-damage appointment?")
+    await bot.send_event(streamed)
+    await bot.settle()
+    fake_openai.reply("Short and sweet.")
+    quick = se.mention("one line please")
+    await bot.send_event(quick)
+    await bot.settle()
+    for event in (streamed, quick):
+        assert [m.kind for m in await bot.services.store.messages(f"T1:C1:{event['ts']}")] == ["answer"]
+    async with bot.services.engine.begin() as conn:
+        await conn.execute(update(BotMessage).values(created_at=utcnow() - timedelta(hours=1)))
+    assert await sweep_stale_placeholders(bot.services, AsyncWebClient(token="xoxb-test-token", base_url=fake_slack.url)) == 0
+    assert [m.text for m in fake_slack.messages(channel="C1", thread_ts=streamed["ts"])] == [ANSWER]
+
+
 async def test_other_bots_are_answered_only_when_allowed(bot_factory, fake_slack, fake_openai):
     bot = await bot_factory(HARDE_ANSWER_BOTS="on")
     fake_openai.reply("Hello, fellow bot.")

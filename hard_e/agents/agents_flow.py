@@ -19,7 +19,7 @@ from agents.exceptions import (
     OutputGuardrailTripwireTriggered,
 )
 from agents.memory import Session
-from openai.types.responses import ResponseTextDeltaEvent
+from openai.types.responses import ResponseCompletedEvent, ResponseTextDeltaEvent
 
 from hard_e.agents.context import TurnContext
 from hard_e.agents.events import AgentChanged, Sink, TextDelta, ToolFinished, ToolStarted
@@ -27,6 +27,8 @@ from hard_e.agents.history import agent_input
 from hard_e.agents.specialists import HANDOFF_STATUS, TOOL_STATUS
 from hard_e.errors import UserFacingError
 from hard_e.integrations.openai_llm import user_facing
+from hard_e.turn_report import current as current_report
+from hard_e.turn_report import model_used
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +72,12 @@ async def run_agents(
                 if isinstance(event.data, ResponseTextDeltaEvent) and event.data.delta:
                     await handed_over()
                     await sink.send(TextDelta(event.data.delta))
+                elif isinstance(event.data, ResponseCompletedEvent) and (usage := event.data.response.usage) is not None:
+                    model_used(event.data.response.model, usage.input_tokens, usage.output_tokens)
             elif event.type == "agent_updated_stream_event":
                 name = event.new_agent.name
+                if (report := current_report()) is not None:
+                    report.joined(name)
                 await sink.send(AgentChanged(name))
                 if name != start.name and name in HANDOFF_STATUS:
                     await handed_over()
@@ -86,7 +92,7 @@ async def run_agents(
         log.warning("agents run hit max_turns conversation=%s", context.turn.conversation_key)
         raise UserFacingError(TOO_MANY_STEPS) from None
     except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered):
-        raise UserFacingError(BLOCKED) from None
+        raise UserFacingError(BLOCKED, kind="refused") from None
     except openai.APIError as exc:
         raise user_facing(exc) from exc
     except (ModelBehaviorError, AgentsException) as exc:
@@ -103,6 +109,8 @@ async def _tool_progress(event: RunItemStreamEvent, tools_by_call: dict[str | No
     if event.name == "tool_called":
         name = _get(raw, "name") or "tool"
         tools_by_call[call_id] = name
+        if (report := current_report()) is not None:
+            report.tools.append(name)
         await sink.send(ToolStarted(name, TOOL_STATUS.get(name, "Working on it…")))
     elif event.name == "tool_output" and call_id in tools_by_call:
         await sink.send(ToolFinished(tools_by_call.pop(call_id)))

@@ -39,8 +39,16 @@ from hard_e.errors import UserFacingError
 from hard_e.store.errors import STORE_ERRORS, StoreBusy
 from hard_e.store.locks import TurnLocks
 from hard_e.store.repositories import ConversationStore
+from hard_e.turn_report import current as current_report
 
 log = logging.getLogger(__name__)
+
+
+def _ended(outcome: str) -> None:
+    """The turn ended without an answer: say how, for the turn log."""
+    if (report := current_report()) is not None:
+        report.outcome = outcome
+
 
 DIRECT_PASSAGES = 4
 NO_MODEL = (
@@ -113,6 +121,7 @@ class Conversations:
             )
         except STORE_ERRORS as exc:
             log.error("store unavailable conversation=%s: %s", turn.conversation_key, type(exc).__name__)
+            _ended("error:store")
             await sink.send(Failed(STORE_DOWN))
             return None
 
@@ -140,22 +149,28 @@ class Conversations:
                     await sink.send(ToolFinished(QUEUE))
                 text = await self._stream_answer(turn, sink, crm_access, after, show)
         except UserFacingError as exc:
+            _ended(exc.kind)
             await sink.send(Failed(exc.message))
         except StoreBusy:
             log.warning("thread still busy conversation=%s", turn.conversation_key)
+            _ended("error:busy")
             await sink.send(Failed(STILL_BUSY))
         except asyncio.CancelledError:
             # Shutting down mid-answer: tell the user rather than leave a placeholder.
+            _ended("error:interrupted")
             await asyncio.shield(sink.send(Failed(INTERRUPTED)))
             raise
         except TimeoutError:  # before STORE_ERRORS: TimeoutError is an OSError
             log.warning("turn timed out conversation=%s", turn.conversation_key)
+            _ended("error:timeout")
             await sink.send(Failed(TOO_SLOW))
         except STORE_ERRORS as exc:
             log.error("store failed mid-turn conversation=%s: %s", turn.conversation_key, type(exc).__name__)
+            _ended("error:store")
             await sink.send(Failed(STORE_DOWN))
         except Exception:
             log.exception("turn failed conversation=%s", turn.conversation_key)
+            _ended("error:unexpected")
             await sink.send(Failed(GENERIC))
         else:
             # The note is for the rep's eyes only; the thread remembers the answer itself.
@@ -185,11 +200,20 @@ class Conversations:
         conversation = await self._store.get(turn.conversation_key)
         active = conversation.active_workflow if conversation else None
         where = route(turn.text, active)
-        log.info("routed conversation=%s flow=%s agent=%s reason=%s", turn.conversation_key, where.flow, where.agent, where.reason)
+        log.info(
+            "routed conversation=%s flow=%s agent=%s rule=%s confident=%s",
+            turn.conversation_key,
+            where.flow,
+            where.agent,
+            where.rule,
+            where.confident,
+        )
+        if (report := current_report()) is not None:
+            report.flow, report.agent, report.rule = where.flow, where.agent, where.rule
         if where.flow == "agents" and where.agent == "crm" and crm_access is not None and self._crm is not None:
             # Refuse at once rather than after a model call: the tools would refuse anyway.
             if (reason := await crm_access.refusal(turn.user_id)) is not None:
-                raise UserFacingError(refused(reason))
+                raise UserFacingError(refused(reason), kind="refused")
         if where.flow == "agents" and self._team:
             state = WorkflowState.from_json(conversation.workflow_state if conversation else None)
             return await self._run_agents(turn, sink, where.agent or "triage", state, crm_access, after)
@@ -290,7 +314,7 @@ class Conversations:
         if start == "crm" and crm_access is not None and self._crm is not None:
             # As when the router picks the CRM: refuse at once rather than after a model call.
             if (reason := await crm_access.refusal(turn.user_id)) is not None:
-                raise UserFacingError(refused(reason))
+                raise UserFacingError(refused(reason), kind="refused")
         return await self._run_agents(turn, sink, start, state, crm_access, after)
 
     async def _refine(self, text: str, kind: str, sink: Sink) -> str:

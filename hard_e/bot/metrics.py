@@ -43,6 +43,17 @@ class Metrics:
             buckets=(0.5, 1, 2, 4, 8, 15, 30, 60, 120),
         )
 
+        self.model_tokens = Counter(
+            "harde_model_tokens_total",
+            "Model tokens used by turns, by model and kind (input, output)",
+            ["model", "kind"],
+            registry=self.registry,
+        )
+        self.model_cost = Counter(
+            "harde_model_cost_usd_total",
+            "Estimated model spend of turns, in US dollars (HARDE_MODEL_PRICES)",
+            registry=self.registry,
+        )
         self.jobs = Counter(
             "harde_job_runs_total",
             "Scheduled job runs made by this process, by job and outcome",

@@ -156,6 +156,8 @@ class NativeStream(SlackSink):
             self._wake.set()
             return False
         self._sent += len(pending)
+        if self.first_text_visible_at is None:
+            self.first_text_visible_at = time.monotonic()
         return True
 
     async def _next_message(self) -> bool:
@@ -230,3 +232,4 @@ class NativeStream(SlackSink):
                 pass
         fallback = EditStream(self._calls, self._where, store=self._store)
         await fallback.send(Final(markdown))
+        self.answer_ts = fallback.answer_ts

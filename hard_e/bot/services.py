@@ -36,6 +36,7 @@ from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_limits import SLACK_LIMITS
 from hard_e.bot.slack_sink import Where
 from hard_e.bot.streaming import EditStream
+from hard_e.bot.turn_logging import log_turn
 from hard_e.integrations.elevenlabs import ElevenLabsVoice
 from hard_e.integrations.leap import LeapCRM
 from hard_e.integrations.openai_llm import ChatModel, StructuredModel, build_client
@@ -55,7 +56,9 @@ from hard_e.store.locks import TurnLocks
 from hard_e.store.outbox import Outbox
 from hard_e.store.repositories import ConversationStore, EventLedger
 from hard_e.store.transcript_store import TranscriptStore
+from hard_e.store.turn_log import TurnLogStore
 from hard_e.store.usage import Usage
+from hard_e.turn_report import TurnReport
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,7 @@ class Services:
     renderer: VideoRenderer | None = None  # Render video: a primer script as a video
     job_runs: JobRuns | None = None  # scheduled jobs' slots and outcomes
     usage: Usage | None = None  # counters behind the limits (bot/limits.py)
+    turn_log: TurnLogStore | None = None  # one row per turn (bot/turn_logging.py)
     _slack: AsyncWebClient | None = None
     _inflight: set[asyncio.Task[None]] = field(default_factory=set)
     _tidying: set[asyncio.Task[None]] = field(default_factory=set)  # clean-up after answers (bot/streaming.py)
@@ -150,12 +154,29 @@ class Services:
             renderer=build_renderer(settings),
             job_runs=JobRuns(engine),
             usage=Usage(engine),
+            turn_log=TurnLogStore(engine),
         )
 
     async def prepare(self) -> None:
         """Apply migrations and open the database's connections; run before serving."""
         await migrate.upgrade(self.engine)
         await warm(self.engine)
+
+    async def log_turn(self, turn: Turn, report: TurnReport, sink: Sink, *, place: str, started: float) -> int | None:
+        """Put a finished turn in the turn log and count its spend (a no-op without the store's parts)."""
+        if self.turn_log is None or self.usage is None:
+            return None
+        return await log_turn(
+            turn,
+            report,
+            sink,
+            settings=self.settings,
+            turn_log=self.turn_log,
+            usage=self.usage,
+            metrics=self.metrics,
+            place=place,
+            started=started,
+        )
 
     async def over_limit(self, team_id: str, user_id: str | None) -> str | None:
         """Count a turn against the limits; what to tell the rep when it is over one (None: go ahead)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,11 @@ class SlackSink(ABC):
         self._store = store
         self._text = ""  # every TextDelta so far
         self._finished = False
+        # For the turn log: when the model's first words came (monotonic), and the answer's last
+        # message (where its feedback buttons are).
+        self.first_token_at: float | None = None
+        self.first_text_visible_at: float | None = None  # the first words a rep could read
+        self.answer_ts: str | None = None
 
     async def send(self, event: Event) -> None:
         if isinstance(event, NeedsConfirmation):
@@ -92,6 +98,8 @@ class SlackSink(ABC):
         if isinstance(event, Thinking):
             await self._start()
         elif isinstance(event, TextDelta):
+            if self.first_token_at is None:
+                self.first_token_at = time.monotonic()
             self._text += event.text
             self._text_arrived()
         elif isinstance(event, ToolStarted):
@@ -142,6 +150,10 @@ class SlackSink(ABC):
     async def _remember(self, ts: str | None, kind: str) -> None:
         if ts is None:
             return
+        if kind in ("answer", "continuation"):
+            self.answer_ts = ts  # the pieces are remembered in order: the last one is the answer's end
+            if self.first_text_visible_at is None:
+                self.first_text_visible_at = time.monotonic()  # the answer came whole, before any progress showed
         try:
             await self._store.record_message(
                 conversation_key=self._where.conversation_key,

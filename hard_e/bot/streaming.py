@@ -91,7 +91,6 @@ class EditStream(SlackSink):
         self._last_edit = 0.0
         # Assistant threads (a DM thread with the app) show status natively; elsewhere the placeholder does.
         self._status_in_thread = where.channel_type == "im" and where.thread_ts is not None
-        self.first_text_visible_at: float | None = None
         self._first_token_at: float | None = None
         self._reacted = False  # our acknowledgement reaction is on the rep's message
         self._started = False
@@ -335,9 +334,11 @@ class EditStream(SlackSink):
                 piece_kind = kind if index == 0 else "continuation"
                 if index < len(self._segments):
                     segment = self._segments[index]
-                    if segment.shown == body:
+                    if segment.shown == body or await self._final_edit(segment, body):
+                        # Recorded as what it now is: a placeholder left on record would be "ended" by
+                        # the restart sweep (bot/recovery.py), over the finished answer.
                         await self._remember(segment.ts, piece_kind)
-                    elif not await self._final_edit(segment, body):
+                    else:
                         await self._replace(segment, body, piece_kind)
                 else:
                     await self._post_final(body, piece_kind)

@@ -28,6 +28,7 @@ from openai.types.shared_params import FunctionDefinition
 from pydantic import BaseModel
 
 from hard_e.errors import UserFacingError
+from hard_e.turn_report import model_used
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,10 @@ class ChatModel:
                     # A function call's item is done once its arguments are (its `.done` event may lack the name).
                     if event.item.type == "function_call":
                         yield FunctionCall(event.item.name, _arguments(event.item.arguments))
+                elif kind == "response.completed":
+                    usage = getattr(getattr(event, "response", None), "usage", None)
+                    if usage is not None:
+                        model_used(self.model, usage.input_tokens, usage.output_tokens)
                 elif kind in ("response.failed", "error"):
                     log.warning("model stream reported %s", kind)
                     raise UserFacingError(MODEL_TROUBLE)
@@ -139,11 +144,17 @@ class ChatModel:
         system: ChatCompletionSystemMessageParam = {"role": "system", "content": instructions}
         offered: list[ChatCompletionFunctionToolParam] | Omit = [_chat_tool(t) for t in tools] if tools else omit
         stream = await self._client.chat.completions.create(
-            model=self.model, messages=[system, *_as_chat_messages(messages)], tools=offered, stream=True
+            model=self.model,
+            messages=[system, *_as_chat_messages(messages)],
+            tools=offered,
+            stream=True,
+            stream_options={"include_usage": True},  # a last chunk with the tokens, for the turn log
         )
         calls = _ChatCalls()
         async with stream:
             async for chunk in stream:
+                if chunk.usage is not None:
+                    model_used(self.model, chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                 for choice in chunk.choices or ():
                     if choice.delta and choice.delta.content:
                         yield choice.delta.content
@@ -236,6 +247,8 @@ class StructuredModel:
         response = await self._client.responses.parse(
             model=self.model, instructions=instructions, input=text, text_format=schema, store=False
         )
+        if response.usage is not None:
+            model_used(self.model, response.usage.input_tokens, response.usage.output_tokens)
         parsed = response.output_parsed
         if parsed is None:
             refused = any(c.type == "refusal" for item in response.output if item.type == "message" for c in item.content)
@@ -246,6 +259,8 @@ class StructuredModel:
         system: ChatCompletionSystemMessageParam = {"role": "system", "content": instructions}
         user: ChatCompletionUserMessageParam = {"role": "user", "content": text}
         completion = await self._client.chat.completions.parse(model=self.model, messages=[system, user], response_format=schema)
+        if completion.usage is not None:
+            model_used(self.model, completion.usage.prompt_tokens, completion.usage.completion_tokens)
         if not completion.choices:
             raise NoStructuredAnswer("no choices")
         message = completion.choices[0].message
