@@ -16,10 +16,11 @@ import time
 
 from slack_sdk.errors import SlackApiError
 
-from hard_e.agents.events import Event, Final, Thinking, ToolFinished, ToolStarted
+from hard_e.agents.events import Event, Thinking, ToolFinished, ToolStarted
 from hard_e.bot.slack_calls import SlackCalls, error_code
 from hard_e.bot.slack_sink import SlackSink, Where
 from hard_e.bot.streaming import EditStream
+from hard_e.handlers.blocks import answer_with_feedback
 from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -201,29 +202,33 @@ class NativeStream(SlackSink):
         try:
             if markdown.startswith(self._text[: self._message_start + self._sent]) and self._ts is not None:
                 self._text = markdown
-                await self._stop_with_rest()
+                await self._stop_with_rest(kind)
             else:
                 # Streamed text can't be taken back: the final answer (a rewrite, or an agent's answer
                 # after its working notes) follows as a message of its own.
-                await self._stop_and_post(markdown, note="_(final answer below)_")
+                await self._stop_and_post(markdown, kind, note="_(final answer below)_")
         finally:
             self._calls.leave(self, APPEND)
             self._calls.leave(self, "chat.stopStream")
 
-    async def _stop_with_rest(self) -> None:
+    async def _stop_with_rest(self, kind: str) -> None:
         while len(self._text) - self._message_start > MESSAGE_LIMIT:
             if not await self._next_message():
-                await self._stop_and_post(self._text)
+                await self._stop_and_post(self._text, kind)
                 return
         rest = self._text[self._message_start + self._sent :]
+        # A finished answer ends with the 👍 / 👎 buttons, "rendered at the bottom of the finalized message".
+        blocks = [answer_with_feedback("")[-1]] if kind == "answer" else None
         try:
-            await self._calls.call_retrying("chat.stopStream", channel=self._where.channel, ts=self._ts, markdown_text=defang(rest) or None)
+            await self._calls.call_retrying(
+                "chat.stopStream", channel=self._where.channel, ts=self._ts, markdown_text=defang(rest) or None, blocks=blocks
+            )
         except SlackApiError:
-            await self._stop_and_post(self._text)
+            await self._stop_and_post(self._text, kind)
             return
-        await self._remember(self._ts, "answer")
+        await self._remember(self._ts, "answer" if kind == "answer" else "error")
 
-    async def _stop_and_post(self, markdown: str, note: str = "_(continued below)_") -> None:
+    async def _stop_and_post(self, markdown: str, kind: str, note: str = "_(continued below)_") -> None:
         """Close the stream if we can (ending it with `note`) and post the whole answer by editing."""
         if self._ts is not None:
             try:
@@ -231,5 +236,5 @@ class NativeStream(SlackSink):
             except SlackApiError:
                 pass
         fallback = EditStream(self._calls, self._where, store=self._store)
-        await fallback.send(Final(markdown))
+        await fallback.show_final(markdown, kind=kind)
         self.answer_ts = fallback.answer_ts

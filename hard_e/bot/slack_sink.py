@@ -111,6 +111,11 @@ class SlackSink(ABC):
         elif isinstance(event, Failed):
             await self._finish(failure_markdown(self._text, event.message), kind="error")
 
+    async def show_final(self, markdown: str, *, kind: str) -> None:
+        """Show `markdown` as the whole answer (`kind`: answer or error), as a Final or a Failed would."""
+        if not self._finished:
+            await self._finish(markdown, kind=kind)
+
     @abstractmethod
     async def _start(self) -> None:
         """Show at once that an answer is on its way."""

@@ -38,6 +38,7 @@ from hard_e.bot.formatting import markdown_to_mrkdwn
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_sink import SlackSink, Where
 from hard_e.bot.splitting import split_markdown, take_head
+from hard_e.handlers.blocks import answer_with_feedback
 from hard_e.store.repositories import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -332,16 +333,18 @@ class EditStream(SlackSink):
             pieces = final_pieces(markdown)
             for index, body in enumerate(pieces):
                 piece_kind = kind if index == 0 else "continuation"
+                # A finished answer ends with the 👍 / 👎 buttons (never an error or progress).
+                blocks = answer_with_feedback(body) if kind == "answer" and index == len(pieces) - 1 else None
                 if index < len(self._segments):
                     segment = self._segments[index]
-                    if segment.shown == body or await self._final_edit(segment, body):
+                    if (segment.shown == body and blocks is None) or await self._final_edit(segment, body, blocks):
                         # Recorded as what it now is: a placeholder left on record would be "ended" by
                         # the restart sweep (bot/recovery.py), over the finished answer.
                         await self._remember(segment.ts, piece_kind)
                     else:
-                        await self._replace(segment, body, piece_kind)
+                        await self._replace(segment, body, piece_kind, blocks)
                 else:
-                    await self._post_final(body, piece_kind)
+                    await self._post_final(body, piece_kind, blocks)
             for surplus in self._segments[len(pieces) :]:
                 self._tidy(self._delete(surplus.ts))
         finally:
@@ -349,7 +352,7 @@ class EditStream(SlackSink):
             if self._reacted:
                 self._tidy(self._unreact())
 
-    async def _final_edit(self, segment: Segment, body: str) -> bool:
+    async def _final_edit(self, segment: Segment, body: str, blocks: list[dict[str, Any]] | None = None) -> bool:
         """The final text by chat.update, when a turn comes within FINAL_WAIT (then retried until it
         lands); False when it should be posted anew instead."""
         budget = self._calls.budget(UPDATE)
@@ -360,9 +363,9 @@ class EditStream(SlackSink):
                 await self._calls.turn(UPDATE, self, urgent=True, final=True)
         except TimeoutError:
             return False
-        if await self._update(segment, body, have_turn=True):
+        if await self._update(segment, body, have_turn=True, blocks=blocks):
             return True
-        return await self._update(segment, body, must=True)
+        return await self._update(segment, body, must=True, blocks=blocks)
 
     async def _unreact(self) -> None:
         try:
@@ -387,17 +390,17 @@ class EditStream(SlackSink):
         self._editor.cancel()
         await asyncio.gather(self._editor, return_exceptions=True)
 
-    async def _post_final(self, body: str, kind: str) -> None:
+    async def _post_final(self, body: str, kind: str, blocks: list[dict[str, Any]] | None = None) -> None:
         try:
-            response = await self._calls.call_retrying("chat.postMessage", **self._place(text=body))
+            response = await self._calls.call_retrying("chat.postMessage", **self._place(text=body, blocks=blocks))
         except SlackApiError:
             log.error("could not deliver part of an answer channel=%s", self._where.channel)
             return
         await self._remember(response["ts"], kind)
 
-    async def _replace(self, segment: Segment, body: str, kind: str) -> None:
+    async def _replace(self, segment: Segment, body: str, kind: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """The edit could not be made (or not soon): post the text anew and remove the stale message."""
-        await self._post_final(body, kind)
+        await self._post_final(body, kind, blocks)
         await self._remember(segment.ts, "replaced")  # a restart leaves it alone; the delete follows
         self._tidy(self._delete(segment.ts))
 
@@ -411,9 +414,13 @@ class EditStream(SlackSink):
     async def _post(self, text: str) -> AsyncSlackResponse:
         return await self._calls.call("chat.postMessage", **self._place(text=text))
 
-    async def _update(self, segment: Segment, body: str, *, have_turn: bool = False, must: bool = False) -> bool:
+    async def _update(
+        self, segment: Segment, body: str, *, have_turn: bool = False, must: bool = False, blocks: list[dict[str, Any]] | None = None
+    ) -> bool:
         """Edit one message: once with the turn the caller holds, or (`must`) retried until it lands."""
         params: dict[str, Any] = {"channel": self._where.channel, "ts": segment.ts, "text": body}
+        if blocks is not None:
+            params["blocks"] = blocks
         try:
             if must:
                 await self._calls.call_retrying(UPDATE, stream=self, **params)

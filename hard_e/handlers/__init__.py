@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hard_e.handlers import actions, commands, home, messages, new_customer, photos, script, script_media, voice
+from hard_e.handlers import actions, commands, feedback, home, messages, new_customer, photos, script, script_media, voice
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -17,6 +17,7 @@ def register(app: AsyncApp, services: Services) -> None:
     home.register(app, services)
     commands.register(app, services)
     actions.register(app, services)
+    feedback.register(app, services)
     new_customer.register(app, services)
     script_media.register(app, services)
     script.register(app, services)

@@ -131,3 +131,29 @@ def build_script_actions(conversation_key: str, revision: int, kind: str) -> tup
         {"type": "actions", "block_id": f"script_v{revision}", "elements": elements},
     ]
     return f"Version {revision}: Revise, Approve or Listen", blocks
+
+
+FEEDBACK = "answer_feedback"  # the 👍 / 👎 under a finished answer
+GOOD, BAD = "good", "bad"
+
+
+def answer_with_feedback(mrkdwn: str) -> Blocks:
+    """A finished answer as blocks (its text in sections, cut at line breaks to fit) with the 👍 / 👎
+    feedback buttons under it (Block Kit's context actions block)."""
+    sections: list[str] = []
+    rest = mrkdwn
+    while len(rest) > SECTION_LIMIT:
+        cut = rest.rfind("\n", 0, SECTION_LIMIT)
+        cut = cut if cut > SECTION_LIMIT // 2 else SECTION_LIMIT
+        sections.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    sections.append(rest)
+    blocks: Blocks = [_section(text) for text in sections if text.strip()]
+    buttons = {
+        "type": "feedback_buttons",
+        "action_id": FEEDBACK,
+        "positive_button": {"text": {"type": "plain_text", "text": "👍"}, "value": GOOD, "accessibility_label": "This answer helped"},
+        "negative_button": {"text": {"type": "plain_text", "text": "👎"}, "value": BAD, "accessibility_label": "This answer missed"},
+    }
+    blocks.append({"type": "context_actions", "elements": [buttons]})
+    return blocks
