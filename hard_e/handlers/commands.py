@@ -1,4 +1,5 @@
-"""Slash commands: `/hard-e <question>` answered privately, help, and the workflows not yet switched on."""
+"""Slash commands: `/hard-e <question>` answered privately, `/hard-e crm …` lookups, `/hard-e stats` for
+admins, help, and the workflows not yet switched on."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from hard_e.agents.crm.lookup import quick_lookup
 from hard_e.agents.crm.wording import NO_CRM, refused
 from hard_e.agents.turn import DM_THREAD, Turn
+from hard_e.errors import StoreUnavailable
 from hard_e.handlers.answering import answer_in_slack
+from hard_e.handlers.home import usage_summary_text
+from hard_e.store.analytics import Analytics
 
 if TYPE_CHECKING:
     from hard_e.bot.services import Services
@@ -30,12 +34,24 @@ HELP = (
     "• `/hard-e crm Okafor` (a name, email, phone or job number) shows matching customers and jobs with their "
     "stages, only to you.\n"
     "• `/new-customer Maria Quintero, maria at example dot com…` opens a new-customer form filled in from what you type.\n"
-    "• `/script Okafor` opens a script form; I draft the script in our DM, and you revise it there."
+    "• `/script Okafor` opens a script form; I draft the script in our DM, and you revise it there.\n"
+    "\n*What I can do*\n"
+    "• Answer from the company's knowledge base (pricing, products, warranties, financing), with sources.\n"
+    "• Look customers and jobs up in the CRM, add notes and move stages — a change waits for your *Confirm*.\n"
+    "• Draft call and primer-video scripts with you over a few messages, and read them aloud.\n"
+    "• Create a customer from a messy message or a voice memo; send me voice memos and job-site photos too.\n"
+    "• Research the web with citations, and find patterns across our sales-call transcripts.\n"
+    "• My *Home* tab lists your recent conversations, open drafts and CRM changes waiting for you.\n"
+    "• `/hard-e help` shows this; admins get usage figures with `/hard-e stats` and charts in my Home tab."
 )
 # Slack wants the ack within 3 seconds; a lookup that takes longer is answered after it.
 LOOKUP_IN_ACK = 2.0
 LOOKING = ":mag: Looking that up in the CRM…"
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
+STATS_WORDS = {"stats"}
+ADMINS_ONLY = "Usage stats are for Hard-E's admins (HARDE_ADMIN_USERS). An admin can add you, or share the figures."
+GATHERING = ":bar_chart: Gathering the numbers…"
+STATS_DOWN = "I couldn't read the usage figures just now: my database isn't answering. Try again in a minute."
 ANSWERING_PRIVATELY = ":lock: Got it — I'm answering in our DM, where only you can see it."
 NO_DM = "I couldn't open a DM with you to answer privately, so I didn't answer here either. Please DM me your question directly."
 
@@ -45,6 +61,11 @@ def build_command_reply(command: str, text: str) -> str:
     if command == "/hard-e" and private_question(text) is not None:
         return ANSWERING_PRIVATELY
     return HELP
+
+
+def wants_stats(text: str | None) -> bool:
+    """`/hard-e stats` (a question that merely mentions stats is still a question)."""
+    return (text or "").strip().lower() in STATS_WORDS
 
 
 def private_question(text: str | None) -> str | None:
@@ -80,6 +101,30 @@ async def look_up_in_crm(ack: AsyncAck, command: dict[str, Any], query: str, cli
     await _tell_privately(client, command, await lookup)
 
 
+async def show_stats(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, services: Services) -> None:
+    """`/hard-e stats`: the App Home's usage summary, only to the admin who asked (in the ack when the
+    store is quick, else right after it); anyone else is told politely that it is for admins."""
+    user, team = command.get("user_id"), str(command.get("team_id") or "")
+    if user not in services.settings.admin_users:
+        await ack(response_type="ephemeral", text=ADMINS_ONLY)
+        return
+
+    async def gather() -> str:
+        try:
+            summary = await Analytics(services.engine).usage_summary(team)
+        except StoreUnavailable:
+            return STATS_DOWN
+        return f"*Hard-E usage, last {summary.days} days*\n{usage_summary_text(summary)}"
+
+    stats = asyncio.create_task(gather())
+    await asyncio.wait({stats}, timeout=LOOKUP_IN_ACK)
+    if stats.done():
+        await ack(response_type="ephemeral", text=stats.result())
+        return
+    await ack(response_type="ephemeral", text=GATHERING)
+    await _tell_privately(client, command, await stats)
+
+
 def quoted(question: str) -> str:
     """The rep's question as the DM shows it above the answer."""
     lines = question.splitlines() or [question]
@@ -91,6 +136,9 @@ def register(app: AsyncApp, services: Services) -> None:
         started = time.monotonic()
         if (query := crm_query(command.get("text"))) is not None:
             await look_up_in_crm(ack, command, query, client, services)
+            return
+        if wants_stats(command.get("text")):
+            await show_stats(ack, command, client, services)
             return
         question = private_question(command.get("text"))
         # Slack wants the ack within 3 seconds: nothing slow comes before it.

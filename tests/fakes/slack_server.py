@@ -116,6 +116,7 @@ PUBLISHED_RATE_LIMITS: dict[str, tuple[float, int]] = {
     "files.info": TIER_4,
     "files.getUploadURLExternal": TIER_4,
     "files.completeUploadExternal": TIER_4,
+    "files.delete": TIER_3,
     "conversations.open": TIER_3,
     "conversations.replies": TIER_3,
     "conversations.history": TIER_3,
@@ -338,6 +339,7 @@ class _PendingFile:
     snippet_type: str | None
     content: bytes | None = None  # None until the bytes arrive at the upload URL
     completed: bool = False
+    completed_at: float | None = None  # time.monotonic() of files.completeUploadExternal
 
 
 @dataclass
@@ -434,6 +436,8 @@ class FakeSlack(FakeServer):
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "files.info": self._files_info,
+            "files.delete": self._files_delete,
+            "views.publish": self._views_publish,
         }
         # Modals (views.*) and the trigger ids that open them.
         self.expire_triggers_after = TRIGGER_TTL
@@ -458,6 +462,18 @@ class FakeSlack(FakeServer):
         # A download without the bot token: Slack's sign-in page with a 200 ("login_page"), or a 302 to
         # https://<domain>.slack.com/?redirect=... ("redirect_to_login"); both are seen in the wild.
         self.unauthorized_download = "login_page"
+        # views.publish (App Home tabs): the view last published to each user (`home_view()`).
+        self._home_views: dict[str, dict[str, Any]] = {}
+        # Uploads finish asynchronously: "It takes a few moments for all file properties to become available"
+        # (slackapi/slack-github-action#413; `mimetype` is empty until then, slackapi/node-slack-sdk#2170). For
+        # this many seconds after files.completeUploadExternal, files.info shows an empty `mimetype` and an image
+        # block naming the file is refused. 0: processed at once.
+        self.upload_processing_seconds = 0.0
+        # Slack publishes no views.publish error for an image block whose `slack_file` it cannot show;
+        # chat.postMessage answers `invalid_blocks` ("invalid slack file [json-pointer:/blocks/0/slack_file]",
+        # slackapi/python-slack-sdk#1658), views.* answer schema problems with `invalid_arguments`. Either reading.
+        self.invalid_slack_file_error = "invalid_blocks"
+        self._deleted_files: set[str] = set()  # files.delete
 
     @property
     def url(self) -> str:
@@ -618,6 +634,8 @@ class FakeSlack(FakeServer):
             self._pending_files.clear()
             self._upload_tokens.clear()
             self._uploads.clear()
+            self._home_views.clear()
+            self._deleted_files.clear()
             for limits in self._limits.values():
                 for limit in limits.values():
                     limit.clear()  # buckets start full again, windows empty
@@ -1671,6 +1689,7 @@ class FakeSlack(FakeServer):
             for pending, f in found:
                 assert pending is not None and pending.content is not None
                 pending.completed = True
+                pending.completed_at = time.monotonic()
                 title = str(f.get("title") or pending.filename)
                 shared = {
                     "file_id": pending.file_id,
@@ -1780,13 +1799,142 @@ class FakeSlack(FakeServer):
         return [r for r in self.requests if r.path.startswith(FILES_PATH + "/")]
 
     def _files_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        """`{ok, file, comments, response_metadata}`; published error file_not_found."""
+        """`{ok, file, comments, response_metadata}`; published errors file_not_found, file_deleted. Files the
+        bot uploaded itself are answered too (`mimetype` empty while `upload_processing_seconds` runs)."""
         with self._lock:
-            hosted = self._hosted.get(str(params.get("file") or ""))
+            file_id = str(params.get("file") or "")
+            if file_id in self._deleted_files:
+                raise _SlackError("file_deleted")
+            hosted = self._hosted.get(file_id)
             if hosted is None:
-                raise _SlackError("file_not_found")
+                return self._uploaded_file_info(file_id)
             obj = copy.deepcopy(hosted.obj)
         return {"ok": True, "file": obj, "comments": [], "response_metadata": {"next_cursor": ""}}
+
+    # -- App Home (views.publish) and the bot's own files (files.info, files.delete) -----------------
+    # https://docs.slack.dev/reference/methods/views.publish: `user_id` and `view` (a `home` view, at most 100
+    # blocks) required, `hash` optional ("hash_conflict" when it is not the current view's). Image blocks
+    # (https://docs.slack.dev/reference/block-kit/blocks/image-block) take `alt_text` and either `image_url`
+    # or `slack_file`; the Slack file object (https://docs.slack.dev/reference/block-kit/composition-objects/
+    # slack-file-object) takes `url` or `id`, not both, names a png/jpg/jpeg/gif, and "the user posting these
+    # blocks must have access to this file": here, a file the bot uploaded (and has not deleted) or one hosted
+    # with `add_file`. https://docs.slack.dev/reference/methods/files.delete: `file`; file_not_found,
+    # file_deleted, cant_delete_file (the bot deletes only what it uploaded).
+
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        """The view last published to `user`'s Home tab, as views.publish answered it (None: none yet)."""
+        with self._lock:
+            view = self._home_views.get(user)
+            return copy.deepcopy(view) if view is not None else None
+
+    @property
+    def deleted_files(self) -> set[str]:
+        with self._lock:
+            return set(self._deleted_files)
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user_id") or "")
+        if not user:
+            raise _SlackError("invalid_arguments", ["[ERROR] missing required field: user_id"])
+        view = params.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError:
+                raise _SlackError("invalid_arguments", ["[ERROR] invalid json [json-pointer:/view]"]) from None
+        if not isinstance(view, dict):
+            raise _SlackError("invalid_arguments", ["[ERROR] missing required field: view"])
+        if len(json.dumps(view)) > 250 * 1024:  # "view_too_large: ... greater than 250kb"
+            raise _SlackError("view_too_large")
+        problems = [] if view.get("type") == "home" else [_schema("/view/type")]
+        blocks = view.get("blocks")
+        if not isinstance(blocks, list):
+            raise _SlackError("invalid_arguments", [*problems, "[ERROR] missing required field: blocks [json-pointer:/view]"])
+        if len(blocks) > VIEW_MAX_BLOCKS:
+            problems.append(f"[ERROR] no more than {VIEW_MAX_BLOCKS} items allowed [json-pointer:/view/blocks]")
+        seen: set[str] = set()
+        file_problems: list[str] = []
+        with self._lock:
+            for i, block in enumerate(blocks):
+                problems += _block_problems(block, f"/view/blocks/{i}", seen, self.option_value_limit)
+                if isinstance(block, dict) and block.get("type") == "image":
+                    problems += _image_problems(block, f"/view/blocks/{i}")
+                    slack_file = block.get("slack_file")
+                    if isinstance(slack_file, dict) and not self._may_show(slack_file):
+                        file_problems.append(f"[ERROR] invalid slack file [json-pointer:/view/blocks/{i}/slack_file]")
+            if problems:
+                raise _SlackError("invalid_arguments", list(dict.fromkeys(problems)))
+            if file_problems:
+                raise _SlackError(self.invalid_slack_file_error, file_problems)
+            current = self._home_views.get(user)
+            if params.get("hash") and (current is None or current["hash"] != params["hash"]):
+                raise _SlackError("hash_conflict")
+            view_id = current["id"] if current is not None else self._new_view_id()
+            obj = {
+                "id": view_id,
+                "team_id": self.team_id,
+                "type": "home",
+                "blocks": copy.deepcopy(blocks),
+                "private_metadata": view.get("private_metadata") or "",
+                "callback_id": view.get("callback_id") or "",
+                "external_id": view.get("external_id") or "",
+                "state": {"values": {}},
+                "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+                "root_view_id": view_id,
+                "previous_view_id": None,
+                "app_id": self.app_id,
+                "app_installed_team_id": self.team_id,
+                "bot_id": self.bot_id,
+            }
+            self._home_views[user] = obj
+            return {"ok": True, "view": copy.deepcopy(obj)}
+
+    def _may_show(self, slack_file: dict[str, Any]) -> bool:
+        """A Slack file object naming an image the bot may show: uploaded by it (processed, not deleted) or
+        hosted with `add_file`. Called under the lock."""
+        file_id = str(slack_file.get("id") or "")
+        url = str(slack_file.get("url") or "")
+        if bool(file_id) == bool(url):
+            return False  # "If both are provided then the payload will be rejected"
+        if url:  # url_private or permalink, both carry "<team>-<file id>/" or "/<file id>/"
+            file_id = next((f for f in list(self._pending_files) + list(self._hosted) if f in url), "")
+        if not file_id or file_id in self._deleted_files:
+            return False
+        if (hosted := self._hosted.get(file_id)) is not None:
+            name = str(hosted.obj.get("name") or "")
+        else:
+            pending = self._pending_files.get(file_id)
+            if pending is None or not pending.completed or pending.completed_at is None:
+                return False
+            if time.monotonic() - pending.completed_at < self.upload_processing_seconds:
+                return False  # not processed yet
+            name = pending.filename
+        return name.rsplit(".", 1)[-1].lower() in ("png", "jpg", "jpeg", "gif")
+
+    def _uploaded_file_info(self, file_id: str) -> dict[str, Any]:
+        """files.info for a file the bot uploaded (called under the lock)."""
+        pending = self._pending_files.get(file_id)
+        if pending is None or not pending.completed:
+            raise _SlackError("file_not_found")
+        title = next((u.title for u in self._uploads if u.file_id == file_id), pending.filename)
+        obj = self._file_object(pending, title)
+        obj["url_private_download"] = obj["url_private"].replace(f"-{file_id}/", f"-{file_id}/download/")
+        if pending.completed_at is None or time.monotonic() - pending.completed_at < self.upload_processing_seconds:
+            obj.update(mimetype="", filetype="", pretty_type="")
+        return {"ok": True, "file": obj, "comments": [], "response_metadata": {"next_cursor": ""}}
+
+    def _files_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file") or "")
+        with self._lock:
+            if file_id in self._deleted_files:
+                raise _SlackError("file_deleted")
+            if file_id in self._hosted:
+                raise _SlackError("cant_delete_file")  # a user's file
+            pending = self._pending_files.get(file_id)
+            if pending is None or not pending.completed:
+                raise _SlackError("file_not_found")
+            self._deleted_files.add(file_id)
+        return {"ok": True}
 
     async def _serve_file(self, request: web.Request) -> web.StreamResponse:
         await self._record(request)
@@ -1885,6 +2033,22 @@ def stateful_elements(view: dict[str, Any]) -> dict[tuple[str, str], dict[str, A
         for element in elements:
             if isinstance(element, dict) and element.get("type") in STATE_KEYS and element.get("action_id"):
                 out[(block.get("block_id", ""), element["action_id"])] = element
+    return out
+
+
+def _image_problems(block: dict[str, Any], pointer: str) -> list[str]:
+    """An image block: `alt_text` (at most 2,000 characters) and exactly one of `image_url` and `slack_file`
+    (https://docs.slack.dev/reference/block-kit/blocks/image-block)."""
+    out: list[str] = []
+    alt = block.get("alt_text")
+    if not isinstance(alt, str) or not alt:
+        out.append(f"[ERROR] missing required field: alt_text [json-pointer:{pointer}]")
+    elif len(alt) > 2000:
+        out.append(_too_long(f"{pointer}/alt_text", 2000))
+    if ("image_url" in block) == ("slack_file" in block):
+        out.append(_schema(pointer))
+    if block.get("title") is not None:
+        out += _plain_text(block["title"], f"{pointer}/title", 2000)
     return out
 
 
