@@ -16,7 +16,9 @@ from typing import TypeVar
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from hard_e.bot.charts import refresh_charts
 from hard_e.bot.config import Settings
+from hard_e.bot.digest_job import send_digests
 from hard_e.bot.services import Services
 from hard_e.store.job_runs import JobRuns
 from hard_e.store.locks import exclusive
@@ -106,6 +108,8 @@ JOBS: tuple[Job, ...] = (
     Job("transcripts_load", timedelta(minutes=15), load_transcripts),
     Job("outbox", timedelta(seconds=30), work_outbox),
     Job("retention", timedelta(hours=6), retention),
+    Job("digests", timedelta(minutes=15), send_digests),
+    Job("charts", timedelta(days=1), refresh_charts),
 )
 
 

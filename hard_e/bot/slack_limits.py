@@ -28,4 +28,10 @@ SLACK_LIMITS: dict[str, Limit] = {
     "chat.stopStream": TIER_2,
     "chat.getPermalink": TIER_4,
     "conversations.open": TIER_3,
+    # The App Home and its chart images (handlers/home.py).
+    "views.publish": TIER_4,
+    "files.getUploadURLExternal": TIER_4,
+    "files.completeUploadExternal": TIER_4,
+    "files.info": TIER_4,
+    "files.delete": TIER_3,
 }

@@ -17,6 +17,7 @@ from hard_e.agents.crm.wording import NO_CRM, refused
 from hard_e.agents.turn import DM_THREAD, Turn
 from hard_e.errors import StoreUnavailable
 from hard_e.handlers.answering import answer_in_slack
+from hard_e.handlers.digest import digest_choice, set_digest
 from hard_e.handlers.home import usage_summary_text
 from hard_e.store.analytics import Analytics
 
@@ -42,6 +43,7 @@ HELP = (
     "• Create a customer from a messy message or a voice memo; send me voice memos and job-site photos too.\n"
     "• Research the web with citations, and find patterns across our sales-call transcripts.\n"
     "• My *Home* tab lists your recent conversations, open drafts and CRM changes waiting for you.\n"
+    "• `/hard-e digest on` sends you a morning DM with your jobs that need a follow-up (`off` stops it).\n"
     "• `/hard-e help` shows this; admins get usage figures with `/hard-e stats` and charts in my Home tab."
 )
 # Slack wants the ack within 3 seconds; a lookup that takes longer is answered after it.
@@ -139,6 +141,9 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         if wants_stats(command.get("text")):
             await show_stats(ack, command, client, services)
+            return
+        if (choice := digest_choice(command.get("text"))) is not None:
+            await set_digest(ack, command, choice, services)
             return
         question = private_question(command.get("text"))
         # Slack wants the ack within 3 seconds: nothing slow comes before it.
