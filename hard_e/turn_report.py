@@ -23,6 +23,7 @@ class TurnReport:
     tools: list[str] = field(default_factory=list)  # every tool called, in order
     tokens: dict[str, list[int]] = field(default_factory=dict)  # model -> [input, output]
     outcome: str = "answered"  # answered, error:<kind>, refused, limited
+    queued_seconds: float | None = None  # waiting behind an earlier turn of its thread
 
     @property
     def models(self) -> list[str]:

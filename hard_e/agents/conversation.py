@@ -144,7 +144,10 @@ class Conversations:
                 queued = True
                 await sink.send(ToolStarted(QUEUE, QUEUED))
 
+            waited_from = asyncio.get_running_loop().time()
             async with self._locks.hold(turn.conversation_key, on_wait=waiting):
+                if (report := current_report()) is not None:
+                    report.queued_seconds = asyncio.get_running_loop().time() - waited_from
                 if queued:
                     await sink.send(ToolFinished(QUEUE))
                 text = await self._stream_answer(turn, sink, crm_access, after, show)

@@ -54,6 +54,25 @@ class Metrics:
             "Estimated model spend of turns, in US dollars (HARDE_MODEL_PRICES)",
             registry=self.registry,
         )
+        self.crm_calls = Counter(
+            "harde_crm_calls_total",
+            "CRM calls (Leap or the local CRM), by operation and outcome (ok or the error's type)",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.crm_seconds = Histogram(
+            "harde_crm_call_seconds",
+            "Time a CRM call took, by operation",
+            ["operation"],
+            registry=self.registry,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
+        )
+        self.turn_queue_seconds = Histogram(
+            "harde_turn_queue_seconds",
+            "Time a turn waited behind an earlier one in its thread (one turn at a time per thread)",
+            registry=self.registry,
+            buckets=(0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60),
+        )
         self.jobs = Counter(
             "harde_job_runs_total",
             "Scheduled job runs made by this process, by job and outcome",

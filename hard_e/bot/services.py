@@ -28,6 +28,7 @@ from hard_e.agents.turn import Turn
 from hard_e.bot.budgeted_client import BudgetedWebClient
 from hard_e.bot.config import Settings
 from hard_e.bot.crm_access import CrmAccessPolicy
+from hard_e.bot.crm_metrics import counted
 from hard_e.bot.limits import over_limit
 from hard_e.bot.metrics import Metrics
 from hard_e.bot.native_stream import NativeRefusals, NativeStream
@@ -112,7 +113,8 @@ class Services:
         locks = TurnLocks(engine, wait=settings.turn_lock_wait)
         refiner = build_refiner(settings)
         web_search = build_web_search(settings)
-        crm = build_crm(settings, engine)
+        metrics = Metrics()
+        crm = counted(build_crm(settings, engine), metrics)
         crm_actions = CrmActions(crm, PendingActions(engine))
         conversations = Conversations(
             store=store,
@@ -136,7 +138,7 @@ class Services:
             events=EventLedger(engine),
             store=store,
             conversations=conversations,
-            metrics=Metrics(),
+            metrics=metrics,
             llm_client=client,
             budgets=slack_budgets(settings),
             knowledge=knowledge,
@@ -274,8 +276,8 @@ class Services:
         await self.drain()
         if self.llm_client is not None:
             await self.llm_client.close()
-        if isinstance(self.crm, LeapCRM):
-            await self.crm.aclose()
+        if (close := getattr(self.crm, "aclose", None)) is not None:
+            await close()  # Leap's HTTP session (the CRM is wrapped for /metrics: bot/crm_metrics.py)
         if self.refiner is not None:
             await self.refiner.close()
         await self.locks.aclose()

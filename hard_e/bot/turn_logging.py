@@ -69,6 +69,8 @@ async def log_turn(
         metrics.model_tokens.labels(model=model, kind="output").inc(taken)
     if record.cost_usd:
         metrics.model_cost.inc(record.cost_usd)
+    if report.queued_seconds is not None:
+        metrics.turn_queue_seconds.observe(report.queued_seconds)
     try:
         turn_id = await turn_log.record(record)
         await usage.add_spend(turn.team_id, turn.user_id, record.cost_usd)
