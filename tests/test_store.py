@@ -156,3 +156,28 @@ async def test_sqlite_writers_of_one_process_queue_instead_of_colliding(tmp_path
         assert len(await store.messages("T1:C1:1.0")) == 40
     finally:
         await engine.dispose()
+
+
+async def test_a_burst_of_events_is_written_together_and_each_key_is_new_once(database_url, monkeypatch):
+    # Thirty events at once: their ledger rows go in a few statements, not thirty, and a key sent
+    # twice in the same burst (a retry, the app_mention twin) is new for one caller only.
+    from sqlalchemy import event
+
+    engine = engine_for(database_url)
+    inserts = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO PROCESSED_EVENTS"):
+            inserts.append(statement)
+
+    try:
+        await migrate.upgrade(engine)
+        ledger = EventLedger(engine)
+        keys = [f"T1:C{i}:1.0" for i in range(30)] + ["T1:C0:1.0", "T1:C5:1.0"]
+        results = await asyncio.gather(*(ledger.first_time(k) for k in keys))
+        assert results[:30] == [True] * 30 and results[30:] == [False, False]
+        assert len(inserts) <= 3
+        assert await ledger.first_time("T1:C7:1.0") is False and await ledger.first_time("T1:C99:1.0") is True
+    finally:
+        await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -24,19 +25,51 @@ def insert_ignoring_duplicates(engine: AsyncEngine, table: Any, values: dict[str
     return _insert(engine, table).values(**values).on_conflict_do_nothing(index_elements=keys)
 
 
+LEDGER_BATCH = 500  # keys per statement, well inside SQLite's limit on bound parameters
+
+
 class EventLedger:
-    """Remembers which Slack messages were taken on, so retries and duplicates get one reply."""
+    """Remembers which Slack messages were taken on, so retries and duplicates get one reply.
+
+    Every event waits on this before anything is shown, so a burst of events (thirty reps asking at
+    once) is written together: keys that arrive while a write is under way go in the next one, one
+    INSERT … ON CONFLICT DO NOTHING RETURNING for all of them (group commit)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._pending: dict[str, list[asyncio.Future[bool]]] = {}
+        self._writer: asyncio.Task[None] | None = None
 
     async def first_time(self, key: str) -> bool:
         """True exactly once per key, across every process sharing the database."""
-        stmt = _insert(self._engine, ProcessedEvent).values(key=key, received_at=utcnow())
-        stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
-        async with writing(self._engine) as conn:
-            result = await conn.execute(stmt)
-        return result.rowcount == 1
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.setdefault(key, []).append(future)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await asyncio.shield(future)  # a caller cancelled mid-write must not cancel the others' write
+
+    async def _write(self) -> None:
+        while self._pending:
+            keys = list(self._pending)[:LEDGER_BATCH]
+            batch = {key: self._pending.pop(key) for key in keys}
+            now = utcnow()
+            stmt = _insert(self._engine, ProcessedEvent).values([{"key": key, "received_at": now} for key in batch])
+            stmt = stmt.on_conflict_do_nothing(index_elements=["key"]).returning(ProcessedEvent.key)
+            try:
+                async with writing(self._engine) as conn:
+                    new = set((await conn.execute(stmt)).scalars())
+            except BaseException as exc:
+                for futures in batch.values():
+                    for future in futures:
+                        if not future.done():
+                            future.set_exception(exc if isinstance(exc, Exception) else asyncio.CancelledError())
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for key, futures in batch.items():
+                for index, future in enumerate(futures):
+                    if not future.done():
+                        future.set_result(key in new and index == 0)  # a key twice in one batch: its first caller
 
     async def prune(self, older_than: timedelta = timedelta(days=7)) -> int:
         async with writing(self._engine) as conn:
