@@ -16,7 +16,7 @@ from tests import slack_events as se
 ANSWER = "Walk the roof line with the homeowner first."
 
 
-async def within_one_clock_minute(seconds: float = 20) -> None:
+async def within_one_clock_minute(seconds: float = 8) -> None:
     """Turns are counted per clock minute: start where `seconds` more stay inside one."""
     if (left := 60 - time.time() % 60) < seconds:
         await asyncio.sleep(left + 0.1)
