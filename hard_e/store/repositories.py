@@ -50,7 +50,9 @@ class EventLedger:
 
     async def _write(self) -> None:
         while self._pending:
-            keys = list(self._pending)[:LEDGER_BATCH]
+            # In key order: two processes writing overlapping keys then wait for each other in the same
+            # order, never in a cycle (PostgreSQL would abort one batch as a deadlock).
+            keys = sorted(self._pending)[:LEDGER_BATCH]
             batch = {key: self._pending.pop(key) for key in keys}
             now = utcnow()
             stmt = _insert(self._engine, ProcessedEvent).values([{"key": key, "received_at": now} for key in batch])
