@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test lint format chat db-upgrade lock bench bench-kb bench-crm bench-new-customer bench-audio bench-analytics clean
+.PHONY: run test lint format chat db-upgrade lock bench bench-kb bench-crm bench-new-customer bench-audio bench-analytics bench-instances clean
 
 run: $(VENV)/.runtime        ## start the bot (applies migrations first)
 	$(BIN)/hard-e run
@@ -44,6 +44,9 @@ bench-new-customer: $(VENV)/.dev  ## /new-customer benchmark (ack, modal open, r
 
 bench-audio: $(VENV)/.dev       ## long voice memo benchmark (a 60-minute speech-like clip split into 10-minute Opus chunks: time, peak RSS, output size)
 	$(BIN)/python benchmarks/audio.py
+
+bench-instances: $(VENV)/.dev  ## many instances: events/s across two `hard-e run --http` processes (and one) + a clock on PostgreSQL, against the fakes
+	$(BIN)/python benchmarks/instances.py
 
 bench-analytics: $(VENV)/.dev  ## analytics benchmark (1,000 turns on SQLite and PostgreSQL: queries, charts, the admin's App Home)
 	$(BIN)/python benchmarks/analytics.py --database-url sqlite --database-url $(or $(HARDE_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)

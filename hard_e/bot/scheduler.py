@@ -204,7 +204,7 @@ async def clock(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop_signal.set)
-    await services.prepare()
+    await services.prepare(serving=False)
     scheduler = build_scheduler(services)
     scheduler.start()
     log.info("Hard-E clock started with %d job(s)", len(scheduler.get_jobs()))

@@ -159,10 +159,12 @@ class Services:
             turn_log=TurnLogStore(engine),
         )
 
-    async def prepare(self) -> None:
-        """Apply migrations and open the database's connections; run before serving."""
+    async def prepare(self, *, serving: bool = True) -> None:
+        """Apply migrations; before serving, also open a few database connections (a burst of events
+        then finds them ready)."""
         await migrate.upgrade(self.engine)
-        await warm(self.engine)
+        if serving:
+            await warm(self.engine)
 
     async def log_turn(self, turn: Turn, report: TurnReport, sink: Sink, *, place: str, started: float) -> int | None:
         """Put a finished turn in the turn log and count its spend (a no-op without the store's parts)."""

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 # steps) and wake late. Writers of one process queue on this lock instead and start the moment the
 # previous one commits. One lock per engine (the engine is the process's database).
 POOL_SIZE = 10
+WARM_CONNECTIONS = 4  # opened at start; the rest of the pool as a burst needs them
 _WRITERS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
@@ -38,7 +39,7 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-async def warm(engine: AsyncEngine, connections: int = POOL_SIZE) -> None:
+async def warm(engine: AsyncEngine, connections: int = WARM_CONNECTIONS) -> None:
     """Open the pool's connections now, so the first burst of turns does not wait for connects."""
 
     async def one() -> None:
