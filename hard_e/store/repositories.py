@@ -7,22 +7,15 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from hard_e.store.db import writing
+from hard_e.store.db import dialect_insert, writing
 from hard_e.store.models import BotMessage, Conversation, ProcessedEvent, utcnow
-
-
-def _insert(engine: AsyncEngine, table: Any) -> Any:
-    """An INSERT in the engine's dialect (both offer ON CONFLICT)."""
-    return (pg_insert if engine.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def insert_ignoring_duplicates(engine: AsyncEngine, table: Any, values: dict[str, Any], keys: list[str]) -> Any:
     """INSERT … ON CONFLICT (keys) DO NOTHING: one row per key, whoever gets there first."""
-    return _insert(engine, table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    return dialect_insert(engine, table).values(**values).on_conflict_do_nothing(index_elements=keys)
 
 
 LEDGER_BATCH = 500  # keys per statement, well inside SQLite's limit on bound parameters
@@ -55,7 +48,7 @@ class EventLedger:
             keys = sorted(self._pending)[:LEDGER_BATCH]
             batch = {key: self._pending.pop(key) for key in keys}
             now = utcnow()
-            stmt = _insert(self._engine, ProcessedEvent).values([{"key": key, "received_at": now} for key in batch])
+            stmt = dialect_insert(self._engine, ProcessedEvent).values([{"key": key, "received_at": now} for key in batch])
             stmt = stmt.on_conflict_do_nothing(index_elements=["key"]).returning(ProcessedEvent.key)
             try:
                 async with writing(self._engine) as conn:
@@ -98,7 +91,7 @@ class ConversationStore:
     async def ensure(self, *, key: str, team_id: str, channel_id: str, thread_ts: str, channel_type: str, user_id: str | None) -> None:
         """Create the conversation if new; otherwise mark it active now."""
         now = utcnow()
-        stmt = _insert(self._engine, Conversation).values(
+        stmt = dialect_insert(self._engine, Conversation).values(
             key=key,
             team_id=team_id,
             channel_id=channel_id,
@@ -126,14 +119,14 @@ class ConversationStore:
         """Remember a message Hard-E posted. `conversation` (team_id, thread_ts, channel_type, user_id)
         creates its conversation first when that is not there yet: an acknowledgement goes up before
         the turn's own `ensure` has been written."""
-        stmt = _insert(self._engine, BotMessage).values(
+        stmt = dialect_insert(self._engine, BotMessage).values(
             conversation_key=conversation_key, channel_id=channel_id, ts=ts, kind=kind, created_at=utcnow()
         )
         stmt = stmt.on_conflict_do_update(index_elements=["channel_id", "ts"], set_={"kind": kind})
         async with writing(self._engine) as conn:
             if conversation is not None:
                 now = utcnow()
-                new = _insert(self._engine, Conversation).values(
+                new = dialect_insert(self._engine, Conversation).values(
                     key=conversation_key, channel_id=channel_id, created_at=now, updated_at=now, **conversation
                 )
                 await conn.execute(new.on_conflict_do_nothing(index_elements=["key"]))

@@ -1507,8 +1507,9 @@ class FakeSlack(FakeServer):
             modal.versions.append(obj)
             return {"ok": True, "view": self._answer_view(obj)}
 
-    def _view_arg(self, params: dict[str, Any]) -> dict[str, Any]:
-        """The `view` argument (a JSON object, or a JSON-encoded string in a form), checked as Slack does."""
+    @staticmethod
+    def _view_json(params: dict[str, Any]) -> dict[str, Any]:
+        """The `view` argument decoded (a JSON object, or a JSON-encoded string in a form), within Slack's size."""
         view = params.get("view")
         if isinstance(view, str):
             try:
@@ -1519,6 +1520,11 @@ class FakeSlack(FakeServer):
             raise _SlackError("invalid_arguments", ["[ERROR] missing required field: view"])
         if len(json.dumps(view)) > 250 * 1024:  # "view_too_large: ... greater than 250kb"
             raise _SlackError("view_too_large")
+        return view
+
+    def _view_arg(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The `view` argument (a JSON object, or a JSON-encoded string in a form), checked as Slack does."""
+        view = self._view_json(params)
         with self._lock:
             value_limit = self.option_value_limit
         problems = _view_problems(view, value_limit)
@@ -1836,16 +1842,7 @@ class FakeSlack(FakeServer):
         user = str(params.get("user_id") or "")
         if not user:
             raise _SlackError("invalid_arguments", ["[ERROR] missing required field: user_id"])
-        view = params.get("view")
-        if isinstance(view, str):
-            try:
-                view = json.loads(view)
-            except ValueError:
-                raise _SlackError("invalid_arguments", ["[ERROR] invalid json [json-pointer:/view]"]) from None
-        if not isinstance(view, dict):
-            raise _SlackError("invalid_arguments", ["[ERROR] missing required field: view"])
-        if len(json.dumps(view)) > 250 * 1024:  # "view_too_large: ... greater than 250kb"
-            raise _SlackError("view_too_large")
+        view = self._view_json(params)
         problems = [] if view.get("type") == "home" else [_schema("/view/type")]
         blocks = view.get("blocks")
         if not isinstance(blocks, list):
