@@ -323,19 +323,36 @@ class Thread:
     ts: str
 
 
+def read_in_order(texts) -> str:
+    """What messages say read one after the other, whitespace at their joins aside: under contention
+    Hard-E may show an answer as a few finished pieces (cut at paragraph, line or sentence ends)."""
+    return " ".join(" ".join(str(text).split()) for text in texts)
+
+
+def shows_whole(texts: list[str], expected: str) -> bool:
+    """Some run of consecutive messages reads as exactly the whole answer."""
+    want = read_in_order([expected])
+    return any(read_in_order(texts[i:j]) == want for i in range(len(texts)) for j in range(i + 1, len(texts) + 1))
+
+
+def shown_prefix(texts: list[str], expected: str) -> int:
+    """The most of the answer (in normalised characters) that a run of consecutive messages shows from its start."""
+    want = read_in_order([expected])
+    return max((_common_prefix(read_in_order(texts[i:]), want) for i in range(len(texts))), default=0)
+
+
 def thread_state(slack: FakeSlack, thread: Thread, expected: str) -> tuple[bool, bool, str]:
     """(shows the whole answer somewhere, exact and tidy, description) of a thread as it is now."""
     msgs = [m for m in slack.messages(channel=thread.channel, thread_ts=thread.ts) if m.user == slack.bot_user_id]
-    shows = any(m.text == expected for m in msgs)
+    texts = [m.text for m in msgs]
+    shows = shows_whole(texts, expected)
     reactions = slack.reactions(thread.channel, thread.ts)
     problems = []
     if not msgs:
         problems.append("no reply")
-    elif len(msgs) > 1:
-        kinds = ["placeholder" if m.text == PLACEHOLDER else "answer" if m.text == expected else f"{len(m.text)} chars" for m in msgs]
-        problems.append(f"{len(msgs)} messages ({' + '.join(kinds)})")
-    elif msgs[0].text != expected:
-        problems.append("placeholder only" if msgs[0].text == PLACEHOLDER else f"{len(msgs[0].text)} chars shown, not the answer")
+    elif read_in_order(texts) != read_in_order([expected]):
+        kinds = ["placeholder" if t == PLACEHOLDER else "answer" if t == expected else f"{len(t)} chars" for t in texts]
+        problems.append(f"{len(msgs)} message(s) ({' + '.join(kinds)}) not reading as the answer")
     if msgs and any(m.streaming for m in msgs):
         problems.append("stream not stopped")
     if reactions:
@@ -355,6 +372,7 @@ class Seen:
     states: list[tuple[bool, bool, str]]  # thread_state() per thread
     requests: list  # the fake model's Req records
     streams: list  # ... and its StreamRecords
+    replies: list[int] = field(default_factory=list)  # bot messages per thread at the end
 
 
 def snapshot(slack: FakeSlack, model: FakeOpenAI, threads: list[Thread], expected: str) -> Seen:
@@ -371,10 +389,11 @@ def snapshot(slack: FakeSlack, model: FakeOpenAI, threads: list[Thread], expecte
                         known[ts] = slack.message(channel, ts)
             messages[channel] = sorted(known.values(), key=lambda m: ts_key(m.ts))
         states = [thread_state(slack, t, expected) for t in threads]
+        replies = [sum(m.user == slack.bot_user_id for m in slack.messages(channel=t.channel, thread_ts=t.ts)) for t in threads]
         if len(slack.calls) == len(calls):
-            return Seen(calls, messages, states, model.requests, model.streams)
+            return Seen(calls, messages, states, model.requests, model.streams, replies)
         time.sleep(0.01)
-    return Seen(calls, messages, states, model.requests, model.streams)
+    return Seen(calls, messages, states, model.requests, model.streams, replies)
 
 
 async def send(bot, event: dict) -> tuple[float, float, int]:
@@ -600,9 +619,10 @@ def replay(seen: Seen, threads: list[Thread], expected: str) -> Replay:
                 shown.ack = call.at
             if method in TEXT_CALLS and prefix in msg.text and shown.first_visible is None:
                 shown.first_visible = call.at
-            if msg.text == expected and shown.complete is None:
+            thread_texts = [m.text for m in msgs.values() if m.thread_ts == msg.thread_ts and not m.deleted]
+            if shown.complete is None and shows_whole(thread_texts, expected):
                 shown.complete = call.at
-            if method in TEXT_CALLS and (chars := _common_prefix(msg.text, expected)) > shown.shown_chars:
+            if method in TEXT_CALLS and (chars := shown_prefix(thread_texts, expected)) > shown.shown_chars:
                 shown.shown_chars = chars
                 shown.grew_at.append(call.at)
     return out
@@ -701,6 +721,10 @@ def measure(seen: Seen, threads: list[Thread], sends, expected: str, started: fl
         "never_complete": never_complete,
         "lost_turns": lost,
         "slack_calls_per_reply": round(len(measured) / n, 2),
+        "messages_per_reply": {
+            "mean": round(sum(seen.replies) / n, 2) if seen.replies else None,
+            "max": max(seen.replies, default=None),
+        },
         "calls_by_method": by_method,
         "ratelimited": sum(1 for c in measured if c.status == 429),
         "replay_warnings": shown.warnings[:20],
@@ -811,6 +835,10 @@ def print_table(results: list[dict]) -> None:
     print("Longest wait for a visible answer to grow (first visible → whole), p50 / p99 ms:")
     for r in results:
         print(f"  {r['mode']}@{r['parameters']['mentions']}: {_pair(r['latency_ms'].get('longest_stall'))}")
+    print("Messages an answer ends in (mean / max; one unless it was shown in finished pieces under contention):")
+    for r in results:
+        m = r.get("messages_per_reply") or {}
+        print(f"  {r['mode']}@{r['parameters']['mentions']}: {m.get('mean')} / {m.get('max')}")
     print("Slack calls per reply by method (429 answers in brackets):")
     for r in results:
         parts = [

@@ -87,6 +87,7 @@ class RateBudget:
         self._stamp = clock()  # the moment `_tokens` was counted; refill starts from here
         self._paused_until = float("-inf")
         self._streams: set[Hashable] = set()
+        self._shown: set[Hashable] = set()  # active streams whose first text is up
         self._waiters: list[_Waiter] = []
         self._arrivals = itertools.count()
         self._grants = itertools.count()
@@ -100,11 +101,17 @@ class RateBudget:
         """A stream became active: the reserve now holds a token for its final edit."""
         self._streams.add(stream)
 
+    def shown(self, stream: Hashable) -> None:
+        """The stream's first text is up: it owes the budget only its final edit now."""
+        if stream in self._streams:
+            self._shown.add(stream)
+
     def leave(self, stream: Hashable) -> None:
         """The stream finished. Idempotent."""
         if stream not in self._streams:
             return
         self._streams.discard(stream)
+        self._shown.discard(stream)
         self._last_served.pop(stream, None)
         # A smaller reserve may let a waiting progress turn through now.
         self._dispatch()
@@ -112,6 +119,12 @@ class RateBudget:
     @property
     def active(self) -> int:
         return len(self._streams)
+
+    @property
+    def owed(self) -> int:
+        """Urgent turns the active streams still need: a final edit each, and a first text each
+        that has not shown one."""
+        return 2 * len(self._streams) - len(self._shown)
 
     @property
     def reserve(self) -> int:

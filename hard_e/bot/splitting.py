@@ -66,6 +66,23 @@ def take_head(markdown: str, limit: int) -> tuple[str, str] | None:
     return markdown[: cut.at], cut.prefix + markdown[cut.at :]
 
 
+def clean_head(markdown: str, limit: int) -> tuple[str, str] | None:
+    """The longest head of `markdown` that ends at a paragraph break, a line end or a sentence end,
+    renders within `limit`, and is followed by at least LOOKAHEAD characters already written (so
+    what comes next cannot change that it is a boundary): (head, rest) as `take_head` gives them,
+    or None when there is no such boundary yet. For showing a still-streaming answer in finished
+    pieces: a head never needs an edit to read well."""
+    if limit < MIN_LIMIT:
+        raise ValueError(f"limit must be at least {MIN_LIMIT} characters")
+    scan = _Scan(markdown, limit, upto=len(markdown) - LOOKAHEAD)
+    scan._scan()
+    cuts = [cut for kind, cut in scan.best.items() if kind >= SENTENCE and cut.at > 0]
+    if not cuts:
+        return None
+    cut = max(cuts, key=lambda c: c.at)
+    return markdown[: cut.at], cut.prefix + markdown[cut.at :]
+
+
 def split_markdown(markdown: str, limit: int) -> list[str]:
     """Repeated `take_head`: pieces whose renderings each fit in `limit` (an empty text has none)."""
     pieces: list[str] = []
@@ -172,9 +189,10 @@ class _Line:
 
 
 class _Scan:
-    def __init__(self, text: str, limit: int) -> None:
+    def __init__(self, text: str, limit: int, *, upto: int | None = None) -> None:
         self.text = text
         self.limit = limit
+        self.upto = upto  # boundaries past this are not kept
         self.best: dict[int, _Cut] = {}  # per class, the last boundary that fits
 
     def cut(self) -> _Cut:
@@ -239,7 +257,7 @@ class _Scan:
         return size if size <= self.limit else None
 
     def _keep(self, line: _Line, j: int, size: int, kind: int | None) -> None:
-        if kind is not None:
+        if kind is not None and (self.upto is None or line.start + j <= self.upto):
             self.best[kind] = _Cut(line.start + j, size, line.prefix)
 
     def _line_start_kind(self, previous: _Line, line: _Line) -> int | None:

@@ -19,6 +19,13 @@ workspace, shared by every answer):
 - A final edit that cannot get a chat.update turn within FINAL_WAIT is posted as a new message
   instead, and the old one deleted when chat.delete's budget allows. Reactions are removed the same
   way, after the answer is complete: the thread ends with exactly the answer.
+- When chat.update cannot carry every answer's first text and final edit (say 30 answers at once:
+  about 29 calls in their ten seconds under the strict reading of Tier 3), an answer is shown in
+  finished pieces instead: every message ends at a paragraph, line or sentence end and never needs
+  another edit to read well. Such a message grows by chat.update when a turn is free; when none
+  comes within STALL_LIMIT the next piece is posted as a message of its own (the channel's limit,
+  not the workspace's), and the rest of the answer follows the same way when it is done. The
+  answer keeps growing and ends whole, in a few messages instead of one, with no Tier 3 call owed.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +45,7 @@ from hard_e.agents.events import ToolFinished, ToolStarted
 from hard_e.bot.formatting import markdown_to_mrkdwn
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_sink import SlackSink, Where
-from hard_e.bot.splitting import split_markdown, take_head
+from hard_e.bot.splitting import clean_head, split_markdown, take_head
 from hard_e.handlers.blocks import answer_with_feedback
 from hard_e.store.repositories import ConversationStore
 
@@ -56,6 +64,8 @@ FIRST_PHRASE_WAIT = 0.2  # seconds after the first token before the first text i
 FIRST_PHRASE_WORDS = 4  # ...or as soon as this many words are there
 STALL_LIMIT = 4.0  # seconds a visible answer may go without growing before it is shown another way
 FINAL_WAIT = 0.25  # seconds a final edit waits for a chat.update turn before posting anew
+PIECES_HORIZON = 5.0  # seconds of chat.update's refill counted on when judging whether it can carry every answer
+FIRST_PIECE_WAIT = 2.0  # seconds after the first token that a first finished piece may take to appear
 # Reactions left to remove, per workspace: reactions.remove is Tier 2 (20 a minute), so a reaction
 # acknowledges only while its removal can follow soon; beyond that a placeholder does.
 MAX_REACTIONS_OUT = 5  # its burst: the removals can all go at once
@@ -78,12 +88,26 @@ def final_pieces(markdown: str) -> list[str]:
     return [p for p in pieces if p.strip()] or [markdown_to_mrkdwn(markdown).strip() or "…"]
 
 
+def piece_body(markdown: str) -> str:
+    """How a finished piece of a still-streaming answer reads in its message."""
+    return markdown_to_mrkdwn(markdown).strip("\n").rstrip()
+
+
 class EditStream(SlackSink):
     """A `Sink` that streams one answer into one Slack thread by editing messages."""
 
-    def __init__(self, calls: SlackCalls, where: Where, *, store: ConversationStore, edit_interval: float = EDIT_INTERVAL) -> None:
+    def __init__(
+        self,
+        calls: SlackCalls,
+        where: Where,
+        *,
+        store: ConversationStore,
+        edit_interval: float = EDIT_INTERVAL,
+        stall_limit: float = STALL_LIMIT,
+    ) -> None:
         super().__init__(calls, where, store=store)
         self._edit_interval = edit_interval
+        self._stall_limit = stall_limit
         self._status: str | None = None
         self._segments: list[Segment] = []
         self._dirty = asyncio.Event()
@@ -95,6 +119,11 @@ class EditStream(SlackSink):
         self._first_token_at: float | None = None
         self._reacted = False  # our acknowledgement reaction is on the rep's message
         self._started = False
+        # Finished pieces (see the module's notes): the answer is shown up to `_shown_to` in
+        # `_segments`; the next piece starts with `_rest_prefix` (a reopened code fence, or "").
+        self._pieces = self._tried_pieces = False
+        self._shown_to = 0
+        self._rest_prefix = ""
 
     def _text_arrived(self) -> None:
         if self._first_token_at is None:
@@ -158,6 +187,12 @@ class EditStream(SlackSink):
         budget = self._calls.budget(UPDATE)
         return budget is not None and budget.capacity() < 2 * budget.active
 
+    def _pieces_needed(self) -> bool:
+        """chat.update can't carry the first text and final edit every answer under way still needs,
+        with what it has now and what it regains in the next few seconds."""
+        budget = self._calls.budget(UPDATE)
+        return budget is not None and budget.capacity() + budget.per_minute / 60 * PIECES_HORIZON < budget.owed
+
     async def _react(self) -> bool:
         """Acknowledge with a reaction on the rep's message, when reactions.add has a turn now."""
         budget = self._calls.budget("reactions.add")
@@ -182,6 +217,18 @@ class EditStream(SlackSink):
         while True:
             await self._dirty.wait()
             first = self.first_text_visible_at is None and bool(self._text)
+            if self.first_text_visible_at is not None and (budget := self._calls.budget(UPDATE)) is not None:
+                budget.shown(self)  # it owes chat.update only its final edit now
+            if first and not self._tried_pieces and self._pieces_needed():
+                self._tried_pieces = True
+                # chat.update can't carry every answer's first text and final: show finished pieces,
+                # which owe it nothing. The final edits it still holds tokens for are others'.
+                self._pieces = True
+                self._calls.leave(self, UPDATE)
+                if await self._grow_in_pieces():
+                    return
+                self._pieces = False  # no clean place to end a first piece: stream as usual
+                self._calls.join(self, UPDATE)
             if failed or not first:
                 # One message, about one edit a second; the budget spaces edits further when busy.
                 await asyncio.sleep(max(0.0, self._last_edit + self._edit_interval - time.monotonic()))
@@ -200,6 +247,144 @@ class EditStream(SlackSink):
             if not await self._progress_turn(first):
                 continue  # shown another way (a fresh message in place of the stale one)
             failed = not await self._showing(self._edit_progress())
+
+    # -- finished pieces, under contention ----------------------------------------------------
+
+    async def _grow_in_pieces(self) -> bool:
+        """Show the answer in finished pieces until the final (this task is then cancelled). False
+        when no first piece could be cut within FIRST_PIECE_WAIT (a long first sentence)."""
+        while True:
+            if self._next_piece() is None:
+                if not self._shown_to and self._first_token_at is not None:
+                    wait = self._first_token_at + FIRST_PIECE_WAIT - time.monotonic()
+                    if wait <= 0:
+                        return False
+                    self._dirty.clear()
+                    with suppress(TimeoutError):
+                        async with asyncio.timeout(wait):
+                            await self._dirty.wait()
+                    continue
+                self._dirty.clear()
+                await self._dirty.wait()
+                continue
+            if not self._shown_to:
+                await self._showing(self._show_first_piece())
+                continue
+            await asyncio.sleep(max(0.0, self._last_edit + self._edit_interval - time.monotonic()))
+            if await self._update_turn_by(self._last_edit + self._stall_limit):
+                await self._showing(self._extend_piece())
+            elif self._channel_free():
+                await self._showing(self._post_piece())
+            else:
+                await self._calls.turn(UPDATE, self, urgent=False)
+                await self._showing(self._extend_piece())
+
+    def _next_piece(self, start: int | None = None, prefix: str | None = None) -> tuple[str, int, str] | None:
+        """The longest finished piece from `start` (default: what is not shown yet): its markdown,
+        where it ends in the text, and the prefix the piece after it starts with."""
+        start = self._shown_to if start is None else start
+        markdown = (self._rest_prefix if prefix is None else prefix) + self._text[start:]
+        if (cut := clean_head(markdown, PIECE_LIMIT)) is None:
+            return None
+        head, rest = cut
+        end = len(self._text) - (len(markdown) - len(head))
+        if end <= self._shown_to:
+            return None
+        return head, end, rest[: len(rest) - (len(self._text) - end)]
+
+    async def _update_turn_by(self, deadline: float) -> bool:
+        """A progress turn for chat.update, if one comes before `deadline`."""
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                await self._calls.turn(UPDATE, self, urgent=False)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _show_first_piece(self) -> bool:
+        placeholder = self._segments[-1] if self._segments else None
+        if placeholder is None or self._no_update_turn():
+            if placeholder is not None:  # chat.update is busy: post the piece, remove the placeholder
+                self._segments.pop()
+                await self._remember(placeholder.ts, "replaced")
+                self._tidy(self._delete(placeholder.ts))
+            return await self._post_piece()
+        await self._calls.turn(UPDATE, self, urgent=True)
+        return await self._extend_piece()
+
+    async def _extend_piece(self) -> bool:
+        """The last message shows the longest finished piece that fits it (a turn is held)."""
+        segment = self._segments[-1]
+        piece = self._next_piece(segment.start, segment.prefix)
+        if piece is None:
+            return await self._post_piece()  # the message is full (or nothing new ends cleanly)
+        head, end, rest_prefix = piece
+        if not await self._update(segment, piece_body(head), have_turn=True):
+            return False
+        self._piece_shown(end, rest_prefix)
+        return True
+
+    async def _post_piece(self) -> bool:
+        """The next finished piece as a message of its own."""
+        if (piece := self._next_piece()) is None:
+            return True
+        head, end, rest_prefix = piece
+        start, prefix = self._shown_to, self._rest_prefix
+        body = piece_body(head)
+        try:
+            response = await self._post(body)
+        except SlackApiError:
+            return False
+        previous = [s for s in self._segments if s.shown != PLACEHOLDER]
+        self._segments.append(Segment(ts=response["ts"], start=start, prefix=prefix, shown=body))
+        self._piece_shown(end, rest_prefix)
+        await self._remember(response["ts"], "placeholder")  # the latest piece: a restart would end it
+        if previous:
+            await self._remember(previous[-1].ts, "answer" if len(previous) == 1 else "continuation")
+        return True
+
+    def _piece_shown(self, end: int, rest_prefix: str) -> None:
+        self._shown_to, self._rest_prefix = end, rest_prefix
+        self._last_edit = time.monotonic()
+        if self.first_text_visible_at is None:
+            self.first_text_visible_at = self._last_edit
+
+    async def _finish_pieces(self, markdown: str, kind: str) -> bool:
+        """The end of an answer shown in pieces: what is left goes on the last message when it fits
+        and a turn is at hand, else in messages of its own; the last carries the feedback buttons.
+        False when the pieces shown are not the start of `markdown` (then every message is redone)."""
+        shown = [s for s in self._segments if s.shown != PLACEHOLDER]
+        if not shown or not markdown.startswith(self._text[: self._shown_to]):
+            return False
+        last = shown[-1]
+        kinds = [kind] + ["continuation"] * len(shown)
+        rest = self._rest_prefix + markdown[self._shown_to :]
+        whole_last = final_pieces(last.prefix + markdown[last.start :])
+        if len(whole_last) == 1:
+            body = whole_last[0]
+            blocks = answer_with_feedback(body) if kind == "answer" else None
+            if body == last.shown and blocks is None:
+                await self._remember(last.ts, kinds[len(shown) - 1])
+                return True
+            if not rest.strip():
+                await self._update(last, body, must=True, blocks=blocks)  # the buttons go on what is there
+                await self._remember(last.ts, kinds[len(shown) - 1])
+                return True
+            # Only a turn free this instant: waiting for one would delay what a new message shows now.
+            budget = self._calls.budget(UPDATE)
+            if (budget is None or budget.take_now(self)) and await self._update(last, body, have_turn=True, blocks=blocks):
+                await self._remember(last.ts, kinds[len(shown) - 1])
+                return True
+        pieces = final_pieces(rest) if rest.strip() else []
+        before = self.answer_ts
+        for index, body in enumerate(pieces):
+            blocks = answer_with_feedback(body) if kind == "answer" and index == len(pieces) - 1 else None
+            await self._post_final(body, "continuation", blocks)
+        end = self.answer_ts if self.answer_ts != before else None
+        await self._remember(last.ts, kinds[len(shown) - 1])  # after the rest is up: the rep waits on that, not on this
+        if end is not None:
+            self.answer_ts = end  # the answer ends with the last message posted
+        return True
 
     async def _showing(self, call: Coroutine[Any, Any, bool]) -> bool:
         """Run one Slack call that shows the latest text (the final edit waits for it); when it fails,
@@ -224,7 +409,7 @@ class EditStream(SlackSink):
             await self._calls.turn(UPDATE, self, urgent=True)
             return True
         try:
-            async with asyncio.timeout(max(0.0, self._last_edit + STALL_LIMIT - time.monotonic())):
+            async with asyncio.timeout(max(0.0, self._last_edit + self._stall_limit - time.monotonic())):
                 await self._calls.turn(UPDATE, self, urgent=False)
                 return True
         except TimeoutError:
@@ -330,6 +515,8 @@ class EditStream(SlackSink):
         self._finished = True
         await self._stop_editor()
         try:
+            if self._pieces and await self._finish_pieces(markdown, kind):
+                return
             pieces = final_pieces(markdown)
             for index, body in enumerate(pieces):
                 piece_kind = kind if index == 0 else "continuation"
