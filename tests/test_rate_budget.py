@@ -403,3 +403,18 @@ def test_take_now_respects_the_line_and_the_reserve():
     assert not budget.free_now(urgent=False) and budget.free_now(urgent=True)
     assert budget.take_now("b") and budget.take_now("b")
     assert not budget.take_now("a") and budget.capacity() < 1
+
+
+def test_what_the_streams_still_owe_counts_a_first_text_until_it_is_shown():
+    budget = RateBudget(50, 20)
+    for stream in ("a", "b", "c"):
+        budget.join(stream)
+    assert budget.owed == 6  # a first text and a final edit each
+    budget.shown("a")
+    budget.shown("a")
+    budget.shown("stranger")  # never joined: nothing owed, nothing changes
+    assert budget.owed == 5
+    budget.leave("a")
+    assert budget.owed == 4
+    budget.join("a")  # a new answer on the same key owes both again
+    assert budget.owed == 6

@@ -151,3 +151,22 @@ def test_a_clean_head_fits_the_limit():
     head, rest = clean_head(text, 200)
     assert len(head) <= 200 and head.rstrip().endswith(".") and text.startswith(head)
     assert len(head) > 150  # the last sentence end that fits, not the first
+
+
+async def test_a_placeholder_slack_will_not_edit_gives_way_to_a_posted_first_piece(bot, fake_slack):
+    calls, _ = contended(fake_slack)
+    stream, where = await new_stream(bot, calls)
+    await stream.send(Thinking())
+    fake_slack.fail_next("chat.update", error="cant_update_message")
+    for sentence in SENTENCES:
+        await stream.send(TextDelta(sentence))
+    await fake_slack.wait_for_async(lambda: any(m.text != PLACEHOLDER for m in fake_slack.messages(channel="C1")))
+    await stream.send(Final(ANSWER))
+    await fake_slack.wait_for_async(lambda: all(m.text != PLACEHOLDER for m in fake_slack.messages(channel="C1")))
+
+    messages = fake_slack.messages(channel="C1")
+    assert read_in_order(m.text for m in messages) == read_in_order([ANSWER])
+    [deleted] = [c.params["ts"] for c in fake_slack.calls_to("chat.delete") if c.ok]
+    assert fake_slack.message("C1", deleted).edits == [PLACEHOLDER]  # the placeholder, removed
+    kinds = [m.kind for m in await bot.services.store.messages(where.conversation_key)]
+    assert kinds[0] == "replaced" and "placeholder" not in kinds

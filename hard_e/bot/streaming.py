@@ -268,16 +268,18 @@ class EditStream(SlackSink):
                 await self._dirty.wait()
                 continue
             if not self._shown_to:
-                await self._showing(self._show_first_piece())
-                continue
-            await asyncio.sleep(max(0.0, self._last_edit + self._edit_interval - time.monotonic()))
-            if await self._update_turn_by(self._last_edit + self._stall_limit):
-                await self._showing(self._extend_piece())
-            elif self._channel_free():
-                await self._showing(self._post_piece())
+                shown = await self._showing(self._show_first_piece())
             else:
-                await self._calls.turn(UPDATE, self, urgent=False)
-                await self._showing(self._extend_piece())
+                await asyncio.sleep(max(0.0, self._last_edit + self._edit_interval - time.monotonic()))
+                if await self._update_turn_by(self._last_edit + self._stall_limit):
+                    shown = await self._showing(self._extend_piece())
+                elif self._channel_free():
+                    shown = await self._showing(self._post_piece())
+                else:
+                    await self._calls.turn(UPDATE, self, urgent=False)
+                    shown = await self._showing(self._extend_piece())
+            if not shown:
+                await asyncio.sleep(self._edit_interval)  # Slack refused: try again with the latest text, not at once
 
     def _next_piece(self, start: int | None = None, prefix: str | None = None) -> tuple[str, int, str] | None:
         """The longest finished piece from `start` (default: what is not shown yet): its markdown,
@@ -302,15 +304,18 @@ class EditStream(SlackSink):
         return True
 
     async def _show_first_piece(self) -> bool:
+        """The placeholder becomes the first piece when chat.update has a turn now; else the piece is
+        posted and the placeholder removed when chat.delete allows."""
         placeholder = self._segments[-1] if self._segments else None
-        if placeholder is None or self._no_update_turn():
-            if placeholder is not None:  # chat.update is busy: post the piece, remove the placeholder
-                self._segments.pop()
-                await self._remember(placeholder.ts, "replaced")
-                self._tidy(self._delete(placeholder.ts))
-            return await self._post_piece()
-        await self._calls.turn(UPDATE, self, urgent=True)
-        return await self._extend_piece()
+        if placeholder is not None and not self._no_update_turn():
+            await self._calls.turn(UPDATE, self, urgent=True)
+            if await self._extend_piece():
+                return True
+        if placeholder is not None:
+            self._segments.pop()
+            await self._remember(placeholder.ts, "replaced")
+            self._tidy(self._delete(placeholder.ts))
+        return await self._post_piece()
 
     async def _extend_piece(self) -> bool:
         """The last message shows the longest finished piece that fits it (a turn is held)."""
