@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import threading
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -36,14 +39,91 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_certificate_authorities(tmp_path_factory):
+    """Nothing here speaks TLS (every server is a fake on 127.0.0.1), so no CA is trusted: an empty
+    SSL_CERT_DIR, and no SSL_CERT_FILE. Each HTTP client built (the model's, one per bot) then skips
+    loading the system's CA bundle — 20 ms each, hundreds of bots — and a stray https:// call fails."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SSL_CERT_FILE", raising=False)
+        patch.setenv("SSL_CERT_DIR", str(tmp_path_factory.mktemp("no-certificate-authorities")))
+        yield
+
+
+# Fixtures that migrate the test's database before anything else touches it: `engine` as it is set up,
+# the bot as it starts (Services.prepare). For a test that uses one of them, the fresh database starts as
+# a copy of one migrated once in this test process, and their own upgrade finds it at head.
+MIGRATED_AT_ONCE = {"engine", "bot_factory", "quick_bot", "socket_bot"}  # the last two: test_http_hardening, test_socket_mode
+
+
+@dataclass
+class MigratedTemplates:
+    """A database of each kind brought to head once per test process (each pytest-xdist worker has its
+    own), for fresh test databases to be copied from: a file copy on SQLite, CREATE DATABASE … TEMPLATE
+    on PostgreSQL. Migrating every fresh database anew was a sixth of the suite's CPU time."""
+
+    directory: Path
+    sqlite: Path | None = None
+    postgres: str | None = None  # a database name on POSTGRES_URL's server
+
+    async def sqlite_file(self) -> Path:
+        if self.sqlite is None:
+            path = self.directory / "migrated.db"
+            await _migrate(f"sqlite:///{path}")
+            self.sqlite = path
+        return self.sqlite
+
+    async def postgres_database(self) -> str:
+        if self.postgres is None:
+            from sqlalchemy.engine import make_url
+
+            name = f"harde_test_template_{uuid.uuid4().hex[:12]}"
+            await _admin_execute(f'CREATE DATABASE "{name}"')
+            await _migrate(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+            self.postgres = name
+        return self.postgres
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(Settings.from_env({"DATABASE_URL": url}, dotenv=None).database_url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()  # no connection may stay open on a template PostgreSQL copies
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory):
+    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated"))
+    yield templates
+    if templates.postgres is not None:
+        # A thread of its own: no event loop of pytest-asyncio's is touched at session end.
+        drop = threading.Thread(target=asyncio.run, args=(_admin_execute(f'DROP DATABASE IF EXISTS "{templates.postgres}" WITH (FORCE)'),))
+        drop.start()
+        drop.join(30)
+
+
 @pytest.fixture(params=BACKENDS)
-async def database_url(request, tmp_path):
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+async def database_url(request, tmp_path, migrated_templates):
+    """A fresh database: a SQLite file, or a new PostgreSQL database dropped afterwards. Empty, unless the
+    test migrates it at once anyway (MIGRATED_AT_ONCE): then it is already at head, a copy of a database
+    migrated by the same code."""
+    at_head = bool(MIGRATED_AT_ONCE & set(request.fixturenames))
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hard_e.db'}"
+        path = tmp_path / "hard_e.db"
+        if at_head:
+            shutil.copyfile(await migrated_templates.sqlite_file(), path)
+        yield f"sqlite:///{path}"
         return
-    async with fresh_postgres_database() as url:
+    template = await migrated_templates.postgres_database() if at_head else None
+    async with fresh_postgres_database(template=template) as url:
         yield url
+
+
+# For a test that runs the `hard-e` command as a child process where the command, not the store, is the
+# subject (its output, exit status, logging): the default store only. Each child process costs seconds of
+# start-up; what the store does is proven on both by the tests that drive it directly.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -54,27 +134,29 @@ async def postgres_url():
         yield url
 
 
-@asynccontextmanager
-async def fresh_postgres_database():
+async def _admin_execute(statement: str) -> None:
+    """Run one statement on POSTGRES_URL's database (CREATE/DROP DATABASE cannot run in a transaction)."""
     import asyncpg
     from sqlalchemy.engine import make_url
 
-    admin = make_url(POSTGRES_URL)
-    name = f"harde_test_{uuid.uuid4().hex[:12]}"
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False))
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(statement)
     finally:
         await conn.close()
+
+
+@asynccontextmanager
+async def fresh_postgres_database(template: str | None = None):
+    """A new PostgreSQL database, dropped afterwards: empty, or a copy of the database `template`."""
+    from sqlalchemy.engine import make_url
+
+    name = f"harde_test_{uuid.uuid4().hex[:12]}"
+    await _admin_execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

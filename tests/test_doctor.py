@@ -23,7 +23,7 @@ from hard_e.bot.doctor import doctor
 from hard_e.bot.doctor_checks import manifest_bot_scopes
 from hard_e.store import migrate
 from hard_e.store.db import create_engine
-from tests.conftest import BOT_TOKEN
+from tests.conftest import BOT_TOKEN, sqlite_only
 from tests.fakes.elevenlabs_server import DEFAULT_VOICES, FakeElevenLabs
 from tests.fakes.leap_server import FakeLeap
 from tests.fakes.perplexity_server import FakePerplexity
@@ -308,9 +308,8 @@ def test_the_manifest_reader_finds_the_bot_scopes_yaml_does():
     assert manifest_bot_scopes("oauth_config:\n  scopes:\n    user:\n      - chat:write\n") is None
 
 
+@sqlite_only  # two process starts; the database check itself runs on both stores above
 def test_the_command_exits_0_when_all_is_well_and_1_on_a_problem_printing_no_secret(world, tmp_path, database_url):
-    if database_url.startswith("postgresql"):
-        pytest.skip("two process starts; the database check itself runs on both stores above")  # suite time
     aws = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}  # moto, from the s3_server fixture
     env = {**world.env, **aws}
 

@@ -8,6 +8,7 @@ and are not counted; imports inside functions are.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def runtime_imports(path: Path, module: str | None = None, *, annotations: bool 
     return found
 
 
+@functools.cache  # read once per test process: the sources do not change while the tests run
 def all_modules(*, annotations: bool = False) -> dict[str, set[str]]:
     return {module_name(p): runtime_imports(p, annotations=annotations) for p in sorted(PACKAGE.rglob("*.py"))}
 

@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level, settings.log_format)
     if args.command == "run":
-        from hard_e.bot.runner import StartupError, missing_credentials_message, run
+        from hard_e.bot.credentials import missing_credentials_message
 
         if args.port is not None and not 1 <= args.port <= 65535:
             print("Configuration error: --port must be between 1 and 65535", file=sys.stderr)
@@ -183,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         if (missing := missing_credentials_message(settings, force_http=args.http)) is not None:
             print(missing, file=sys.stderr)
             return 1
+        from hard_e.bot.runner import StartupError, run  # Slack and the Agents SDK: only once there is something to run
+
         try:
             asyncio.run(run(settings, force_http=args.http, port=args.port))
         except StartupError as exc:
@@ -190,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     if args.command == "chat":
+        if not settings.llm_configured:  # said before the Agents SDK is imported, as chat() would say it
+            from hard_e.bot.credentials import NO_MODEL
+
+            sys.stdout.write(NO_MODEL)
+            return 2
         from hard_e.bot.console import chat
 
         return asyncio.run(chat(settings))

@@ -21,6 +21,7 @@ from typing import TextIO, TypeVar
 from hard_e.agents.events import Event, Failed, Final, NeedsConfirmation, OfferReview, TextDelta, ToolStarted
 from hard_e.agents.turn import Turn
 from hard_e.bot.config import Settings
+from hard_e.bot.credentials import NO_MODEL
 from hard_e.bot.services import Services
 
 EXIT_WORDS = {"exit", "quit", ":q", "bye"}
@@ -154,7 +155,7 @@ class Interrupts:
 
 async def chat(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     if not settings.llm_configured:
-        out.write("No language model configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local model server.\n")
+        out.write(NO_MODEL)
         return 2
     loop = asyncio.get_running_loop()
     interrupts = Interrupts()

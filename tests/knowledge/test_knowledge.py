@@ -19,6 +19,7 @@ from hard_e.bot.config import Settings
 from hard_e.integrations.document_sources import FolderSource, S3Source, build_sources, s3_client
 from hard_e.integrations.documents import DocumentError, ParsedDocument, parse_document
 from hard_e.store.models import KbChunk, KbDocument
+from tests.conftest import sqlite_only
 from tests.processes import hard_e
 
 SAMPLES = Path(__file__).parents[1] / "data" / "knowledge"
@@ -417,6 +418,7 @@ def test_query_terms_drop_stopwords_and_search_syntax():
 
 
 
+@sqlite_only  # the index on PostgreSQL: the tests above
 def test_kb_sync_and_search_from_the_command_line(tmp_path, database_url):
     env = {"HARDE_KB_DIR": str(SAMPLES), "HARDE_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url}
 

@@ -37,6 +37,7 @@ from hard_e.store.transcript_store import (
     TranscriptStore,
 )
 from tests.brain import Collect, turn
+from tests.conftest import sqlite_only
 from tests.processes import hard_e
 
 SAMPLES = Path(__file__).parents[1] / "data" / "transcripts"
@@ -554,6 +555,7 @@ async def test_tools_say_when_no_transcripts_are_loaded(engine):
 
 
 
+@sqlite_only  # loading on PostgreSQL: the tests above
 def test_transcripts_load_prints_counts_and_each_skipped_file(tmp_path, folder, database_url):
     write(folder, "BWC-25-777.json", b"{\"call_id\": ")
     env = {"HARDE_TRANSCRIPTS_URI": str(folder), "HARDE_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url}
