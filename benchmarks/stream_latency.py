@@ -32,7 +32,7 @@ N threads are in ONE channel (where chat.postMessage's ~1/s per-channel limit bi
 --channels both runs both layouts). Levels 1, 10 and 30 (--levels).
 
 The wait: until every thread shows the whole answer in some message (or no turn is in flight any
-more, or --timeout), then up to --settle seconds more (default 30, ending as soon as it is done) for tidy-up -- deletes, reaction
+more, or --timeout), then up to --settle seconds more (default 60, ending as soon as it is done) for tidy-up -- deletes, reaction
 removal, stopping a stream -- ending early once every thread is tidy and Hard-E is idle. A naive run
 also stops --grace seconds after the last model stream ended, since some of its replies never
 complete. Then the fakes' records are read; nothing after that moment counts.
@@ -53,13 +53,14 @@ Figures, per reply (milliseconds; the tables show p50 / p99, --json adds max):
                   the thread shows the answer's first 8 characters (a chat.postMessage, chat.update,
                   chat.startStream, chat.appendStream or chat.stopStream whose resulting message
                   text contains them).
-  completion lag  from the model ending its stream to the first accepted call after which a message
-                  in the thread shows exactly the whole answer (compared after rendering it with
+  completion lag  from the model ending its stream to the first accepted call after which consecutive
+                  messages in the thread show exactly the whole answer (compared after rendering it with
                   markdown_to_mrkdwn, as Slack shows it; plain prose renders to itself).
   event → final   (JSON only) from sending the event to that same call: the whole turn.
-Per run: exact replies -- threads that, once the run settled, hold exactly one bot message, whose
-text is exactly the answer (no placeholder or partial left, no stream left open) and no reaction of
-the bot left on the rep's message; Slack Web API calls per reply by method (all attempts of the
+Per run: exact replies -- threads that, once the run settled, hold bot messages that read, one after
+the other, as exactly the answer (whitespace at the joins aside: under contention an answer may come
+in a few finished pieces; no placeholder or partial left, no stream left open) and no reaction of the
+bot left on the rep's message; messages an answer ends in (mean / max); Slack Web API calls per reply by method (all attempts of the
 measured part, auth.test excluded; "429" counts the attempts answered HTTP 429); 429 answers in the
 measured part; the wall time (first event sent → end of the wait). Replies that never show text or
 never complete are left out of the latency figure they lack, and footnoted.
@@ -71,7 +72,10 @@ Goals, checked underneath each table for Hard-E (p99 where one figure is given):
                             30/30 exact; zero 429s;
                 every level: ack visible p99 ≤ 150 ms.
   bucket model  every level: zero 429s and every reply exact.
-Goals of a level that was not run are skipped.
+Goals of a level that was not run are skipped. The latency goals are for N threads in N channels; with
+--channels one they are printed as INFO next to the figure: each thread's answer is a message in the one
+channel, which takes about one a second (a burst of 3), so the last of N threads can't show words before
+about N - 3 seconds whatever the bot does. Exact replies and zero 429s are checked in both layouts.
 
 Before the events go out, the script makes one Agents SDK session on Hard-E's engine (the SDK registers
 an engine listener on its first session; doing that while turns open pool connections can lose turns).
@@ -760,6 +764,12 @@ def goal_lines(results: list[dict]) -> list[str]:
             value = stats[q]
             ok = value <= limit * 1000 and not missing
             extra = f" ({missing} of {n} never got there)" if missing else ""
+            if r["layout"] == ONE:
+                # Every thread's answer is a message in the one channel, which takes about one a second
+                # (a burst of 3): the last of N threads can't show words before about N - 3 seconds,
+                # whatever the bot does. The latency goals are for N threads in N channels.
+                lines.append(f"INFO: {where}: {label} {q} {value:,.0f} ms{extra} (the separate-channel goal is ≤ {limit * 1000:g} ms)")
+                continue
             lines.append(f"{'PASS' if ok else 'FAIL'}: {where}: {label} {q} {value:,.0f} ms{extra} (goal ≤ {limit * 1000:g} ms)")
         for goal_model, level in EXACT_AND_NO_429_GOALS:
             if goal_model != model or (level is not None and level != n):
@@ -953,8 +963,8 @@ def main() -> None:
     parser.add_argument(
         "--settle",
         type=float,
-        default=30.0,
-        help="at most this many seconds more, after the answers complete, for tidy-up (default 30; ends as soon as it is done)",
+        default=60.0,
+        help="at most this many seconds more, after the answers complete, for tidy-up (default 60; ends as soon as it is done)",
     )
     parser.add_argument("--grace", type=float, default=5.0, help="naive runs stop this long after the last model stream (default 5)")
     parser.add_argument(

@@ -106,3 +106,32 @@ async def test_two_dozen_crm_questions_in_channels_move_to_dms_without_a_ratelim
     for i, event in enumerate(events):
         [pointer] = [m for m in fake_slack.messages(channel=f"C{i}", thread_ts=event["ts"]) if m.user != f"U{100 + i}"]
         assert pointer.text.startswith(":lock: I've sent you the details in a DM"), pointer.text
+
+
+async def test_a_dozen_threads_in_one_channel_are_all_acknowledged_at_once(bot_factory, fake_slack, fake_openai, database_url):
+    # One channel takes about one message a second (a burst of 3): the threads its burst can't give a
+    # placeholder get a reaction instead (reactions.add is the workspace's Tier 3), so every rep sees
+    # at once that Hard-E heard them; answers then come as the channel allows, and the reactions go.
+    if database_url.startswith("postgresql"):
+        pytest.skip("SQLite only (suite time)")
+    bot = await bot_factory()
+    fake_slack.published_limits("bucket")
+    replies = [prose(200, seed=200 + i) for i in range(12)]
+    for reply in replies:
+        fake_openai.reply(reply, chunk_size=4, delay=0.02, first_token_delay=0.5)
+    events = [se.mention(f"question {i}", channel="CONE") for i in range(12)]
+    sent = asyncio.get_running_loop().time()
+    await asyncio.gather(*(bot.send_event(e) for e in events))
+    await bot.settle(timeout=90)
+    await tidied(bot)
+
+    assert fake_slack.ratelimited_count == 0
+    answers = {r.body["input"][-1]["content"]: replies[n] for n, r in enumerate(fake_openai.requests)}
+    for i, event in enumerate(events):
+        acks = [c.at for c in fake_slack.calls if c.ok and (
+            (c.method == "reactions.add" and c.params.get("timestamp") == event["ts"])
+            or (c.method == "chat.postMessage" and c.params.get("thread_ts") == event["ts"]))]
+        assert acks and min(acks) - sent < 1.5, f"thread {i} waited {min(acks) - sent if acks else None} s for any sign"
+        messages = [m for m in fake_slack.messages(channel="CONE", thread_ts=event["ts"]) if m.user != "U1"]
+        assert read_in_order(m.text for m in messages) == read_in_order([markdown_to_mrkdwn(answers[f"question {i}"])])
+        assert fake_slack.reactions("CONE", event["ts"]) == []

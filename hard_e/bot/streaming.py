@@ -69,6 +69,10 @@ FIRST_PIECE_WAIT = 2.0  # seconds after the first token that a first finished pi
 # Reactions left to remove, per workspace: reactions.remove is Tier 2 (20 a minute), so a reaction
 # acknowledges only while its removal can follow soon; beyond that a placeholder does.
 MAX_REACTIONS_OUT = 5  # its burst: the removals can all go at once
+# ...unless the channel can't take a placeholder now (many threads in one channel: it takes about one
+# message a second): then an acknowledgement now beats a quick tidy-up, up to reactions.add's burst
+# (the last removals follow up to ~45 s after the answers).
+MAX_REACTIONS_OUT_BUSY_CHANNEL = 20
 _reactions_out: dict[str, int] = {}
 
 
@@ -161,7 +165,9 @@ class EditStream(SlackSink):
             return
         self._started = True
         self._calls.join(self, UPDATE)
-        if (self._contended() or not self._channel_free()) and await self._react():
+        channel_free = self._channel_free()
+        most = MAX_REACTIONS_OUT if channel_free else MAX_REACTIONS_OUT_BUSY_CHANNEL
+        if (self._contended() or not channel_free) and await self._react(most):
             self._editor = asyncio.create_task(self._edit_loop())
             return
         try:
@@ -193,11 +199,12 @@ class EditStream(SlackSink):
         budget = self._calls.budget(UPDATE)
         return budget is not None and budget.capacity() + budget.per_minute / 60 * PIECES_HORIZON < budget.owed
 
-    async def _react(self) -> bool:
-        """Acknowledge with a reaction on the rep's message, when reactions.add has a turn now."""
+    async def _react(self, most: int) -> bool:
+        """Acknowledge with a reaction on the rep's message, when reactions.add has a turn now and
+        fewer than `most` of ours are waiting for removal."""
         budget = self._calls.budget("reactions.add")
         team = self._where.team_id
-        if self._where.message_ts is None or _reactions_out.get(team, 0) >= MAX_REACTIONS_OUT:
+        if self._where.message_ts is None or _reactions_out.get(team, 0) >= most:
             return False
         if budget is not None and not budget.take_now(self):
             return False
