@@ -157,6 +157,19 @@ async def test_native_streaming_streams_markdown_to_the_asking_user(bot_factory,
     assert fake_slack.calls_to("chat.update") == []
 
 
+async def test_native_streaming_shows_a_phrase_first_not_a_token(bot_factory, fake_slack, fake_openai):
+    bot = await bot_factory(HARDE_STREAMING="native")
+    answer = "Start with the homeowner, not the roof. " + prose(300, seed=5)
+    fake_openai.reply(answer, chunk_size=3, delay=0.02)
+    await bot.send_event(se.mention("native please"))
+    await bot.settle(timeout=30)
+
+    first = fake_slack.calls_to("chat.appendStream")[0]
+    text = "".join(c.get("text", "") for c in first.params["chunks"] if c.get("type") == "markdown_text")
+    assert len(text.split()) >= 4, text  # a few words (or 200 ms' worth), not "Sta"
+    assert answer.startswith(text)
+
+
 async def test_native_streaming_falls_back_to_edits_when_the_workspace_refuses(bot_factory, fake_slack, fake_openai):
     bot = await bot_factory(HARDE_STREAMING="native")
     fake_slack.fail_next("chat.startStream", error="not_allowed")

@@ -13,13 +13,14 @@ import itertools
 import logging
 import re
 import time
+from contextlib import suppress
 
 from slack_sdk.errors import SlackApiError
 
 from hard_e.agents.events import Event, Thinking, ToolFinished, ToolStarted
 from hard_e.bot.slack_calls import SlackCalls, error_code
 from hard_e.bot.slack_sink import SlackSink, Where
-from hard_e.bot.streaming import EditStream
+from hard_e.bot.streaming import FIRST_PHRASE_WAIT, FIRST_PHRASE_WORDS, EditStream
 from hard_e.handlers.blocks import answer_with_feedback
 from hard_e.store.repositories import ConversationStore
 
@@ -128,12 +129,26 @@ class NativeStream(SlackSink):
     async def _flush_loop(self) -> None:
         while True:
             await self._wake.wait()
+            if self._sent == 0 and self._message_start == 0:
+                await self._first_phrase()
             self._wake.clear()
             # Never cancelled inside an append: Slack may have the text while `_sent` doesn't say so yet,
             # and the final call would send it again.
             async with self._flushing:
                 await self._flush(urgent=self._sent == 0)
             await asyncio.sleep(FLUSH_INTERVAL)
+
+    async def _first_phrase(self) -> None:
+        """The first append carries a phrase, not a token: a few words, or what is there a moment
+        after the first token (as with edits)."""
+        while self.first_token_at is not None and len(self._text.split()) < FIRST_PHRASE_WORDS:
+            remaining = self.first_token_at + FIRST_PHRASE_WAIT - time.monotonic()
+            if remaining <= 0:
+                return
+            self._wake.clear()
+            with suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await self._wake.wait()
 
     async def _flush(self, *, urgent: bool) -> bool:
         """Append what Slack does not have yet. On failure nothing is lost: it goes next time."""
