@@ -65,6 +65,7 @@ FIRST_PHRASE_WORDS = 4  # ...or as soon as this many words are there
 STALL_LIMIT = 4.0  # seconds a visible answer may go without growing before it is shown another way
 FINAL_WAIT = 0.25  # seconds a final edit waits for a chat.update turn before posting anew
 PIECES_HORIZON = 5.0  # seconds of chat.update's refill counted on when judging whether it can carry every answer
+PIECES_POLL = 0.25  # seconds between looks for a free chat.update turn, for an answer shown in pieces
 FIRST_PIECE_WAIT = 2.0  # seconds after the first token that a first finished piece may take to appear
 # Reactions left to remove, per workspace: reactions.remove is Tier 2 (20 a minute), so a reaction
 # acknowledges only while its removal can follow soon; beyond that a placeholder does.
@@ -302,12 +303,15 @@ class EditStream(SlackSink):
         return head, end, rest[: len(rest) - (len(self._text) - end)]
 
     async def _update_turn_by(self, deadline: float) -> bool:
-        """A progress turn for chat.update, if one comes before `deadline`."""
-        try:
-            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
-                await self._calls.turn(UPDATE, self, urgent=False)
-        except TimeoutError:
-            return False
+        """A progress turn for chat.update that nobody else is waiting for, if one is free before
+        `deadline`. Not a place in line: the answers that can only grow by edits go first."""
+        budget = self._calls.budget(UPDATE)
+        if budget is None:
+            return True
+        while not budget.take_now(self, urgent=False):
+            if (left := deadline - time.monotonic()) <= 0:
+                return False
+            await asyncio.sleep(min(PIECES_POLL, left))
         return True
 
     async def _show_first_piece(self) -> bool:
