@@ -135,3 +135,31 @@ async def test_a_dozen_threads_in_one_channel_are_all_acknowledged_at_once(bot_f
         messages = [m for m in fake_slack.messages(channel="CONE", thread_ts=event["ts"]) if m.user != "U1"]
         assert read_in_order(m.text for m in messages) == read_in_order([markdown_to_mrkdwn(answers[f"question {i}"])])
         assert fake_slack.reactions("CONE", event["ts"]) == []
+
+
+async def test_thirty_long_answers_at_once_each_keep_growing(bot_factory, fake_slack, fake_openai, database_url):
+    # Thirty ten-second answers: chat.update alone (about 29 edits in those ten seconds under the strict
+    # reading) could show each one's first words and then nothing until its end. Each must keep growing
+    # (the goal is every ~5 s; asserted loosely here, measured by benchmarks/stream_latency.py).
+    if database_url.startswith("postgresql"):
+        pytest.skip("SQLite only (suite time)")
+    bot = await bot_factory()
+    fake_slack.published_limits("window")
+    replies = [prose(2000, seed=300 + i) for i in range(30)]
+    for reply in replies:
+        fake_openai.reply(reply, chunk_size=4, delay=0.02, first_token_delay=0.5)  # ~10.5 s each
+    events = [se.mention(f"question {i}", channel=f"C{i}") for i in range(30)]
+    await asyncio.gather(*(bot.send_event(e) for e in events))
+    await bot.settle(timeout=90)
+    await tidied(bot)
+
+    assert fake_slack.ratelimited_count == 0
+    answers = {r.body["input"][-1]["content"]: replies[n] for n, r in enumerate(fake_openai.requests)}
+    for i, event in enumerate(events):
+        answer = markdown_to_mrkdwn(answers[f"question {i}"])
+        messages = [m for m in fake_slack.messages(channel=f"C{i}", thread_ts=event["ts"]) if m.user != "U1"]
+        assert read_in_order(m.text for m in messages) == read_in_order([answer]), f"C{i}"
+        shown = [c.at for c in fake_slack.calls if c.ok and c.method in ("chat.postMessage", "chat.update")
+                 and c.params.get("channel") == f"C{i}" and c.params.get("text") not in (None, "_Thinking…_")]
+        gaps = [b - a for a, b in zip(shown, shown[1:], strict=False)]
+        assert len(shown) >= 3 and max(gaps) < 7.0, f"C{i}: shown {len(shown)} times, longest wait {max(gaps, default=0):.1f} s"

@@ -170,3 +170,33 @@ async def test_a_placeholder_slack_will_not_edit_gives_way_to_a_posted_first_pie
     assert fake_slack.message("C1", deleted).edits == [PLACEHOLDER]  # the placeholder, removed
     kinds = [m.kind for m in await bot.services.store.messages(where.conversation_key)]
     assert kinds[0] == "replaced" and "placeholder" not in kinds
+
+
+async def test_an_answer_streaming_as_usual_goes_on_in_pieces_when_it_can_neither_edit_nor_be_shown_anew(bot, fake_slack):
+    # Streaming with the cursor (chat.update had room at its first words), then chat.update has no
+    # progress turn and chat.delete none to show it anew: it goes on in pieces, and its first message,
+    # sealed by its final edit, ends at the last sentence end it showed.
+    fake_slack.rate_model = "bucket"
+    fake_slack.set_rate_limit("chat.update", per_minute=6, burst=2)
+    fake_slack.set_rate_limit("chat.delete", per_minute=6, burst=1)
+    budgets = RateBudgets({"chat.update": (6.0, 2), "chat.delete": (6.0, 1)})
+    calls = SlackCalls(AsyncWebClient(token=BOT_TOKEN, base_url=fake_slack.url), team_id=se.TEAM, budgets=budgets, metrics=Metrics())
+    stream, where = await new_stream(bot, calls)
+    await stream.send(Thinking())
+    await stream.send(TextDelta(SENTENCES[0] + "Ask what made them"))
+    await fake_slack.wait_for_async(lambda: any(CURSOR in t for t in shown_texts(fake_slack)))
+    budgets.get(se.TEAM, "chat.delete").take_now("another answer's clean-up")
+    await stream.send(TextDelta(SENTENCES[1][len("Ask what made them"):]))
+    for sentence in SENTENCES[2:5]:
+        await stream.send(TextDelta(sentence))
+    await fake_slack.wait_for_async(lambda: len(fake_slack.messages(channel="C1")) == 2, timeout=5)
+    await stream.send(TextDelta(SENTENCES[5]))
+    await stream.send(Final(ANSWER))
+
+    messages = fake_slack.messages(channel="C1")
+    assert messages[0].text == "Start with the homeowner, not the roof."
+    assert messages[1].text.startswith("Ask what made them call today.")
+    assert read_in_order(m.text for m in messages) == read_in_order([ANSWER])
+    assert all(CURSOR not in m.text for m in messages) and "feedback_buttons" in str(messages[-1].blocks)
+    assert fake_slack.ratelimited_count == 0
+    assert "placeholder" not in [m.kind for m in await bot.services.store.messages(where.conversation_key)]

@@ -64,7 +64,6 @@ FIRST_PHRASE_WAIT = 0.2  # seconds after the first token before the first text i
 FIRST_PHRASE_WORDS = 4  # ...or as soon as this many words are there
 STALL_LIMIT = 4.0  # seconds a visible answer may go without growing before it is shown another way
 FINAL_WAIT = 0.25  # seconds a final edit waits for a chat.update turn before posting anew
-PIECES_HORIZON = 5.0  # seconds of chat.update's refill counted on when judging whether it can carry every answer
 PIECES_POLL = 0.25  # seconds between looks for a free chat.update turn, for an answer shown in pieces
 FIRST_PIECE_WAIT = 2.0  # seconds after the first token that a first finished piece may take to appear
 # Reactions left to remove, per workspace: reactions.remove is Tier 2 (20 a minute), so a reaction
@@ -85,6 +84,7 @@ class Segment:
     start: int
     prefix: str = ""  # a reopened code fence when the previous message was cut inside one
     shown: str = ""
+    upto: int = 0  # while streaming: the text it shows ends here
 
 
 def final_pieces(markdown: str) -> list[str]:
@@ -129,6 +129,10 @@ class EditStream(SlackSink):
         self._pieces = self._tried_pieces = False
         self._shown_to = 0
         self._rest_prefix = ""
+        # An answer that went on in pieces after streaming as usual: its message still shows the cursor
+        # and ends, once sealed by its final edit, at `_shown_to` as it was when the pieces began.
+        self._unsealed: Segment | None = None
+        self._seal_end = 0
 
     def _text_arrived(self) -> None:
         if self._first_token_at is None:
@@ -195,10 +199,11 @@ class EditStream(SlackSink):
         return budget is not None and budget.capacity() < 2 * budget.active
 
     def _pieces_needed(self) -> bool:
-        """chat.update can't carry the first text and final edit every answer under way still needs,
-        with what it has now and what it regains in the next few seconds."""
+        """chat.update hasn't the turns for the first text and final edit that every answer under way
+        still needs (what it regains as they stream is then left for their progress). A lone answer
+        waits for its turns instead (say, after a 429)."""
         budget = self._calls.budget(UPDATE)
-        return budget is not None and budget.capacity() + budget.per_minute / 60 * PIECES_HORIZON < budget.owed
+        return budget is not None and budget.active > 1 and budget.capacity() < budget.owed
 
     async def _react(self, most: int) -> bool:
         """Acknowledge with a reaction on the rep's message, when reactions.add has a turn now and
@@ -224,6 +229,9 @@ class EditStream(SlackSink):
         failed = False
         while True:
             await self._dirty.wait()
+            if self._pieces:  # it went on in pieces (see _switch_to_pieces)
+                await self._grow_in_pieces()
+                return
             first = self.first_text_visible_at is None and bool(self._text)
             if self.first_text_visible_at is not None and (budget := self._calls.budget(UPDATE)) is not None:
                 budget.shown(self)  # it owes chat.update only its final edit now
@@ -337,6 +345,8 @@ class EditStream(SlackSink):
         head, end, rest_prefix = piece
         if not await self._update(segment, piece_body(head), have_turn=True):
             return False
+        if segment is self._unsealed:
+            self._unsealed = None  # it now ends at a clean boundary, with no cursor
         self._piece_shown(end, rest_prefix)
         return True
 
@@ -373,6 +383,8 @@ class EditStream(SlackSink):
         if not shown or not markdown.startswith(self._text[: self._shown_to]):
             return False
         last = shown[-1]
+        if self._unsealed is not None and self._unsealed is not last:
+            await self._seal(markdown)
         kinds = [kind] + ["continuation"] * len(shown)
         rest = self._rest_prefix + markdown[self._shown_to :]
         whole_last = final_pieces(last.prefix + markdown[last.start :])
@@ -391,6 +403,8 @@ class EditStream(SlackSink):
             if (budget is None or budget.take_now(self)) and await self._update(last, body, have_turn=True, blocks=blocks):
                 await self._remember(last.ts, kinds[len(shown) - 1])
                 return True
+        if self._unsealed is last:
+            await self._seal(markdown)
         pieces = final_pieces(rest) if rest.strip() else []
         before = self.answer_ts
         for index, body in enumerate(pieces):
@@ -401,6 +415,12 @@ class EditStream(SlackSink):
         if end is not None:
             self.answer_ts = end  # the answer ends with the last message posted
         return True
+
+    async def _seal(self, markdown: str) -> None:
+        """The message that streamed with a cursor before the pieces began ends where they begin."""
+        segment, self._unsealed = self._unsealed, None
+        if segment is not None:
+            await self._update(segment, piece_body(segment.prefix + markdown[segment.start : self._seal_end]), must=True)
 
     async def _showing(self, call: Coroutine[Any, Any, bool]) -> bool:
         """Run one Slack call that shows the latest text (the final edit waits for it); when it fails,
@@ -430,13 +450,33 @@ class EditStream(SlackSink):
                 return True
         except TimeoutError:
             pass
-        if await self._repost_progress():
+        if await self._repost_progress() or self._switch_to_pieces():
             return False
         await self._calls.turn(UPDATE, self, urgent=False)
         return True
 
+    def _switch_to_pieces(self) -> bool:
+        """A stalled answer that can't be shown anew goes on in finished pieces: its message is to end
+        at the last clean boundary it shows (its final edit, for which the budget holds it a turn,
+        seals it there), and the text from there is posted as pieces, the next one at once."""
+        segment = self._segments[-1]
+        if segment.shown == PLACEHOLDER or segment.upto <= segment.start or not self._channel_free():
+            return False
+        markdown = segment.prefix + self._text[segment.start :]
+        cut = clean_head(markdown, PIECE_LIMIT, before=len(segment.prefix) + segment.upto - segment.start)
+        if cut is None:
+            return False
+        head, rest = cut
+        self._unsealed = segment
+        self._seal_end = self._shown_to = len(self._text) - (len(markdown) - len(head))
+        self._rest_prefix = rest[: len(rest) - (len(self._text) - self._shown_to)]
+        self._pieces = self._tried_pieces = True
+        self._dirty.set()
+        return True
+
     async def _repost_progress(self) -> bool:
         segment = self._segments[-1]
+        upto = len(self._text)
         markdown = segment.prefix + self._text[segment.start :]
         body = self._progress_body(markdown)
         if body is None or body == segment.shown or len(markdown_to_mrkdwn(markdown)) > PIECE_LIMIT:
@@ -460,7 +500,7 @@ class EditStream(SlackSink):
             except SlackApiError:
                 self._dirty.set()
                 return False
-            self._segments[-1] = Segment(ts=response["ts"], start=segment.start, prefix=segment.prefix, shown=body)
+            self._segments[-1] = Segment(ts=response["ts"], start=segment.start, prefix=segment.prefix, shown=body, upto=upto)
             self._last_edit = time.monotonic()
             await self._remember(response["ts"], "placeholder")
             await self._remember(segment.ts, "replaced")
@@ -474,6 +514,7 @@ class EditStream(SlackSink):
 
     async def _edit_progress(self) -> bool:
         segment = self._segments[-1]
+        upto = len(self._text)
         markdown = segment.prefix + self._text[segment.start :]
         if len(markdown_to_mrkdwn(markdown)) > PIECE_LIMIT + CUT_MARGIN and (cut := take_head(markdown, PIECE_LIMIT)):
             return await self._continue_in_new_message(segment, *cut)
@@ -482,12 +523,14 @@ class EditStream(SlackSink):
             return True
         if not await self._update(segment, body, have_turn=True):
             return False
+        segment.upto = upto
         self._last_edit = time.monotonic()
         if self._text and self.first_text_visible_at is None:
             self.first_text_visible_at = self._last_edit
         return True
 
     async def _post_first_text(self) -> bool:
+        upto = len(self._text)
         body = self._progress_body(self._text)
         if body is None:
             return True
@@ -495,7 +538,7 @@ class EditStream(SlackSink):
             response = await self._post(body)
         except SlackApiError:
             return False
-        self._segments.append(Segment(ts=response["ts"], start=0, shown=body))
+        self._segments.append(Segment(ts=response["ts"], start=0, shown=body, upto=upto))
         await self._remember(response["ts"], "placeholder")
         self._last_edit = time.monotonic()
         if self._text:
@@ -520,7 +563,7 @@ class EditStream(SlackSink):
             response = await self._post(body)
         except SlackApiError:
             return False
-        self._segments.append(Segment(ts=response["ts"], start=next_start, prefix=prefix, shown=body))
+        self._segments.append(Segment(ts=response["ts"], start=next_start, prefix=prefix, shown=body, upto=len(self._text)))
         await self._remember(response["ts"], "continuation")
         self._last_edit = time.monotonic()
         return True
