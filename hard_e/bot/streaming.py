@@ -64,6 +64,8 @@ FIRST_PHRASE_WAIT = 0.2  # seconds after the first token before the first text i
 FIRST_PHRASE_WORDS = 4  # ...or as soon as this many words are there
 STALL_LIMIT = 4.0  # seconds a visible answer may go without growing before it is shown another way
 FINAL_WAIT = 0.25  # seconds a final edit waits for a chat.update turn before posting anew
+PIECES_SLACK = 2  # chat.update turns short of what the answers under way owe it that are still no reason for pieces
+PIECES_GRACE = 1.0  # seconds past STALL_LIMIT a stalled answer waits for an edit before it goes on in pieces
 PIECES_POLL = 0.25  # seconds between looks for a free chat.update turn, for an answer shown in pieces
 FIRST_PIECE_WAIT = 2.0  # seconds after the first token that a first finished piece may take to appear
 # Reactions left to remove, per workspace: reactions.remove is Tier 2 (20 a minute), so a reaction
@@ -198,12 +200,16 @@ class EditStream(SlackSink):
         budget = self._calls.budget(UPDATE)
         return budget is not None and budget.capacity() < 2 * budget.active
 
+    def _note_shown(self) -> None:
+        if self.first_text_visible_at is not None and (budget := self._calls.budget(UPDATE)) is not None:
+            budget.shown(self)  # it owes chat.update only its final edit now
+
     def _pieces_needed(self) -> bool:
         """chat.update hasn't the turns for the first text and final edit that every answer under way
-        still needs (what it regains as they stream is then left for their progress). A lone answer
-        waits for its turns instead (say, after a 429)."""
+        still needs, give or take PIECES_SLACK (what it regains as they stream is mostly left for their
+        progress). A lone answer waits for its turns instead (say, after a 429)."""
         budget = self._calls.budget(UPDATE)
-        return budget is not None and budget.active > 1 and budget.capacity() < budget.owed
+        return budget is not None and budget.active > 1 and budget.capacity() + PIECES_SLACK < budget.owed
 
     async def _react(self, most: int) -> bool:
         """Acknowledge with a reaction on the rep's message, when reactions.add has a turn now and
@@ -233,8 +239,6 @@ class EditStream(SlackSink):
                 await self._grow_in_pieces()
                 return
             first = self.first_text_visible_at is None and bool(self._text)
-            if self.first_text_visible_at is not None and (budget := self._calls.budget(UPDATE)) is not None:
-                budget.shown(self)  # it owes chat.update only its final edit now
             if first and not self._tried_pieces and self._pieces_needed():
                 self._tried_pieces = True
                 # chat.update can't carry every answer's first text and final: show finished pieces,
@@ -258,11 +262,13 @@ class EditStream(SlackSink):
             if not self._segments:
                 # No placeholder to edit: the first text is a message of its own (the channel's limit).
                 failed = not await self._showing(self._post_first_text())
+                self._note_shown()
                 continue
             # The turn comes first and the text is read after it, so the edit carries the latest text.
             if not await self._progress_turn(first):
                 continue  # shown another way (a fresh message in place of the stale one)
             failed = not await self._showing(self._edit_progress())
+            self._note_shown()
 
     # -- finished pieces, under contention ----------------------------------------------------
 
@@ -450,7 +456,16 @@ class EditStream(SlackSink):
                 return True
         except TimeoutError:
             pass
-        if await self._repost_progress() or self._switch_to_pieces():
+        if await self._repost_progress():
+            return False
+        # A moment more for an edit (the answer stays one message), then on in pieces.
+        try:
+            async with asyncio.timeout(max(0.0, self._last_edit + self._stall_limit + PIECES_GRACE - time.monotonic())):
+                await self._calls.turn(UPDATE, self, urgent=False)
+                return True
+        except TimeoutError:
+            pass
+        if self._switch_to_pieces():
             return False
         await self._calls.turn(UPDATE, self, urgent=False)
         return True
