@@ -17,7 +17,7 @@ from hard_e.bot.metrics import Metrics
 from hard_e.bot.rate_budget import RateBudgets
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_sink import Where
-from hard_e.bot.splitting import LOOKAHEAD, clean_head
+from hard_e.bot.splitting import LOOKAHEAD, SPACE, clean_head
 from hard_e.bot.streaming import CURSOR, PLACEHOLDER, EditStream
 from tests import slack_events as se
 from tests.conftest import BOT_TOKEN
@@ -200,3 +200,10 @@ async def test_an_answer_streaming_as_usual_goes_on_in_pieces_when_it_can_neithe
     assert all(CURSOR not in m.text for m in messages) and "feedback_buttons" in str(messages[-1].blocks)
     assert fake_slack.ratelimited_count == 0
     assert "placeholder" not in [m.kind for m in await bot.services.store.messages(where.conversation_key)]
+
+
+def test_a_clean_head_before_a_point_falls_back_to_a_word_end_when_asked():
+    text = "Crew siding inspection warranty claim siding estimate siding. Referral"
+    assert clean_head(text, 3500, before=30) is None
+    assert clean_head(text, 3500, before=30, least=SPACE) == ("Crew siding inspection ", text[len("Crew siding inspection "):])
+    assert clean_head(text + " referral gutters", 3500, least=SPACE)[0].endswith("siding. ")  # a sentence end still wins

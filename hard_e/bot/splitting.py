@@ -66,19 +66,21 @@ def take_head(markdown: str, limit: int) -> tuple[str, str] | None:
     return markdown[: cut.at], cut.prefix + markdown[cut.at :]
 
 
-def clean_head(markdown: str, limit: int, *, before: int | None = None) -> tuple[str, str] | None:
+def clean_head(markdown: str, limit: int, *, before: int | None = None, least: int = SENTENCE) -> tuple[str, str] | None:
     """The longest head of `markdown` that ends at a paragraph break, a line end or a sentence end,
     renders within `limit`, and is followed by at least LOOKAHEAD characters already written (so
     what comes next cannot change that it is a boundary): (head, rest) as `take_head` gives them,
     or None when there is no such boundary yet. With `before`, only boundaries at or before that
-    position count. For showing a still-streaming answer in finished pieces: a head never needs an
-    edit to read well."""
+    position count; with `least=SPACE`, a word boundary too when there is nothing better. For
+    showing a still-streaming answer in finished pieces: a head never needs an edit to read well."""
     if limit < MIN_LIMIT:
         raise ValueError(f"limit must be at least {MIN_LIMIT} characters")
     upto = len(markdown) - LOOKAHEAD
     scan = _Scan(markdown, limit, upto=upto if before is None else min(upto, before))
     scan._scan()
     cuts = [cut for kind, cut in scan.best.items() if kind >= SENTENCE and cut.at > 0]
+    if not cuts and least <= SPACE and (word := scan.best.get(SPACE)) is not None and word.at > 0:
+        cuts = [word]
     if not cuts:
         return None
     cut = max(cuts, key=lambda c: c.at)

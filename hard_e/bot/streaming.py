@@ -45,7 +45,7 @@ from hard_e.agents.events import ToolFinished, ToolStarted
 from hard_e.bot.formatting import markdown_to_mrkdwn
 from hard_e.bot.slack_calls import SlackCalls
 from hard_e.bot.slack_sink import SlackSink, Where
-from hard_e.bot.splitting import clean_head, split_markdown, take_head
+from hard_e.bot.splitting import SPACE, clean_head, split_markdown, take_head
 from hard_e.handlers.blocks import answer_with_feedback
 from hard_e.store.repositories import ConversationStore
 
@@ -478,7 +478,8 @@ class EditStream(SlackSink):
         if segment.shown == PLACEHOLDER or segment.upto <= segment.start or not self._channel_free():
             return False
         markdown = segment.prefix + self._text[segment.start :]
-        cut = clean_head(markdown, PIECE_LIMIT, before=len(segment.prefix) + segment.upto - segment.start)
+        # At its last sentence end; if it shows none yet (often just its first words), at a word's end.
+        cut = clean_head(markdown, PIECE_LIMIT, before=len(segment.prefix) + segment.upto - segment.start, least=SPACE)
         if cut is None:
             return False
         head, rest = cut
