@@ -162,4 +162,6 @@ async def test_thirty_long_answers_at_once_each_keep_growing(bot_factory, fake_s
         shown = [c.at for c in fake_slack.calls if c.ok and c.method in ("chat.postMessage", "chat.update")
                  and c.params.get("channel") == f"C{i}" and c.params.get("text") not in (None, "_Thinking…_")]
         gaps = [b - a for a, b in zip(shown, shown[1:], strict=False)]
-        assert len(shown) >= 3 and max(gaps) < 7.0, f"C{i}: shown {len(shown)} times, longest wait {max(gaps, default=0):.1f} s"
+        # Loose for a busy CI machine (seen: 7.4 s there, 4.3 s alone); without pieces most threads show
+        # only their first words and then, ten seconds later, the whole answer.
+        assert len(shown) >= 3 and max(gaps) < 9.0, f"C{i}: shown {len(shown)} times, longest wait {max(gaps, default=0):.1f} s"
