@@ -47,9 +47,10 @@ async def test_mention_gets_placeholder_progressive_edits_and_exact_final_answer
     updates = [c.at for c in fake_slack.calls_to("chat.update")]
     gaps = [b - a for a, b in pairwise(updates[1:-1])]
     assert all(g >= 0.9 for g in gaps), gaps
-    # The first text is visible within 0.5 s of the model's first token.
+    # The first text is visible soon after the model's first token, long before the ~2 s answer ends
+    # (about 0.2 s in benchmarks/stream_latency.py; loose here: seen 1.1 s on a busy CI machine).
     [stream] = fake_openai.streams
-    assert updates[0] - stream.first_delta_at < 0.5
+    assert updates[0] - stream.first_delta_at < 1.5 < stream.finished_at - stream.first_delta_at
     # The model saw the question without the bot's mention markup.
     assert "<@UHARDE>" not in str(fake_openai.last_request.body)
     assert "storm-damage appointment" in str(fake_openai.last_request.body)
