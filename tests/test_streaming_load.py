@@ -26,24 +26,32 @@ async def tidied(bot) -> None:
     assert await bot.services.tidied(timeout=45), "clean-up still pending after 45 s"
 
 
+async def answer_at_once(bot, fake_slack, fake_openai, *, model: str, chars: int, seed: int, channels: list[str]) -> tuple[list, dict]:
+    """One mention per channel in `channels` (a channel may repeat: threads in one channel), all sent at
+    once, each answered with ~`chars` of prose streamed 4 characters every 20 ms; waits until answered
+    and tidied. Returns the events and each question's reply (the fake model answers in arrival order)."""
+    fake_slack.published_limits(model)
+    replies = [prose(chars, seed=seed + i) for i in range(len(channels))]
+    for reply in replies:
+        fake_openai.reply(reply, chunk_size=4, delay=0.02, first_token_delay=0.5)
+    events = [se.mention(f"question {i}", channel=channel) for i, channel in enumerate(channels)]
+    await asyncio.gather(*(bot.send_event(e) for e in events))
+    await bot.settle(timeout=90)
+    await tidied(bot)
+    return events, {r.body["input"][-1]["content"]: replies[n] for n, r in enumerate(fake_openai.requests)}
+
+
 @pytest.mark.parametrize("model", ["window", "bucket"])
 @pytest.mark.parametrize("streams", [10, 30])
 async def test_concurrent_answers_end_exact_with_no_ratelimited_calls(bot_factory, fake_slack, fake_openai, database_url, model, streams):
     if database_url.startswith("postgresql"):
         pytest.skip("SQLite only (suite time): the budgets and the fake are the subject, not the store")
     bot = await bot_factory()
-    fake_slack.published_limits(model)
-    replies = [prose(400, seed=i) for i in range(streams)]
-    for reply in replies:
-        fake_openai.reply(reply, chunk_size=4, delay=0.02, first_token_delay=0.5)  # ~2.5 s each
-    events = [se.mention(f"question {i}", channel=f"C{i}") for i in range(streams)]
-    await asyncio.gather(*(bot.send_event(e) for e in events))
-    await bot.settle(timeout=90)
-    await tidied(bot)
+    channels = [f"C{i}" for i in range(streams)]
+    # ~2.5 s each
+    events, answers = await answer_at_once(bot, fake_slack, fake_openai, model=model, chars=400, seed=0, channels=channels)
 
     assert fake_slack.ratelimited_count == 0
-    # The fake model answers requests in the order they came: map each question to its reply.
-    answers = {r.body["input"][-1]["content"]: replies[n] for n, r in enumerate(fake_openai.requests)}
     assert sorted(answers) == sorted(f"question {i}" for i in range(streams))
     for i, event in enumerate(events):
         bot_messages = [m for m in fake_slack.messages(channel=f"C{i}", thread_ts=event["ts"]) if m.user != "U1"]
@@ -115,18 +123,10 @@ async def test_a_dozen_threads_in_one_channel_are_all_acknowledged_at_once(bot_f
     if database_url.startswith("postgresql"):
         pytest.skip("SQLite only (suite time)")
     bot = await bot_factory()
-    fake_slack.published_limits("bucket")
-    replies = [prose(200, seed=200 + i) for i in range(12)]
-    for reply in replies:
-        fake_openai.reply(reply, chunk_size=4, delay=0.02, first_token_delay=0.5)
-    events = [se.mention(f"question {i}", channel="CONE") for i in range(12)]
     sent = asyncio.get_running_loop().time()
-    await asyncio.gather(*(bot.send_event(e) for e in events))
-    await bot.settle(timeout=90)
-    await tidied(bot)
+    events, answers = await answer_at_once(bot, fake_slack, fake_openai, model="bucket", chars=200, seed=200, channels=["CONE"] * 12)
 
     assert fake_slack.ratelimited_count == 0
-    answers = {r.body["input"][-1]["content"]: replies[n] for n, r in enumerate(fake_openai.requests)}
     for i, event in enumerate(events):
         acks = [c.at for c in fake_slack.calls if c.ok and (
             (c.method == "reactions.add" and c.params.get("timestamp") == event["ts"])
@@ -144,17 +144,11 @@ async def test_thirty_long_answers_at_once_each_keep_growing(bot_factory, fake_s
     if database_url.startswith("postgresql"):
         pytest.skip("SQLite only (suite time)")
     bot = await bot_factory()
-    fake_slack.published_limits("window")
-    replies = [prose(2000, seed=300 + i) for i in range(30)]
-    for reply in replies:
-        fake_openai.reply(reply, chunk_size=4, delay=0.02, first_token_delay=0.5)  # ~10.5 s each
-    events = [se.mention(f"question {i}", channel=f"C{i}") for i in range(30)]
-    await asyncio.gather(*(bot.send_event(e) for e in events))
-    await bot.settle(timeout=90)
-    await tidied(bot)
+    channels = [f"C{i}" for i in range(30)]
+    # ~10.5 s each
+    events, answers = await answer_at_once(bot, fake_slack, fake_openai, model="window", chars=2000, seed=300, channels=channels)
 
     assert fake_slack.ratelimited_count == 0
-    answers = {r.body["input"][-1]["content"]: replies[n] for n, r in enumerate(fake_openai.requests)}
     for i, event in enumerate(events):
         answer = markdown_to_mrkdwn(answers[f"question {i}"])
         messages = [m for m in fake_slack.messages(channel=f"C{i}", thread_ts=event["ts"]) if m.user != "U1"]

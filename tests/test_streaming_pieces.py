@@ -59,6 +59,16 @@ def shown_texts(fake_slack, channel: str = "C1") -> list[str]:
     return [text for m in fake_slack.messages(channel=channel) for text in m.edits if text != PLACEHOLDER]
 
 
+async def stall_then_finish(stream: EditStream, fake_slack) -> None:
+    """Stream the middle of ANSWER (chat.update has no turn now), wait until it went on in a message of its
+    own after the stall limit, then the rest and the final."""
+    for sentence in SENTENCES[2:5]:
+        await stream.send(TextDelta(sentence))
+    await fake_slack.wait_for_async(lambda: len(fake_slack.messages(channel="C1")) == 2, timeout=5)
+    await stream.send(TextDelta(SENTENCES[5]))
+    await stream.send(Final(ANSWER))
+
+
 async def test_under_contention_an_answer_grows_in_finished_pieces_and_ends_whole(bot, fake_slack):
     calls, budgets = contended(fake_slack)
     stream, where = await new_stream(bot, calls)
@@ -68,12 +78,7 @@ async def test_under_contention_an_answer_grows_in_finished_pieces_and_ends_whol
     # The first piece ends where a sentence does, with no cursor: it never needs another edit.
     await fake_slack.wait_for_async(lambda: shown_texts(fake_slack) == ["Start with the homeowner, not the roof."])
     budgets.get(se.TEAM, "chat.update").take_now("other answer 0")  # chat.update now has no turn to give
-    for sentence in SENTENCES[2:5]:
-        await stream.send(TextDelta(sentence))
-    # No chat.update turn within the stall limit: the next piece is a message of its own.
-    await fake_slack.wait_for_async(lambda: len(fake_slack.messages(channel="C1")) == 2, timeout=5)
-    await stream.send(TextDelta(SENTENCES[5]))
-    await stream.send(Final(ANSWER))
+    await stall_then_finish(stream, fake_slack)  # the next piece: a message of its own
 
     messages = fake_slack.messages(channel="C1")
     assert len(messages) >= 3
@@ -187,11 +192,7 @@ async def test_an_answer_streaming_as_usual_goes_on_in_pieces_when_it_can_neithe
     await fake_slack.wait_for_async(lambda: any(CURSOR in t for t in shown_texts(fake_slack)))
     budgets.get(se.TEAM, "chat.delete").take_now("another answer's clean-up")
     await stream.send(TextDelta(SENTENCES[1][len("Ask what made them"):]))
-    for sentence in SENTENCES[2:5]:
-        await stream.send(TextDelta(sentence))
-    await fake_slack.wait_for_async(lambda: len(fake_slack.messages(channel="C1")) == 2, timeout=5)
-    await stream.send(TextDelta(SENTENCES[5]))
-    await stream.send(Final(ANSWER))
+    await stall_then_finish(stream, fake_slack)
 
     messages = fake_slack.messages(channel="C1")
     assert messages[0].text == "Start with the homeowner, not the roof."
